@@ -1,0 +1,81 @@
+"""autograd: a reverse-mode automatic differentiation engine on numpy, with PyTorch's API.
+
+    import autograd as ag
+    x = ag.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    (x.tanh() @ x.T).sum().backward()
+    x.grad
+"""
+
+import builtins as _builtins
+
+from . import ops  # noqa: F401  (attaches the ops to Tensor)
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
+                       zeros_like)
+from .dtypes import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
+                     half, int, int8, int16, int32, int64, long, promote_types, result_type,
+                     set_default_dtype, uint8)
+from .engine import backward, grad
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.indexing import (gather, index_put, index_select, masked_select, nonzero, scatter,
+                           scatter_add, take, take_along_dim)
+from .ops.linalg import bmm, dot, linear, matmul, mm, mv, outer
+from .ops.pointwise import (abs, acos, add, addcdiv, addcmul, asin, atan, atan2, bitwise_and,
+                            bitwise_or, bitwise_xor, ceil, clamp, clamp_max, clamp_min, cos,
+                            cosh, div, eq, erf, exp, exp2, expm1, floor, floor_divide, fmod, frac,
+                            ge, gt, isfinite, isinf, isnan, le, lerp, log, log1p, log2, log10,
+                            logical_and, logical_not, logical_or, logical_xor, lt, masked_fill,
+                            maximum, minimum, mul, ne, neg, pow, reciprocal, relu, remainder,
+                            round, rsqrt, rsub, sigmoid, sign, sin, sinh, sqrt, square, sub, tan,
+                            tanh, trunc, where)
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp,
+                            max, mean, min, norm, prod, softmax, std, sum, var)
+from .ops.shape import (broadcast_shapes, broadcast_tensors, broadcast_to, cat, chunk, clone,
+                        concat, concatenate, expand, flatten, flip, hstack, movedim, narrow, pad,
+                        permute, repeat, reshape, select, split, squeeze, stack, t, transpose,
+                        tril, triu, unbind, unflatten, unsqueeze, vstack)
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .tensor import RemovableHandle, Size, Tensor
+
+clip = clamp
+multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
+absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+swapaxes = swapdims = transpose
+
+
+def numel(x: Tensor) -> int:
+    return x.numel()
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(x: Tensor) -> bool:
+    return x.is_floating_point()
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    import numpy as _np
+    return _builtins.bool(_np.allclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    import numpy as _np
+    return a.shape == b.shape and _np.array_equal(a._data, b._data)
+
+
+def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    import numpy as _np
+    return from_numpy(_np.isclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+__version__ = "0.1.0"

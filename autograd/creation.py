@@ -1,0 +1,263 @@
+"""Making tensors: from data (`tensor`, `from_numpy`), filled (`zeros`, `full`, `eye`,
+`arange`...), random (`rand`, `randn`, `randint`, `randperm`) and the `*_like` variants."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes, grad_mode
+from .ops.base import size_args
+from .random import Generator, _rng
+from .tensor import Tensor, _make
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
+           "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "normal",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+           "randint_like", "scalar_tensor"]
+
+
+def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _make(data)
+    if requires_grad:
+        if data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._rg = True
+    if grad_mode._state.inference:
+        t._extra = {"inference": True}
+    return t
+
+
+def _infer_dtype(data) -> np.dtype:
+    """PyTorch's inference for Python data: floats -> default dtype, ints -> int64."""
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return dtypes._DEFAULT[0].np
+    if kind in "iu":
+        return np.dtype(np.int64)
+    if kind == "b":
+        return np.dtype(np.bool_)
+    if kind == "O":
+        raise TypeError("tensor(): could not infer a dtype for data of mixed or unsupported types")
+    raise TypeError(f"tensor(): unsupported data of numpy kind '{kind}'")
+
+
+def _contains_tensor(data) -> bool:
+    if isinstance(data, Tensor):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _contains_tensor(data[0])
+    return False
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (nested lists, numbers, arrays, tensors).
+
+    numpy arrays keep their dtype (float64 stays float64); Python floats become the
+    default dtype (float32) and Python ints int64, as in PyTorch.
+    """
+    if isinstance(data, Tensor):
+        arr = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        arr = np.array(data, copy=True)
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported "
+                            "types are: float64, float32, float16, int64, int32, int16, int8, "
+                            "uint8, and bool.")
+    elif isinstance(data, np.generic):
+        arr = np.array(data)
+    else:
+        if _contains_tensor(data):
+            data = _untensor(data)
+        try:
+            arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(f"tensor(): could not build a tensor from ragged or invalid data "
+                             f"({e})") from None
+        if arr.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): could not infer a dtype for {type(data).__name__} data "
+                            f"(numpy made {arr.dtype}); expected numbers or booleans")
+        if dtype is None:
+            arr = arr.astype(_infer_dtype(arr), copy=False)
+    if dtype is not None:
+        arr = arr.astype(dtypes.to_np(dtype), copy=False)
+    _check_device(device)
+    return _leaf(arr, requires_grad)
+
+
+def _untensor(data):
+    if isinstance(data, Tensor):
+        return data._data
+    return [_untensor(d) for d in data]
+
+
+def _check_device(device) -> None:
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(f"device '{device}' is not available: this engine runs on the CPU")
+
+
+def scalar_tensor(value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return tensor(float(value), dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with a numpy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_np(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_np(array.dtype)
+    return _make(array)
+
+
+def _dtype(dtype, default=None) -> np.dtype:
+    if dtype is None:
+        return (default or dtypes._DEFAULT[0]).np
+    return dtypes.to_np(dtype)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check_device(device)
+    return _leaf(np.zeros(size_args(size), _dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check_device(device)
+    return _leaf(np.ones(size_args(size), _dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check_device(device)
+    return _leaf(np.empty(size_args(size), _dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Filled with `fill_value`; the dtype is inferred from it as PyTorch does."""
+    _check_device(device)
+    if dtype is None:
+        fv = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
+        dtype = dtypes.result_type(fv)
+    return _leaf(np.full(size_args((size,) if isinstance(size, int) else size), fill_value,
+                         _dtype(dtype)), requires_grad)
+
+
+def _like(x: Tensor, dtype):
+    return x._data.shape, (x._data.dtype if dtype is None else dtypes.to_np(dtype))
+
+
+def zeros_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _leaf(np.zeros(shape, dt), requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _leaf(np.ones(shape, dt), requires_grad)
+
+
+def empty_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _leaf(np.empty(shape, dt), requires_grad)
+
+
+def full_like(x: Tensor, fill_value, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    shape, dt = _like(x, dtype)
+    return _leaf(np.full(shape, fill_value, dt), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from start to end (exclusive); int64 for integer arguments."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = dtypes.result_type(*vals)
+    n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
+    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if any(
+        isinstance(v, float) for v in vals) else np.arange(vals[0], vals[1], vals[2])
+    return _leaf(data.astype(_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    return _leaf(np.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype)),
+                 requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None,
+             requires_grad: bool = False) -> Tensor:
+    return _leaf(np.logspace(float(start), float(end), int(steps), base=base).astype(
+        _dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    return _leaf(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator: Generator | None = None, dtype=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    dt = _dtype(dtype)
+    return _leaf(_rng(generator).random(size_args(size)).astype(dt), requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    dt = _dtype(dtype)
+    return _leaf(_rng(generator).standard_normal(size_args(size)).astype(dt), requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
+            device=None, requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high); `randint(high, size)` and `randint(low, high, size)`."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    data = _rng(generator).integers(low, high, size=size_args((size,) if isinstance(size, int)
+                                                               else size))
+    return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype=None,
+             device=None, requires_grad: bool = False) -> Tensor:
+    return _leaf(_rng(generator).permutation(int(n)).astype(_dtype(dtype, dtypes.int64)),
+                 requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None,
+           dtype=None) -> Tensor:
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = size_args(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    dt = ref._data.dtype if ref is not None and dtype is None else _dtype(dtype)
+    return _make(np.asarray(_rng(generator).normal(m, s, size=shape)).astype(dt))
+
+
+def rand_like(x: Tensor, dtype=None, generator: Generator | None = None, **kw) -> Tensor:
+    return rand(x._data.shape, generator=generator, dtype=dtype or x.dtype, **kw)
+
+
+def randn_like(x: Tensor, dtype=None, generator: Generator | None = None, **kw) -> Tensor:
+    return randn(x._data.shape, generator=generator, dtype=dtype or x.dtype, **kw)
+
+
+def randint_like(x: Tensor, low, high=None, dtype=None, **kw) -> Tensor:
+    return randint(low, high, x._data.shape, dtype=dtype or x.dtype, **kw)

@@ -1,0 +1,1 @@
+# autograd.data: Dataset, DataLoader and bundled datasets (filled in by the lead).

@@ -1,0 +1,391 @@
+"""Reverse-mode execution: `backward` and `grad`.
+
+One loop runs every backward pass. It never recurses: dependencies are counted with an
+explicit stack, then nodes run when all the gradients flowing into them have arrived
+(Kahn's algorithm), so a chain of 100,000 ops is as safe as one of ten. Broadcasting is
+undone here, once for all ops: each gradient is summed to its input's shape, and its shape
+and dtype are checked against the input's, naming the op whose rule got them wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import anomaly, grad_mode
+from .function import AccumulateGrad, BackwardCFunction
+from .tensor import Tensor, _make
+
+__all__ = ["backward", "grad"]
+
+_state = grad_mode._state
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(outputs: tuple, grads, create_graph: bool, caller: str) -> list:
+    """Validate the outputs and the gradients given for them (ones for scalars)."""
+    grads = _as_tuple(grads) if grads is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"{caller}: got {len(grads)} gradients for {len(outputs)} outputs")
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{caller}: expected outputs to be Tensors, got {type(out).__name__} "
+                            f"at index {i}")
+        if not out._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _make(np.ones(out._data.shape, out._data.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                from .creation import tensor
+                g = tensor(g, dtype=out.dtype)
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {out.shape}.")
+            if g._data.dtype != out._data.dtype:
+                g = g.to(out.dtype)
+            if not create_graph and g._rg:
+                g = g.detach()
+        node = out.grad_fn if out.grad_fn is not None else out._accumulator()
+        roots.append((node, out._out_nr, g))
+    return roots
+
+
+def _collect(roots: list) -> dict:
+    """Count, for every node reachable from the roots, the edges that lead into it."""
+    deps: dict = {}
+    stack = []
+    for node, _, _ in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            c = deps.get(child)
+            if c is None:
+                deps[child] = 1
+                stack.append(child)
+            else:
+                deps[child] = c + 1
+    return deps
+
+
+def _prune(deps: dict, roots: list, targets: set) -> dict:
+    """Keep only the nodes on a path from a root to a target, with recounted edges."""
+    pending = dict(deps)
+    order = []
+    ready = [n for n, c in pending.items() if c == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                pending[child] -= 1
+                if pending[child] == 0:
+                    ready.append(child)
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(c in needed for c, _ in node.next_functions):
+            needed.add(node)
+    pruned = {n: 0 for n in needed}
+    for node in needed:
+        for child, _ in node.next_functions:
+            if child in needed:
+                pruned[child] += 1
+    return pruned
+
+
+def _sum_to(g, shape: tuple, node, i: int):
+    """Undo broadcasting: sum `g` (Tensor or array) down to `shape`, or say which op's rule
+    was wrong."""
+    gs = g.shape
+    lead = len(gs) - len(shape)
+    if lead < 0 or any(s != 1 and s != d for s, d in zip(shape, gs[lead:])):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"got {list(gs)} but expected shape compatible with {list(shape)}")
+    if isinstance(g, Tensor):
+        return g.sum_to_size(shape)
+    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and gs[lead + k] != 1)
+    return np.sum(g, axis=dims, keepdims=True).reshape(shape)
+
+
+def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
+    """Accumulate `g` into `t.grad` (a leaf, or a non-leaf that retains its grad)."""
+    old = t._grad
+    if old is None:
+        d = g._data
+        if id(d) in owned or d.base is not None or not d.flags.writeable:
+            g = g.clone() if create_graph else _make(d.copy())   # never alias another grad
+        owned.add(id(g._data))
+        t._grad = g
+    elif create_graph or old._rg:
+        t._grad = old + g
+    else:
+        np.add(old._data, g._data, out=old._data)
+
+
+def _wrap(g) -> Tensor:
+    return g if isinstance(g, Tensor) else _make(g if type(g) is _ndarray else np.asarray(g))
+
+
+_ndarray = np.ndarray
+
+
+def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | None,
+         accumulate: bool, user_grads: tuple) -> dict:
+    """Execute the backward graph from `roots` [(node, output_nr, grad)].
+
+    With `targets` ({(node, output_nr): keys}), gradients flowing into those edges are
+    returned by key and only the part of the graph that leads to them runs.
+
+    Without `create_graph`, gradients travel between nodes as raw arrays; a node whose
+    rule uses only operators (`arith`) computes on them directly, any other is handed
+    Tensors. With `create_graph`, everything is Tensors and every rule records a graph.
+    """
+    deps = _collect(roots)
+    target_nodes = None
+    if targets is not None:
+        target_nodes = {n for n, _ in targets}
+        deps = _prune(deps, roots, target_nodes)
+    fast = not create_graph
+    buffers: dict = {}
+    for node, nr, g in roots:
+        if node in deps:
+            _accumulate_buffer(buffers, node, nr, g._data if fast else g)
+    owned = {id(g._data) for g in user_grads}
+    captured: dict = {}
+    ready = [n for n, c in deps.items() if c == 0]
+    pop, push = ready.pop, ready.append
+    check_nan = anomaly._enabled[0]
+    pruned = target_nodes is not None
+    prev = _state.grad_enabled
+    _state.grad_enabled = create_graph
+    try:
+        while ready:
+            node = pop()
+            g = buffers.pop(node, None)
+            if node._pre_hooks or node._retain is not None or pruned:
+                if g is not None and fast:
+                    g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
+                if node._pre_hooks:
+                    g = _call_pre_hooks(node, g)
+                if pruned and node in target_nodes:
+                    _capture(node, g, targets, captured)
+                if node._retain is not None:
+                    t = node._retain()
+                    if t is not None and g is not None:
+                        _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], owned,
+                                    create_graph)
+            if type(node) is AccumulateGrad:
+                if accumulate and g is not None:
+                    leaf = node._leaf()
+                    if leaf is not None:
+                        _store_grad(leaf, _wrap(g), owned, create_graph)
+                        if node._post_acc_hooks:
+                            for hook in list(node._post_acc_hooks.values()):
+                                hook(leaf)
+                continue
+            if g is None or (pruned and not any(c in deps for c, _ in node.next_functions)):
+                # nothing reached this node, or nothing it leads to is needed
+                grads = (None,) * len(node.next_functions)
+            elif check_nan:
+                grads = _call(node, g, fast)
+            elif fast:
+                if node.arith and type(g) is not Tensor:
+                    grads = node.backward_fast(g)
+                else:
+                    grads = _call_wrapped(node, g)
+            else:
+                grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
+            i = -1
+            for child, nr in node.next_functions:
+                i += 1
+                if child is None:
+                    continue
+                c = deps.get(child)
+                if c is None:  # pruned away
+                    continue
+                gi = grads[i]
+                if gi is not None:
+                    if child.n_outputs == 1:
+                        shape, dt = child.out_shape, child.out_dtype
+                    else:
+                        shape, dt = child._out_meta[nr]
+                    arr = gi if fast else gi._data
+                    if arr.shape != shape:
+                        gi = _sum_to(gi, shape, node, i)
+                    if arr.dtype != dt:
+                        gi = _fix_dtype(gi, dt, node, i)
+                    if child.n_outputs == 1 and child not in buffers:
+                        buffers[child] = gi
+                    else:
+                        _accumulate_buffer(buffers, child, nr, gi)
+                c -= 1
+                deps[child] = c
+                if c == 0:
+                    push(child)
+            if not retain_graph:
+                node.release()
+            if node._post_hooks:
+                for hook in list(node._post_hooks.values()):
+                    hook(tuple(None if x is None else _wrap(x) for x in grads),
+                         (_wrap(g),) if node.n_outputs == 1 else tuple(map(_wrap, g)))
+    finally:
+        _state.grad_enabled = prev
+    return captured
+
+
+def _call_wrapped(node, g) -> tuple:
+    """Run a Tensor-only rule on array gradients; hand its results back as arrays."""
+    if node.n_outputs == 1:
+        res = node.backward(_wrap(g))
+    else:
+        res = node.backward(*[None if x is None else _wrap(x) for x in g])
+    return tuple([None if r is None else r._data for r in res])
+
+
+def _fix_dtype(gi, dt, node, i: int):
+    if isinstance(node, BackwardCFunction):  # a user's Function: cast, as PyTorch does
+        return gi.to(dt) if isinstance(gi, Tensor) else gi.astype(dt)
+    if isinstance(gi, np.generic) and np.can_cast(gi.dtype, dt, "same_kind") and gi.ndim == 0:
+        return np.asarray(gi, dtype=dt)
+    got = gi._data.dtype if isinstance(gi, Tensor) else gi.dtype
+    raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                       f"expected dtype {dt} but got {got}")
+
+
+def _accumulate_buffer(buffers: dict, node, nr: int, g) -> None:
+    if node.n_outputs == 1:
+        prev = buffers.get(node)
+        buffers[node] = g if prev is None else prev + g
+    else:
+        slots = buffers.get(node)
+        if slots is None:
+            slots = buffers[node] = [None] * node.n_outputs
+        slots[nr] = g if slots[nr] is None else slots[nr] + g
+
+
+def _call(node, g, fast: bool) -> tuple:
+    """Run one node under anomaly detection: report its forward trace on error or NaN."""
+    try:
+        if fast:
+            grads = _call_wrapped(node, g)
+            grads = tuple(None if x is None else _wrap(x) for x in grads)
+        else:
+            grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
+    except Exception as e:
+        anomaly._report_error(node, e)
+        raise
+    anomaly._check_nan(node, grads)
+    return tuple(None if x is None else x._data for x in grads) if fast else grads
+
+
+def _call_pre_hooks(node, g):
+    for hook in list(node._pre_hooks.values()):
+        if node.n_outputs == 1:
+            r = hook(g)
+            if r is not None:
+                g = r
+        else:
+            r = hook(g)
+            if r is not None:
+                g = r
+    return g
+
+
+def _capture(node, g, targets: dict, captured: dict) -> None:
+    for (n, nr), keys in targets.items():
+        if n is node:
+            val = g if node.n_outputs == 1 else (g[nr] if g is not None else None)
+            for k in keys:
+                captured[k] = val if k not in captured or val is None else captured[k] + val
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs=None) -> None:
+    """Accumulate the gradients of `tensors` into the `.grad` of the leaves.
+
+    `grad_tensors` weights each output (needed for non-scalars); `inputs` limits which
+    leaves receive a gradient.
+    """
+    outputs = _as_tuple(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(outputs, grad_tensors, create_graph, "backward")
+    targets = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+        targets = {}
+        for k, t in enumerate(inputs):
+            if not isinstance(t, Tensor) or not t._rg:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            node = t.grad_fn if t.grad_fn is not None else t._accumulator()
+            targets.setdefault((node, t._out_nr), []).append(k)
+        captured = _run(roots, retain_graph, create_graph, targets, True, tuple(g for *_, g in roots))
+        owned: set = set()
+        for k, t in enumerate(inputs):  # non-leaf inputs receive their grad in .grad too
+            if t.grad_fn is not None and captured.get(k) is not None:
+                _store_grad(t, captured[k], owned, create_graph)
+        return
+    _run(roots, retain_graph, create_graph, None, True, tuple(g for *_, g in roots))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs), weighted by `grad_outputs`, without touching `.grad`."""
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True is not supported; loop over the "
+                                  "batch or use autograd.functional.jacobian")
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError("Expected allow_unused to be True or not passed when "
+                             "materialize_grads=True, but got: allow_unused=False.")
+        allow_unused = True
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets: dict = {}
+    for k, t in enumerate(ins):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: expected inputs to be Tensors, got {type(t).__name__} at "
+                            f"index {k}")
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        node = t.grad_fn if t.grad_fn is not None else t._accumulator()
+        targets.setdefault((node, t._out_nr), []).append(k)
+    roots = _root_grads(outs, grad_outputs, create_graph, "grad")
+    captured = _run(roots, retain_graph, create_graph, targets, False,
+                    tuple(g for *_, g in roots))
+    result = []
+    for k, t in enumerate(ins):
+        g = captured.get(k)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = _make(np.zeros(t._data.shape, t._data.dtype))
+        elif not create_graph and g._rg:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

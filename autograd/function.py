@@ -1,0 +1,331 @@
+"""Graph nodes (PyTorch's `grad_fn` objects) and the user-facing `Function`.
+
+A node is made by each op that records a graph. It points at its inputs' nodes through
+`next_functions` (never at its own output, so graphs hold no reference cycles and are
+freed by reference counting alone), keeps what its derivative rule needs, and maps the
+gradient of its output to gradients of its inputs with `backward`, written in Tensor
+ops so that the same rule also builds a graph under `create_graph=True`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from . import anomaly, grad_mode
+
+__all__ = ["Node", "AccumulateGrad", "Function", "FunctionCtx", "once_differentiable"]
+
+_NO_EDGE = (None, 0)
+_anomaly = anomaly._enabled
+
+_BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+def _version_error(t, saved_version: int) -> RuntimeError:
+    fn = t.grad_fn
+    where = "" if fn is None else f", which is output {t._out_nr} of {fn.name().replace('Backward0', '')}"
+    from . import anomaly
+    hint = ("Hint: the backtrace further above shows the operation that failed to compute its "
+            "gradient. The variable in question was changed in there or anywhere later. Good luck!"
+            if anomaly.is_anomaly_enabled() else
+            "Hint: enable anomaly detection to find the operation that failed to compute its "
+            "gradient, with autograd.set_detect_anomaly(True).")
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t._type_name()} {list(t.shape)}]{where}, is at version {t._vc[0]}; "
+        f"expected version {saved_version} instead. {hint}")
+
+
+class Node:
+    """One recorded op. Subclasses define `backward(self, grad) -> tuple of input grads`."""
+
+    # Rules that use only Python operators run on raw arrays when no graph is recorded
+    # (the engine calls `backward_fast`); others always receive Tensors.
+    arith = False
+
+    # set per instance in __init__; class defaults for the rarely used ones
+    _pre_hooks: Any = None      # hooks registered on the output tensor (Tensor.register_hook)
+    _retain: Any = None         # weakref to an output tensor that called retain_grad()
+    _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
+    _post_acc_hooks: Any = None  # (AccumulateGrad) Tensor.register_post_accumulate_grad_hook
+    _trace: Any = None          # forward stack, recorded only under detect_anomaly
+    _saved: Any = ()            # saved input tensors (None once released)
+    _versions: Any = ()         # their versions when saved
+    _out: Any = None            # saved output: (data, version counter, version)
+    n_outputs = 1
+    # shape and dtype of the output (set when the output is made), against which the
+    # engine checks the gradient arriving at this node
+    out_shape: tuple = ()
+    out_dtype: Any = None
+
+    def __init__(self, inputs: tuple) -> None:
+        self.next_functions = tuple([
+            (t.grad_fn or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE for t in inputs])
+        if _anomaly[0]:
+            self._trace = anomaly._capture()
+
+    # -- saving tensors for backward ------------------------------------------------------
+    def save(self, *tensors) -> None:
+        """Keep input tensors for backward; an in-place change to one is caught there."""
+        self._saved = tensors
+        self._versions = tuple(t._vc[0] for t in tensors)
+
+    def save_output(self, out) -> None:
+        """Keep the op's output without a reference cycle: its data, not the Tensor."""
+        self._out = (out._data, out._vc, out._vc[0], out._out_nr)
+
+    def saved(self) -> tuple:
+        """The saved tensors, checked against in-place changes (inputs, then the output)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_BACKWARD_TWICE)
+        for t, v in zip(saved, self._versions):
+            if t._vc[0] != v:
+                raise _version_error(t, v)
+        if self._out is None:
+            return saved
+        data, vc, v, nr = self._out
+        out = _make(data, self)
+        out._vc = vc
+        out._out_nr = nr
+        if vc[0] != v:
+            raise _version_error(out, v)
+        return saved + (out,)
+
+    def saved_data(self) -> tuple:
+        """Like `saved`, as raw arrays (for rules the engine runs on arrays)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_BACKWARD_TWICE)
+        if saved:
+            for t, v in zip(saved, self._versions):
+                if t._vc[0] != v:
+                    raise _version_error(t, v)
+            arrays = tuple([t._data for t in saved])
+        else:
+            arrays = ()
+        if self._out is None:
+            return arrays
+        data, vc, v, nr = self._out
+        if vc[0] != v:
+            raise _version_error(self.saved()[-1], v)
+        return arrays + (data,)
+
+    def release(self) -> None:
+        """Free what backward needed (after a backward without retain_graph)."""
+        if self._saved or self._out is not None:
+            self._saved = None
+            self._out = None
+
+    # -- introspection (PyTorch's names) --------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, fn):
+        """`fn(grad_inputs, grad_outputs)` runs after this node's backward."""
+        from .tensor import RemovableHandle
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        return RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """`fn(grad_outputs)` runs before this node's backward; may return replacements."""
+        from .tensor import RemovableHandle
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return RemovableHandle(self._pre_hooks, fn)
+
+    def __getattr__(self, attr: str):
+        # PyTorch exposes saved values as `_saved_self`, `_saved_other`, `_saved_result`
+        if attr.startswith("_saved_"):
+            items = self.saved()
+            if attr == "_saved_result" and self._out is not None:
+                return items[-1]
+            if attr in ("_saved_self", "_saved_other") and self._saved:
+                i = 0 if attr == "_saved_self" else 1
+                if i < len(self._saved):
+                    return self._saved[i]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def backward(self, grad):  # pragma: no cover - every node class defines it
+        raise NotImplementedError
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf that requires grad: adds the incoming gradient to `leaf.grad`.
+
+    The leaf holds its AccumulateGrad strongly; the node holds the leaf weakly.
+    """
+
+    def __init__(self, leaf) -> None:
+        self.next_functions = ()
+        self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
+        self._leaf = weakref.ref(leaf)
+
+    @property
+    def variable(self):
+        return self._leaf()
+
+    def backward(self, grad):  # pragma: no cover - the engine accumulates directly
+        return ()
+
+
+# --------------------------------------------------------------------------------------
+# User-defined ops
+
+
+class FunctionCtx:
+    """What `Function.forward` and `backward` share (`ctx`)."""
+
+    def save_for_backward(self, *tensors) -> None:
+        self.to_save = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self._non_diff = tensors
+
+    def mark_dirty(self, *tensors) -> None:
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = value
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node of a custom `Function`; it is also the `ctx` its methods receive."""
+
+    _fn: Any = None
+    _materialize = True
+    needs_input_grad: tuple = ()
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self.saved()
+        if self._out_slots is None:
+            return saved
+        # re-insert saved outputs (kept as data, to avoid a reference cycle) in order
+        from .tensor import _make
+        out, k = [], 0
+        for slot in self._out_slots:
+            if slot is None:
+                out.append(saved[k])
+                k += 1
+            else:
+                data, vc, v, nr = slot
+                t = _make(data, self)
+                t._vc, t._out_nr = vc, nr
+                if vc[0] != v:
+                    raise _version_error(t, v)
+                out.append(t)
+        return tuple(out)
+
+    def release(self) -> None:
+        self._saved = None
+        self._out_slots = None
+
+    def backward(self, *grads):
+        if self._saved is None and self._had_saved:
+            raise RuntimeError(_BACKWARD_TWICE)
+        if self._materialize:
+            from .creation import zeros
+            grads = tuple(zeros(shape, dtype=dt) if g is None else g
+                          for g, (shape, dt) in zip(grads, self._out_meta))
+        res = self._fn.backward(self, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        n = len(self._arg_is_tensor)
+        if len(res) < n:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                               f"(expected {n}, got {len(res)})")
+        from .tensor import Tensor
+        for i, g in enumerate(res):
+            if g is not None and not isinstance(g, Tensor) and self._arg_is_tensor[i]:
+                raise TypeError(f"function {self.name()} returned a gradient of type "
+                                f"{type(g).__name__} for input {i}; expected a Tensor or None")
+        return tuple(g for g, is_t in zip(res, self._arg_is_tensor) if is_t)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"_fn": cls})
+
+
+class Function(metaclass=_FunctionMeta):
+    """A user-defined op: subclass with static `forward(ctx, ...)` and `backward(ctx, ...)`.
+
+    `forward` runs without recording a graph; `backward` receives one gradient per output
+    and returns one per input (`None` for inputs that need none). Call it with `apply`.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args):
+        from .tensor import Tensor, _make
+        tensors = tuple(a for a in args if isinstance(a, Tensor))
+        is_t = tuple(isinstance(a, Tensor) for a in args)
+        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        record = grad_mode._state.grad_enabled and any(needs)
+        ctx = cls._backward_cls.__new__(cls._backward_cls)
+        ctx.needs_input_grad = needs
+        ctx._arg_is_tensor = is_t
+        with grad_mode.no_grad():
+            outs = cls.forward(ctx, *args)
+        single = not isinstance(outs, tuple)
+        outs_t = (outs,) if single else outs
+        if not record:
+            return outs
+        Node.__init__(ctx, tensors)
+        non_diff = {id(t) for t in getattr(ctx, "_non_diff", ())}
+        results = []
+        for i, o in enumerate(outs_t):
+            if not isinstance(o, Tensor):
+                results.append(o)
+                continue
+            if any(o is t for t in tensors):  # returned an input: hand back a new alias
+                o = _make(o._data)
+            if id(o) not in non_diff and o._data.dtype.kind == "f":
+                o.grad_fn, o._rg, o._out_nr = ctx, True, i
+            results.append(o)
+        ctx.n_outputs = len(outs_t)
+        ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
+                              else ((), None) for o in results)
+        ctx.out_shape, ctx.out_dtype = ctx._out_meta[0]
+        # saved tensors: inputs stay as they are; outputs are kept as data only
+        to_save = getattr(ctx, "to_save", ())
+        ctx._had_saved = bool(to_save)
+        slots, kept = [], []
+        for t in to_save:
+            k = next((j for j, o in enumerate(results) if o is t), None)
+            if k is None:
+                slots.append(None)
+                kept.append(t)
+            else:
+                slots.append((t._data, t._vc, t._vc[0], k))
+        ctx.save(*kept)
+        ctx._out_slots = slots if any(s is not None for s in slots) else None
+        ctx.to_save = ()
+        return results[0] if single else tuple(results)
+
+
+def once_differentiable(fn):
+    """Mark a backward as not differentiable again (accepted for PyTorch compatibility)."""
+    return fn
+
+
+from .tensor import _make  # noqa: E402  (tensor.py imports this module first)

@@ -1,0 +1,301 @@
+"""Indexing: `x[idx]`, `x[idx] = v`, and gather/scatter/index_select built on them.
+
+Two primitives carry every derivative here:
+  index  (x[idx])                        grad: zeros.index_put(idx, g, accumulate=True)
+  index_put(x, idx, v, accumulate)       grads: x <- g with idx zeroed (or g), v <- g[idx]
+Each is the other's backward, so indexing is differentiable to any order, and repeated
+indices accumulate (`x[[0, 0]].sum()` gives grad 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Node
+from ..tensor import Tensor, _make
+from .base import inplace, method, needs_graph, to_tensor
+from .shape import _view, _wrap_dim
+
+
+def _norm_index(idx, shape: tuple):
+    """Tensors and lists in an index become ndarrays; returns (index, is_advanced)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out, adv = [], False
+    for i in idx:
+        if isinstance(i, Tensor):
+            i = i._data
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool "
+                                 f"tensors, got {i.dtype}")
+            if i.ndim == 0 and i.dtype.kind in "iu":
+                i = int(i)
+        elif isinstance(i, list):
+            i = np.asarray(i)
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"lists used as indices must hold integers or booleans, got "
+                                 f"{i.dtype}")
+        elif isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
+            raise IndexError(f"arrays used as indices must be integer or boolean, got {i.dtype}")
+        if isinstance(i, np.ndarray):
+            adv = True
+        elif isinstance(i, bool) or (not isinstance(i, (int, np.integer, slice)) and
+                                     i is not None and i is not Ellipsis):
+            if isinstance(i, bool):
+                adv = True
+                i = np.asarray(i)
+            else:
+                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long "
+                                 f"or byte Variables are valid indices (got "
+                                 f"{type(i).__name__})")
+        out.append(i)
+    return tuple(out), adv
+
+
+def _index_error(e: IndexError, shape) -> IndexError:
+    msg = str(e).replace("axis", "dimension")
+    return IndexError(f"{msg} (indexing a tensor of shape {list(shape)})")
+
+
+class IndexBackward0(Node):
+    def backward(self, g):
+        from ..creation import zeros
+        z = zeros(self.shape, dtype=g.dtype)
+        return (index_put(z, self.idx, g, accumulate=self.adv),)
+
+
+SelectBackward0 = type("SelectBackward0", (IndexBackward0,), {})
+SliceBackward0 = type("SliceBackward0", (IndexBackward0,), {})
+
+
+def _basic_node_class(idx) -> type:
+    if len(idx) == 1 and isinstance(idx[0], (int, np.integer)):
+        return SelectBackward0
+    return SliceBackward0 if all(isinstance(i, slice) for i in idx) else IndexBackward0
+
+
+def getitem(x: Tensor, idx, node_cls=None) -> Tensor:
+    idx, adv = _norm_index(idx, x._data.shape)
+    try:
+        out = x._data[idx if len(idx) != 1 else idx[0]]
+    except IndexError as e:
+        raise _index_error(e, x._data.shape) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not needs_graph(x):
+        return _view(x, out, None) if not adv else _make(out)
+    cls = node_cls or (IndexBackward0 if adv else _basic_node_class(idx))
+    n = cls((x,))
+    n.shape, n.idx, n.adv = x._data.shape, idx, adv
+    return _view(x, out, n) if not adv else _make(out, n)
+
+
+Tensor.__getitem__ = getitem
+
+
+class IndexPutBackward0(Node):
+    def backward(self, g):
+        gx = gv = None
+        if self.which[0]:
+            gx = g if self.accumulate else index_put(g, self.idx, _zero_like_scalar(g))
+        if self.which[1]:
+            gv = getitem(g, self.idx)
+        return (gx, gv)
+
+
+def _zero_like_scalar(g: Tensor) -> Tensor:
+    return _make(np.zeros((), g._data.dtype))
+
+
+@method("index_put")
+def index_put(x: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """A copy of x with x[indices] set to (or, with accumulate, increased by) values."""
+    idx, adv = _norm_index(indices, x._data.shape)
+    v = to_tensor(values, "values", like=x)
+    if v._data.dtype != x._data.dtype:
+        v = v.to(x.dtype)
+    out = x._data.copy()
+    key = idx if len(idx) != 1 else idx[0]
+    try:
+        if accumulate:
+            np.add.at(out, key, v._data)
+        else:
+            out[key] = v._data
+    except IndexError as e:
+        raise _index_error(e, x._data.shape) from None
+    except ValueError:
+        target = np.shape(x._data[key])
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v._data.shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(target)}") from None
+    tensors = (x, v)
+    if not needs_graph(*tensors):
+        return _make(out)
+    n = IndexPutBackward0(tensors)
+    n.idx, n.accumulate, n.which = idx, accumulate, (x._rg, v._rg)
+    return _make(out, n)
+
+
+Tensor.index_put_ = inplace(index_put)
+
+
+def setitem(x: Tensor, idx, value) -> None:
+    """`x[idx] = value`: in place; differentiable for non-leaf x and tensor values."""
+    if x._rg and x.grad_fn is None and needs_graph(x):
+        from ..tensor import _INPLACE_VIEW_LEAF
+        raise RuntimeError(_INPLACE_VIEW_LEAF)
+    if isinstance(value, Tensor) or needs_graph(x):
+        x.index_put_(idx, value)
+        return
+    x._check_inplace()
+    nidx, _ = _norm_index(idx, x._data.shape)
+    try:
+        x._data[nidx if len(nidx) != 1 else nidx[0]] = value
+    except IndexError as e:
+        raise _index_error(e, x._data.shape) from None
+    x._vc[0] += 1
+
+
+Tensor.__setitem__ = setitem
+
+
+# ---- dim-wise indexing, expressed with the two primitives ---------------------------------------
+IndexSelectBackward0 = type("IndexSelectBackward0", (IndexBackward0,), {})
+GatherBackward0 = type("GatherBackward0", (IndexBackward0,), {})
+
+
+def _index_1d(index, name: str) -> np.ndarray:
+    i = to_tensor(index, "index")._data
+    if i.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {i.dtype}")
+    return i
+
+
+@method("index_select")
+def index_select(x, dim: int, index) -> Tensor:
+    """Entries of x at `index` (1-D) along `dim`."""
+    d = _wrap_dim(x, dim)
+    i = _index_1d(index, "index_select")
+    if i.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return getitem(x, (slice(None),) * d + (i.reshape(-1),), IndexSelectBackward0)
+
+
+def _gather_index(x_shape: tuple, d: int, index: np.ndarray) -> tuple:
+    """Advanced-index tuple that picks x[i0, .., index[i], .., in] for every i of index."""
+    grids = np.indices(index.shape, sparse=True)
+    return tuple(index if k == d else grids[k] for k in range(index.ndim))
+
+
+def _check_gather(x: Tensor, d: int, index: np.ndarray, name: str) -> None:
+    if index.ndim != x._data.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
+                           f"tensor ({name}: index {list(index.shape)}, input "
+                           f"{list(x._data.shape)})")
+    for k, (a, b) in enumerate(zip(index.shape, x._data.shape)):
+        if k != d and a > b:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(index.shape)} to be smaller than self "
+                               f"{list(x._data.shape)} apart from dimension {d}")
+    if index.size and (index.min() < -x._data.shape[d] or index.max() >= x._data.shape[d]):
+        raise RuntimeError(f"index {int(index.max())} is out of bounds for dimension {d} with "
+                           f"size {x._data.shape[d]}")
+
+
+@method("gather")
+def gather(x, dim: int, index) -> Tensor:
+    """out[i][j] = x[i][index[i][j]] (for dim=1), for any rank."""
+    d = _wrap_dim(x, dim)
+    i = _index_1d(index, "gather")
+    _check_gather(x, d, i, "gather")
+    return getitem(x, _gather_index(x._data.shape, d, i), GatherBackward0)
+
+
+def take_along_dim(x, indices, dim: int) -> Tensor:
+    return gather(x, dim, indices)
+
+
+Tensor.take_along_dim = take_along_dim
+ScatterBackward0 = type("ScatterBackward0", (IndexPutBackward0,), {})
+ScatterAddBackward0 = type("ScatterAddBackward0", (IndexPutBackward0,), {})
+
+
+def _scatter(x, dim, index, src, accumulate: bool, name: str) -> Tensor:
+    d = _wrap_dim(x, dim)
+    i = _index_1d(index, name)
+    _check_gather(x, d, i, name)
+    if isinstance(src, Tensor):
+        if src._data.ndim != i.ndim or any(a > b for a, b in zip(i.shape, src._data.shape)):
+            raise RuntimeError(f"{name}(): Expected src {list(src._data.shape)} to be at least "
+                               f"as large as index {list(i.shape)} in every dimension")
+        src = src[tuple(slice(0, s) for s in i.shape)] if src._data.shape != i.shape else src
+    out = index_put(x, _gather_index(x._data.shape, d, i), src, accumulate=accumulate)
+    if out.grad_fn is not None:
+        out.grad_fn.__class__ = ScatterAddBackward0 if accumulate else ScatterBackward0
+    return out
+
+
+@method("scatter")
+def scatter(x, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+    """A copy of x with x[i][index[i][j]] = src[i][j] (for dim=1)."""
+    if reduce is not None:
+        if reduce != "add":
+            raise NotImplementedError(f"scatter(reduce='{reduce}') is not supported")
+        return scatter_add(x, dim, index, src)
+    if src is None:
+        src = value
+    return _scatter(x, dim, index, src, False, "scatter")
+
+
+@method("scatter_add")
+def scatter_add(x, dim: int, index, src) -> Tensor:
+    return _scatter(x, dim, index, src, True, "scatter_add")
+
+
+Tensor.scatter_ = inplace(scatter)
+Tensor.scatter_add_ = inplace(scatter_add)
+
+
+@method("index_add")
+def index_add(x, dim: int, index, source, *, alpha=1) -> Tensor:
+    d = _wrap_dim(x, dim)
+    i = _index_1d(index, "index_add")
+    src = source if alpha == 1 else source * alpha
+    return index_put(x, (slice(None),) * d + (i,), src, accumulate=True)
+
+
+Tensor.index_add_ = inplace(index_add)
+
+
+@method("index_fill")
+def index_fill(x, dim: int, index, value) -> Tensor:
+    d = _wrap_dim(x, dim)
+    return index_put(x, (slice(None),) * d + (_index_1d(index, "index_fill"),), value)
+
+
+@method("masked_select")
+def masked_select(x, mask) -> Tensor:
+    mask = to_tensor(mask, "mask")
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
+    shape = np.broadcast_shapes(x._data.shape, mask._data.shape)
+    return getitem(x.expand(shape), mask.expand(shape)._data)
+
+
+@method("masked_scatter")
+def masked_scatter(x, mask, source) -> Tensor:
+    m = to_tensor(mask, "mask")._data
+    k = int(m.sum())
+    return index_put(x, m, source.reshape(-1)[:k])
+
+
+@method("nonzero")
+def nonzero(x, *, as_tuple: bool = False):
+    nz = np.nonzero(x._data)
+    if as_tuple:
+        return tuple(_make(a.astype(np.int64)) for a in nz)
+    return _make(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+
+
+@method("take")
+def take(x, index) -> Tensor:
+    return getitem(x.reshape(-1), to_tensor(index, "index")._data)

@@ -1,0 +1,204 @@
+"""Matrix products: matmul in all its 1-D/2-D/batched forms, and linear (x @ W.T + b).
+
+Batch dims broadcast like elementwise ops; the engine sums the gradients back to each
+input's batch shape, so the rules below only handle the matrix dims.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Node
+from ..tensor import Tensor, _make
+from .base import method, needs_graph, operands
+
+
+def _dtype_check(a: Tensor, b: Tensor, op: str) -> None:
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype._legacy.lower()} != {b.dtype._legacy.lower()}")
+
+
+def _shape_error(a: Tensor, b: Tensor) -> RuntimeError:
+    sa, sb = a._data.shape, b._data.shape
+    if len(sa) == 2 and len(sb) == 2:
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
+                            f"{sb[0]}x{sb[1]})")
+    if len(sa) == 1 and len(sb) == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                            f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
+                            f"{sb[0]} elements respectively")
+    return RuntimeError(f"matmul: shapes {list(sa)} and {list(sb)} cannot be multiplied (the "
+                        f"last dim of the first must equal the "
+                        f"{'first' if len(sb) == 1 else 'second-to-last'} dim of the second, and "
+                        "batch dims must broadcast)")
+
+
+class MmBackward0(Node):
+    """Gradients of a @ b for any ranks: 1-D operands are treated as a row / a column."""
+
+    def backward(self, g):
+        a, b = self.saved() if self.save_both else self._one_saved()
+        a1, b1 = self.a_1d, self.b_1d
+        if a1:
+            g = g.unsqueeze(-2)
+        if b1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if self.need_a:
+            bb = b.unsqueeze(-1) if b1 else b
+            ga = g @ bb.mT
+            if a1:
+                ga = ga.squeeze(-2)
+        if self.need_b:
+            aa = a.unsqueeze(-2) if a1 else a
+            gb = aa.mT @ g
+            if b1:
+                gb = gb.squeeze(-1)
+        return (ga, gb)
+
+    def _one_saved(self):
+        (t,) = self.saved()
+        return (None, t) if self.need_a else (t, None)
+
+
+DotBackward0 = type("DotBackward0", (MmBackward0,), {})
+MvBackward0 = type("MvBackward0", (MmBackward0,), {})
+BmmBackward0 = type("BmmBackward0", (MmBackward0,), {})
+
+
+def _node_class(na: int, nb: int) -> type:
+    if na == 1 and nb == 1:
+        return DotBackward0
+    if na == 2 and nb == 1:
+        return MvBackward0
+    if na == 2 and nb == 2:
+        return MmBackward0
+    return BmmBackward0
+
+
+@method("matmul")
+def matmul(a, b) -> Tensor:
+    """Matrix product with numpy's rules for 1-D and batched operands."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        ops = operands(a, b)
+        if ops is NotImplemented or not all(isinstance(t, Tensor) for t in ops):
+            raise TypeError(f"matmul(): arguments must be Tensors, got {type(a).__name__} and "
+                            f"{type(b).__name__}")
+        a, b = ops
+    _dtype_check(a, b, "matmul")
+    ad, bd = a._data, b._data
+    if ad.ndim == 0 or bd.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{ad.ndim}D and {bd.ndim}D")
+    try:
+        out = np.matmul(ad, bd)
+    except ValueError:
+        raise _shape_error(a, b) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not needs_graph(a, b):
+        return _make(out)
+    n = _node_class(ad.ndim, bd.ndim)((a, b))
+    n.a_1d, n.b_1d = ad.ndim == 1, bd.ndim == 1
+    n.need_a, n.need_b = a._rg, b._rg
+    n.save_both = a._rg and b._rg
+    if n.save_both:
+        n.save(a, b)
+    else:
+        n.save(b if a._rg else a)
+    return _make(out, n)
+
+
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+
+
+@method("mm")
+def mm(a, b) -> Tensor:
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    return matmul(a, b)
+
+
+@method("bmm")
+def bmm(a, b) -> Tensor:
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {a.ndim}-D and {b.ndim}-D)")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {a.shape[0]} and {b.shape[0]}")
+    return matmul(a, b)
+
+
+@method("mv")
+def mv(a, v) -> Tensor:
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got {a.ndim}-D and "
+                           f"{v.ndim}-D")
+    return matmul(a, v)
+
+
+@method("dot")
+def dot(a, b) -> Tensor:
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return matmul(a, b)
+
+
+Tensor.inner = dot
+
+
+@method("outer")
+def outer(a, b) -> Tensor:
+    return a.unsqueeze(-1) * b
+
+
+class AddmmBackward0(Node):
+    """linear: y = x @ W.T + b, for x of any rank >= 1 (leading dims are batch)."""
+
+    def backward(self, g):
+        saved = self.saved()
+        x, w = saved[0], saved[1]
+        gx = gw = gb = None
+        if self.need[0]:
+            gx = g @ w
+        if self.need[1]:
+            if g.ndim == 1:
+                gw = g.unsqueeze(-1) * x
+            else:
+                gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+        if self.need[2]:
+            gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+MmLinearBackward0 = type("MmBackward0", (AddmmBackward0,), {})
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x @ weight.T + bias in one fused op (AddmmBackward0), as nn.Linear uses."""
+    xd, wd = x._data, weight._data
+    if xd.dtype != wd.dtype or (bias is not None and bias._data.dtype != wd.dtype):
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {x.dtype._legacy} "
+                           f"and {weight.dtype._legacy}")
+    if xd.ndim == 0 or wd.ndim != 2 or xd.shape[-1] != wd.shape[1]:
+        rows = int(np.prod(xd.shape[:-1])) if xd.ndim else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
+                           f"{xd.shape[-1] if xd.ndim else 1} and {wd.shape[1] if wd.ndim == 2 else '?'}"
+                           f"x{wd.shape[0] if wd.ndim == 2 else '?'})")
+    out = xd @ wd.T
+    if bias is not None:
+        if bias._data.shape not in ((wd.shape[0],), ()):
+            raise RuntimeError(f"linear: bias of shape {list(bias._data.shape)} does not match "
+                               f"the {wd.shape[0]} output features")
+        out += bias._data
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    tensors = (x, weight) if bias is None else (x, weight, bias)
+    if not needs_graph(*tensors):
+        return _make(out)
+    n = (AddmmBackward0 if bias is not None else MmLinearBackward0)(tensors)
+    n.has_bias = bias is not None
+    n.need = (x._rg, weight._rg, bias is not None and bias._rg)
+    n.save(x, weight)
+    return _make(out, n)

@@ -1,0 +1,454 @@
+"""Pointwise ops: forward in numpy, derivative rule in Tensor ops, one line each.
+
+Rules: `g` is the gradient of the output; `x` (or `a`, `b`) the inputs; `out` the result.
+Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient at its bounds,
+maximum/minimum split ties evenly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtypes, grad_mode
+from ..function import Node
+from ..tensor import Tensor, _make
+from .base import binary, inplace, method, needs_graph, operands, to_tensor, unary
+
+_state = grad_mode._state
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
+
+def _zero(g):
+    return _make(np.zeros(g._data.shape, g._data.dtype))
+
+
+def _sigmoid(x):
+    return 0.5 * np.tanh(0.5 * x) + 0.5  # stable for any x, no overflow in exp
+
+
+def _relu(x):
+    return np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
+
+
+# ---- unary: name, numpy forward, derivative ------------------------------------------
+neg = unary("neg", np.negative, lambda g: -g, float_only=False)
+exp = unary("exp", np.exp, lambda g, out: g * out)
+exp2 = unary("exp2", np.exp2, lambda g, out: g * out * LN2)
+expm1 = unary("expm1", np.expm1, lambda g, out: g * (out + 1))
+log = unary("log", np.log, lambda g, x: g / x)
+log2 = unary("log2", np.log2, lambda g, x: g / (x * LN2))
+log10 = unary("log10", np.log10, lambda g, x: g / (x * LN10))
+log1p = unary("log1p", np.log1p, lambda g, x: g / (x + 1))
+sqrt = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2))
+rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, out: g * out * out * out * -0.5)
+sin = unary("sin", np.sin, lambda g, x: g * x.cos())
+cos = unary("cos", np.cos, lambda g, x: -g * x.sin())
+tan = unary("tan", np.tan, lambda g, out: g * (out * out + 1))
+asin = unary("asin", np.arcsin, lambda g, x: g * (1 - x * x).rsqrt())
+acos = unary("acos", np.arccos, lambda g, x: -g * (1 - x * x).rsqrt())
+atan = unary("atan", np.arctan, lambda g, x: g / (x * x + 1))
+sinh = unary("sinh", np.sinh, lambda g, x: g * x.cosh())
+cosh = unary("cosh", np.cosh, lambda g, x: g * x.sinh())
+tanh = unary("tanh", np.tanh, lambda g, out: g * (1 - out * out))
+sigmoid = unary("sigmoid", _sigmoid, lambda g, out: g * out * (1 - out))
+relu = unary("relu", _relu, lambda g, out: g * (out > 0), float_only=False)
+abs = unary("abs", np.abs, lambda g, x: g * x.sign(), float_only=False)  # noqa: A001
+reciprocal = unary("reciprocal", np.reciprocal, lambda g, out: -g * out * out)
+square = unary("square", np.square, lambda g, x: g * x * 2, float_only=False)
+sign = unary("sign", np.sign, _zero, float_only=False)
+floor = unary("floor", np.floor, _zero, float_only=False)
+ceil = unary("ceil", np.ceil, _zero, float_only=False)
+trunc = unary("trunc", np.trunc, _zero, float_only=False)
+frac = unary("frac", lambda x: x - np.trunc(x), lambda g: g)
+round = unary("round", np.round, _zero, float_only=False)  # noqa: A001
+logical_not = unary("logical_not", np.logical_not, None, float_only=False)
+isnan = unary("isnan", np.isnan, None, float_only=False)
+isinf = unary("isinf", np.isinf, None, float_only=False)
+isfinite = unary("isfinite", np.isfinite, None, float_only=False)
+Tensor.negative = Tensor.neg
+Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
+Tensor.absolute = abs
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf to float64 accuracy (numpy has none): math.erf per element, vectorised."""
+    return _erf_ufunc(x).astype(x.dtype)
+
+
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+erf = unary("erf", _erf, lambda g, x: g * (x * x * -1).exp() * (2 / math.sqrt(math.pi)))
+
+
+# ---- ops with scalar parameters ------------------------------------------------------
+def _pow_scalar_rule(g, x, p):
+    if p == 0:
+        return g * 0
+    return g * p * x ** (p - 1)
+
+
+_pow_scalar = unary("pow", lambda x, p: np.power(x, p), _pow_scalar_rule, node="PowBackward0",
+                    float_only=False, register=False)
+
+
+def _clamp_rule(g, x, lo, hi):
+    mask = None
+    if lo is not None:
+        mask = x >= lo
+    if hi is not None:
+        mask = (x <= hi) if mask is None else mask & (x <= hi)
+    return g * mask
+
+
+def _clamp_fwd(x, lo, hi):
+    out = x
+    if lo is not None:
+        out = np.maximum(out, lo, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(out, lo)
+    if hi is not None:
+        out = np.minimum(out, hi, dtype=x.dtype) if x.dtype.kind == "f" else np.minimum(out, hi)
+    return out if out is not x else x.copy()
+
+
+_clamp = unary("clamp", _clamp_fwd, _clamp_rule, node="ClampBackward1", float_only=False,
+               register=False)
+
+
+@method("clamp", "clip")
+def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Limit values to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = _make(x._data.astype(dtypes._DEFAULT[0].np))
+    return _clamp(x, min, max)
+
+
+Tensor.clamp_ = Tensor.clip_ = inplace(clamp)
+
+
+@method("clamp_min")
+def clamp_min(x, min) -> Tensor:  # noqa: A002
+    return clamp(x, min=min)
+
+
+@method("clamp_max")
+def clamp_max(x, max) -> Tensor:  # noqa: A002
+    return clamp(x, max=max)
+
+
+# ---- binary ------------------------------------------------------------------------------
+def _win(g, a, b):
+    """Gradient share of `a` in maximum(a, b): all where a > b, half on ties."""
+    return g * (a > b) + g * (a == b) * 0.5
+
+
+def _pow_exp_rule(g, a, out):
+    # d/db a**b = a**b * log(a); PyTorch's convention: 0 where a == 0 (and b >= 0)
+    safe = where(a == 0, 1.0, a) if bool((a._data == 0).any()) else a
+    return g * out * safe.log()
+
+
+#              name         forward           d/da                          d/db
+add = binary("add", np.add, lambda g: g, lambda g: g)
+sub = binary("sub", np.subtract, lambda g: g, lambda g: -g)
+mul = binary("mul", np.multiply, lambda g, b: g * b, lambda g, a: g * a)
+div = binary("div", np.true_divide, lambda g, b: g / b, lambda g, a, b: -g * a / (b * b),
+             true_divide=True)
+_pow_tt = binary("pow", np.power, lambda g, a, b: g * b * a ** (b - 1), _pow_exp_rule,
+                 node="PowBackward1", register=False)
+maximum = binary("maximum", np.maximum, lambda g, a, b: _win(g, a, b),
+                 lambda g, a, b: _win(g, b, a), node="MaximumBackward0")
+minimum = binary("minimum", np.minimum, lambda g, a, b: _win(g, b, a),
+                 lambda g, a, b: _win(g, a, b), node="MinimumBackward0")
+atan2 = binary("atan2", np.arctan2, lambda g, a, b: g * b / (a * a + b * b),
+               lambda g, a, b: -g * a / (a * a + b * b))
+remainder = binary("remainder", np.remainder, lambda g: g,
+                   lambda g, a, b: -g * floor_divide(a, b))
+fmod = binary("fmod", np.fmod, lambda g: g, lambda g, a, b: -g * (a / b).trunc())
+floor_divide = binary("floor_divide", np.floor_divide, None, None)
+eq = binary("eq", np.equal, None, None)
+ne = binary("ne", np.not_equal, None, None)
+lt = binary("lt", np.less, None, None)
+le = binary("le", np.less_equal, None, None)
+gt = binary("gt", np.greater, None, None)
+ge = binary("ge", np.greater_equal, None, None)
+logical_and = binary("logical_and", np.logical_and, None, None)
+logical_or = binary("logical_or", np.logical_or, None, None)
+logical_xor = binary("logical_xor", np.logical_xor, None, None)
+bitwise_and = binary("bitwise_and", np.bitwise_and, None, None)
+bitwise_or = binary("bitwise_or", np.bitwise_or, None, None)
+bitwise_xor = binary("bitwise_xor", np.bitwise_xor, None, None)
+Tensor.multiply, Tensor.subtract, Tensor.divide, Tensor.true_divide = mul, sub, div, div
+Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = gt, lt, ge, le
+Tensor.not_equal, Tensor.fmax, Tensor.fmin = ne, maximum, minimum
+Tensor.arctan2 = atan2
+
+
+@method("pow")
+def pow(x, exponent) -> Tensor:  # noqa: A001
+    """x ** exponent for tensor or scalar exponents (PowBackward0/1)."""
+    if isinstance(x, Tensor) and not isinstance(exponent, Tensor):
+        e = exponent.item() if isinstance(exponent, np.generic) else exponent
+        if x._data.dtype.kind != "f" and isinstance(e, float):
+            x = _make(x._data.astype(dtypes._DEFAULT[0].np))
+        if x._data.dtype.kind in "iu" and isinstance(e, int) and e < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return _pow_scalar(x, e)
+    if not isinstance(x, Tensor):
+        return _rpow(exponent, x)
+    return _pow_tt(x, exponent)
+
+
+Tensor.pow_ = inplace(pow)
+
+
+def _rpow(x: Tensor, base) -> Tensor:
+    """base ** x for a scalar base (PowBackward2)."""
+    ops = operands(base, x)
+    if ops is NotImplemented:
+        return NotImplemented
+    base, x = ops
+    return _rpow_op(x, base)
+
+
+_rpow_op = unary("rpow", lambda x, base: np.power(base, x),
+                 lambda g, out, base: g * out * (math.log(base) if base > 0 else
+                                                 0.0 if base == 0 else math.nan),
+                 node="PowBackward2", float_only=False, register=False)
+
+
+def add_alpha(x, other, *, alpha=1):
+    return add(x, other if alpha == 1 else other * alpha)
+
+
+def sub_alpha(x, other, *, alpha=1):
+    return sub(x, other if alpha == 1 else other * alpha)
+
+
+@method("add")
+def _add_method(self, other, *, alpha=1) -> Tensor:
+    return add(self, other) if alpha == 1 else add(self, other * alpha)
+
+
+@method("sub")
+def _sub_method(self, other, *, alpha=1) -> Tensor:
+    return sub(self, other) if alpha == 1 else sub(self, other * alpha)
+
+
+Tensor.add_ = inplace(_add_method)
+Tensor.sub_ = inplace(_sub_method)
+
+
+@method("rsub")
+def rsub(x, other, *, alpha=1) -> Tensor:
+    """other - x (RsubBackward1 in PyTorch)."""
+    return sub(other, x * alpha if alpha != 1 else x)
+
+
+@method("lerp")
+def lerp(start, end, weight) -> Tensor:
+    return start + (end - start) * weight
+
+
+Tensor.lerp_ = inplace(lerp)
+
+
+@method("addcmul")
+def addcmul(x, t1, t2, *, value=1) -> Tensor:
+    return x + t1 * t2 * value
+
+
+@method("addcdiv")
+def addcdiv(x, t1, t2, *, value=1) -> Tensor:
+    return x + t1 / t2 * value
+
+
+Tensor.addcmul_, Tensor.addcdiv_ = inplace(addcmul), inplace(addcdiv)
+
+
+# ---- where ---------------------------------------------------------------------------------
+class WhereBackward0(Node):
+    def backward(self, g):
+        (cond,) = self.saved()
+        zero = g * 0
+        out = []
+        if self.which[0]:
+            out.append(where(cond, g, zero))
+        if self.which[1]:
+            out.append(where(cond, zero, g))
+        return tuple(out)
+
+
+def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
+    """Elements of `input` where `condition`, else of `other` (scalars allowed)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    cond = to_tensor(condition, "condition")
+    if cond._data.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {cond.dtype}")
+    ops = operands(input, other)
+    if ops is NotImplemented:
+        raise TypeError(f"where(): unsupported operand types {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    a, b = ops
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = _make(np.asarray(a, dtype=dtypes.result_type(a, b).np))
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    ad, bd = (a._data if ta else a), (b._data if tb else b)
+    try:
+        out = np.where(cond._data, ad, bd)
+    except ValueError:
+        raise RuntimeError(f"where: shapes {list(cond.shape)}, {list(np.shape(ad))} and "
+                           f"{list(np.shape(bd))} cannot be broadcast together") from None
+    if ta and not tb or tb and not ta:  # a scalar branch must not change the tensor's dtype
+        out = out.astype((a if ta else b)._data.dtype, copy=False)
+    tensors = tuple(t for t in (a, b) if isinstance(t, Tensor))
+    if not needs_graph(*tensors):
+        return _make(np.asarray(out))
+    n = WhereBackward0(tensors)
+    n.which = (ta, tb)
+    n.save(cond)
+    return _make(np.asarray(out), n)
+
+
+@method("where")
+def _where_method(self, condition, other) -> Tensor:
+    return where(condition, self, other)
+
+
+@method("masked_fill")
+def masked_fill(x, mask, value) -> Tensor:
+    """Replace elements where `mask` is True by `value` (MaskedFillBackward0)."""
+    mask = to_tensor(mask, "mask")
+    if mask._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    if not isinstance(value, Tensor):
+        value = _make(np.asarray(value, dtype=x._data.dtype))
+    elif value._data.dtype != x._data.dtype:
+        value = value.to(x.dtype)
+    if np.broadcast_shapes(mask._data.shape, x._data.shape) != x._data.shape:
+        raise RuntimeError(f"masked_fill: the mask of shape {list(mask.shape)} is not "
+                           f"broadcastable to the input of shape {list(x.shape)}")
+    out = where(mask, value, x)
+    if out.grad_fn is not None:
+        out.grad_fn.__class__ = _MaskedFill
+    return out
+
+
+_MaskedFill = type("MaskedFillBackward0", (WhereBackward0,), {})
+Tensor.masked_fill_ = inplace(masked_fill)
+
+
+# ---- Python operators ------------------------------------------------------------------------
+def _r(op):
+    def rop(self, other):
+        return op(other, self)
+    return rop
+
+
+Tensor.__add__, Tensor.__radd__ = add, _r(add)
+Tensor.__sub__, Tensor.__rsub__ = sub, _r(sub)
+Tensor.__mul__, Tensor.__rmul__ = mul, _r(mul)
+Tensor.__truediv__, Tensor.__rtruediv__ = div, _r(div)
+Tensor.__floordiv__, Tensor.__rfloordiv__ = floor_divide, _r(floor_divide)
+Tensor.__mod__, Tensor.__rmod__ = remainder, _r(remainder)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _rpow
+Tensor.__neg__ = neg
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = abs
+Tensor.__eq__, Tensor.__ne__ = eq, ne
+Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = lt, le, gt, ge
+Tensor.__and__, Tensor.__rand__ = bitwise_and, _r(bitwise_and)
+Tensor.__or__, Tensor.__ror__ = bitwise_or, _r(bitwise_or)
+Tensor.__xor__, Tensor.__rxor__ = bitwise_xor, _r(bitwise_xor)
+Tensor.__invert__ = lambda self: logical_not(self) if self._data.dtype.kind == "b" else \
+    _make(np.invert(self._data))
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__ipow__ = Tensor.pow_
+Tensor.__hash__ = lambda self: id(self)
+
+
+# ---- in-place fills: the old value gets a zero gradient ----------------------------------------
+class FillBackward0(Node):
+    def backward(self, g):
+        return (_zero(g),)
+
+
+class CopyBackwards(Node):
+    """x.copy_(src): the old x gets zero, src gets the gradient (summed to its shape)."""
+
+    def backward(self, g):
+        out = []
+        if self.which[0]:
+            out.append(_zero(g))
+        if self.which[1]:
+            out.append(g.to(self.src_dtype) if g.dtype is not self.src_dtype else g)
+        return tuple(out)
+
+
+def _overwrite(x: Tensor, data: np.ndarray) -> Tensor:
+    """A result equal to `data` whose gradient with respect to x is zero."""
+    data = np.asarray(data, dtype=x._data.dtype)
+    return _make(data, FillBackward0((x,)) if needs_graph(x) else None)
+
+
+def _fill_op(x, value):
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        return _copy_op(x, value)
+    return _overwrite(x, np.full(x._data.shape, value, x._data.dtype))
+
+
+def _copy_op(x, src):
+    src = to_tensor(src, "src")
+    try:
+        data = np.broadcast_to(src._data, x._data.shape).astype(x._data.dtype)
+    except ValueError:
+        raise RuntimeError(f"copy_: the source of shape {list(src.shape)} is not broadcastable "
+                           f"to the destination of shape {list(x.shape)}") from None
+    tensors = (x, src)
+    if not needs_graph(*tensors):
+        return _make(np.array(data))
+    n = CopyBackwards(tensors)
+    n.which, n.src_dtype = (x._rg, src._rg), src.dtype
+    return _make(np.array(data), n)
+
+
+Tensor.fill_ = inplace(_fill_op)
+Tensor.zero_ = inplace(lambda x: _overwrite(x, np.zeros_like(x._data)))
+Tensor.copy_ = inplace(lambda x, src, non_blocking=False: _copy_op(x, src))
+
+
+def _random_fill(draw):
+    def fill_(x, *args, generator=None, **kwargs):
+        from ..random import _rng
+        return _overwrite(x, draw(_rng(generator), x._data.shape, *args, **kwargs))
+    return inplace(fill_)
+
+
+Tensor.uniform_ = _random_fill(lambda r, s, a=0.0, b=1.0: r.uniform(a, b, s))
+Tensor.normal_ = _random_fill(lambda r, s, mean=0.0, std=1.0: r.normal(mean, std, s))
+Tensor.bernoulli_ = _random_fill(lambda r, s, p=0.5: r.random(s) < p)
+Tensor.exponential_ = _random_fill(lambda r, s, lambd=1.0: r.exponential(1.0 / lambd, s))
+Tensor.random_ = _random_fill(lambda r, s, low=0, high=None: r.integers(
+    0 if high is None else low, low if high is None else high, s))

@@ -1,0 +1,535 @@
+"""Reductions (sum, mean, prod, max/min, var/std, logsumexp, norm) and softmax.
+
+Each backward first restores the reduced dims (`_unreduce`), then broadcasts against the
+input. Ties follow PyTorch: a full `max()` and `amax` split the gradient evenly among
+tied elements; `max(dim)` sends it to the index it returned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+from .. import dtypes
+from ..function import Node
+from ..tensor import Tensor, _make
+from .base import method, needs_graph, normalize_dims
+
+_int_kinds = "iub"
+
+
+def _unreduce(g: Tensor, shape: tuple, dims: tuple | None, keepdim: bool) -> Tensor:
+    """Reshape a reduced gradient so that it broadcasts against the input `shape`."""
+    if dims is None:
+        return g.reshape((1,) * len(shape)) if len(shape) else g
+    if not keepdim:
+        kept = list(shape)
+        for d in dims:
+            kept[d] = 1
+        return g.reshape(tuple(kept))
+    return g
+
+
+def _reduced_count(shape: tuple, dims: tuple | None) -> int:
+    n = 1
+    for d in (range(len(shape)) if dims is None else dims):
+        n *= shape[d]
+    return n
+
+
+class _Reduction(Node):
+    """A reduction node remembers the input shape and reduced dims."""
+
+    def setup(self, x: Tensor, dims, keepdim: bool) -> None:
+        self.shape, self.dims, self.keepdim = x._data.shape, dims, keepdim
+
+
+def _axis(dims):
+    return None if dims is None else dims
+
+
+# ---- sum / mean --------------------------------------------------------------------------
+class SumBackward0(_Reduction):
+    cast = None
+
+    def backward(self, g):
+        if self.cast is not None:  # sum(dtype=...) changed the dtype
+            g = g.to(self.cast)
+        return (_unreduce(g, self.shape, self.dims, self.keepdim).expand(self.shape),)
+
+
+SumBackward1 = type("SumBackward1", (SumBackward0,), {})
+
+
+@method("sum")
+def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    """Sum over `dim` (int or tuple; all dims if None). Ints and bools sum to int64."""
+    dims = normalize_dims(x, dim, "sum")
+    d = x._data
+    if dtype is not None:
+        d = d.astype(dtypes.to_np(dtype))
+    elif d.dtype.kind in "bi" and d.dtype != np.int64 or d.dtype.kind == "u":
+        d = d.astype(np.int64)
+    out = np.sum(d, axis=dims, keepdims=keepdim)
+    out = out if type(out) is np.ndarray else np.asarray(out)
+    if not needs_graph(x):
+        return _make(out)
+    n = (SumBackward0 if dim is None else SumBackward1)((x,))
+    n.setup(x, dims, keepdim)
+    if out.dtype != x._data.dtype:
+        n.cast = x.dtype
+    return _make(out, n)
+
+
+class MeanBackward0(_Reduction):
+    def backward(self, g):
+        n = _reduced_count(self.shape, self.dims)
+        return (_unreduce(g, self.shape, self.dims, self.keepdim).expand(self.shape) / n,)
+
+
+MeanBackward1 = type("MeanBackward1", (MeanBackward0,), {})
+
+
+@method("mean")
+def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over `dim`; defined for floating-point tensors only, as in PyTorch."""
+    d = x._data
+    if dtype is not None:
+        d = d.astype(dtypes.to_np(dtype))
+    if d.dtype.kind != "f":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype._legacy}")
+    dims = normalize_dims(x, dim, "mean")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.mean(d, axis=dims, keepdims=keepdim) if d.size else \
+            np.sum(d, axis=dims, keepdims=keepdim) / 0.0
+    out = np.asarray(out, dtype=d.dtype)
+    if not needs_graph(x):
+        return _make(out)
+    n = (MeanBackward0 if dim is None else MeanBackward1)((x,))
+    n.setup(x, dims, keepdim)
+    return _make(out, n)
+
+
+# ---- prod --------------------------------------------------------------------------------
+class ProdBackward0(_Reduction):
+    def backward(self, g):
+        x, out = self.saved()
+        dim = 0 if self.dims is None else self.dims[0]
+        src = x.reshape(-1) if self.dims is None else x
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        out = _unreduce(out, self.shape, self.dims, self.keepdim)
+        if not bool((src._data == 0).any()):
+            return (g * out / x,)
+        # zeros present: the product of all the other elements, computed exactly
+        n = src.shape[dim]
+        moved = src.movedim(dim, -1).unsqueeze(-2).expand(*src.shape[:dim], *src.shape[dim + 1:],
+                                                         n, n)
+        eye = _make(np.eye(n, dtype=bool))
+        others = moved.masked_fill(eye, 1.0).prod(-1)          # (..., n)
+        others = others.movedim(-1, dim)
+        return (g * others.reshape(self.shape),)
+
+
+ProdBackward1 = type("ProdBackward1", (ProdBackward0,), {})
+
+
+@method("prod")
+def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over one dim (or all); exact gradients even with zeros in the input."""
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod(): dim must be an int, got {dim!r}")
+    dims = normalize_dims(x, dim, "prod")
+    d = x._data
+    if dtype is not None:
+        d = d.astype(dtypes.to_np(dtype))
+    elif d.dtype.kind in "bu" or d.dtype.kind == "i" and d.dtype != np.int64:
+        d = d.astype(np.int64)
+    out = np.asarray(np.prod(d, axis=dims, keepdims=keepdim))
+    if not needs_graph(x):
+        return _make(out)
+    n = (ProdBackward0 if dim is None else ProdBackward1)((x,))
+    n.setup(x, dims, keepdim)
+    n.save(x)
+    res = _make(out, n)
+    n.save_output(res)
+    return res
+
+
+# ---- max / min / amax / amin ---------------------------------------------------------------
+class _EvenTies(_Reduction):
+    """Gradient split evenly among the elements equal to the extreme value."""
+
+    def backward(self, g):
+        x, out = self.saved()
+        out = _unreduce(out, self.shape, self.dims, self.keepdim)
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        mask = x == out
+        count = mask.sum(self.dims, keepdim=True) if self.dims is not None else mask.sum()
+        return (g * mask / count,)
+
+
+MaxBackward1 = type("MaxBackward1", (_EvenTies,), {})
+MinBackward1 = type("MinBackward1", (_EvenTies,), {})
+AmaxBackward0 = type("AmaxBackward0", (_EvenTies,), {})
+AminBackward0 = type("AminBackward0", (_EvenTies,), {})
+
+
+class _IndexedExtreme(_Reduction):
+    """max(dim)/min(dim): the gradient goes to the index that was returned."""
+
+    def backward(self, g):
+        (idx,) = self.saved()
+        dim = self.dims[0]
+        if not self.keepdim:
+            g, idx = g.unsqueeze(dim), idx.unsqueeze(dim)
+        from ..creation import zeros
+        return (zeros(self.shape, dtype=g.dtype).scatter(dim, idx, g),)
+
+
+MaxBackward0 = type("MaxBackward0", (_IndexedExtreme,), {})
+MinBackward0 = type("MinBackward0", (_IndexedExtreme,), {})
+
+return_types_max = namedtuple("max", ["values", "indices"])
+return_types_min = namedtuple("min", ["values", "indices"])
+
+
+def _extreme(x, dim, keepdim, is_max: bool, name: str):
+    if dim is None:
+        if x._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        out = np.asarray(x._data.max() if is_max else x._data.min())
+        if not needs_graph(x):
+            return _make(out)
+        n = (MaxBackward1 if is_max else MinBackward1)((x,))
+        n.setup(x, None, False)
+        n.save(x)
+        res = _make(out, n)
+        n.save_output(res)
+        return res
+    if isinstance(dim, Tensor):  # max(x, other) is maximum
+        from .pointwise import maximum, minimum
+        return (maximum if is_max else minimum)(x, dim)
+    dims = normalize_dims(x, dim, name)
+    d = dims[0]
+    if x._data.shape and x._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    idx = np.asarray((np.argmax if is_max else np.argmin)(x._data, axis=d, keepdims=keepdim))
+    values = np.take_along_axis(x._data, idx if keepdim else np.expand_dims(idx, d), axis=d)
+    if not keepdim:
+        values = values.squeeze(d)
+    idx_t = _make(idx.astype(np.int64))
+    rt = return_types_max if is_max else return_types_min
+    if not needs_graph(x):
+        return rt(_make(np.asarray(values)), idx_t)
+    n = (MaxBackward0 if is_max else MinBackward0)((x,))
+    n.setup(x, dims, keepdim)
+    n.save(idx_t)
+    return rt(_make(np.asarray(values), n), idx_t)
+
+
+@method("max")
+def max(x, dim=None, keepdim: bool = False):  # noqa: A001
+    """`max()` -> value; `max(dim)` -> (values, indices); `max(other)` -> maximum."""
+    return _extreme(x, dim, keepdim, True, "max")
+
+
+@method("min")
+def min(x, dim=None, keepdim: bool = False):  # noqa: A001
+    return _extreme(x, dim, keepdim, False, "min")
+
+
+def _amax(x, dim, keepdim, is_max: bool) -> Tensor:
+    name = "amax" if is_max else "amin"
+    dims = normalize_dims(x, () if dim is None else dim, name) or None
+    if x._data.size == 0 and (dims is None or any(x._data.shape[d] == 0 for d in dims)):
+        raise IndexError(f"{name}(): Expected reduction dim to have non-zero size.")
+    out = np.asarray((np.max if is_max else np.min)(x._data, axis=dims, keepdims=keepdim))
+    if not needs_graph(x):
+        return _make(out)
+    n = (AmaxBackward0 if is_max else AminBackward0)((x,))
+    n.setup(x, dims, keepdim)
+    n.save(x)
+    res = _make(out, n)
+    n.save_output(res)
+    return res
+
+
+@method("amax")
+def amax(x, dim=(), keepdim: bool = False) -> Tensor:
+    """Max over `dim` (all dims by default), ties sharing the gradient evenly."""
+    return _amax(x, dim if dim != () else None, keepdim, True)
+
+
+@method("amin")
+def amin(x, dim=(), keepdim: bool = False) -> Tensor:
+    return _amax(x, dim if dim != () else None, keepdim, False)
+
+
+@method("argmax")
+def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg(x, dim, keepdim, np.argmax)
+
+
+@method("argmin")
+def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg(x, dim, keepdim, np.argmin)
+
+
+def _arg(x, dim, keepdim, fn) -> Tensor:
+    if dim is None:
+        out = np.asarray(fn(x._data))
+        return _make((out.reshape((1,) * x.ndim) if keepdim else out).astype(np.int64))
+    d = normalize_dims(x, dim, fn.__name__)[0]
+    return _make(np.asarray(fn(x._data, axis=d, keepdims=keepdim)).astype(np.int64))
+
+
+@method("all")
+def all(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _make(np.asarray(np.all(x._data, axis=normalize_dims(x, dim, "all"), keepdims=keepdim)))
+
+
+@method("any")
+def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return _make(np.asarray(np.any(x._data, axis=normalize_dims(x, dim, "any"), keepdims=keepdim)))
+
+
+# ---- var / std -------------------------------------------------------------------------------
+def _correction(unbiased, correction) -> float:
+    if correction is not None:
+        if unbiased is not None:
+            raise RuntimeError("var/std: pass either unbiased= or correction=, not both")
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+class VarBackward0(_Reduction):
+    def backward(self, g):
+        (x,) = self.saved()
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        mu = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
+        return (g * (x - mu) * (2.0 / self.denom),)
+
+
+class StdBackward0(_Reduction):
+    def backward(self, g):
+        x, out = self.saved()
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        out = _unreduce(out, self.shape, self.dims, self.keepdim)
+        mu = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
+        return (g * (x - mu) / (out * self.denom),)
+
+
+def _var(x, dim, unbiased, keepdim, correction, std: bool):
+    name = "std" if std else "var"
+    if isinstance(dim, bool):  # var(x, False): PyTorch's old positional `unbiased`
+        dim, unbiased = None, dim
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): input dtype should be floating point, got {x.dtype}")
+    dims = normalize_dims(x, dim, name)
+    c = _correction(unbiased, correction)
+    count = _reduced_count(x._data.shape, dims)
+    denom = count - c
+    if denom <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.var(x._data, axis=dims, ddof=c, keepdims=keepdim) if denom > 0 else \
+            np.full(np.sum(x._data, axis=dims, keepdims=keepdim).shape, np.nan, x._data.dtype)
+        if std:
+            out = np.sqrt(out)
+    out = np.asarray(out, dtype=x._data.dtype)
+    if not needs_graph(x):
+        return _make(out)
+    n = (StdBackward0 if std else VarBackward0)((x,))
+    n.setup(x, dims, keepdim)
+    n.denom = denom
+    n.save(x)
+    res = _make(out, n)
+    if std:
+        n.save_output(res)
+    return res
+
+
+@method("var")
+def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over `dim`; unbiased (correction=1) by default."""
+    return _var(x, dim, unbiased, keepdim, correction, std=False)
+
+
+@method("std")
+def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    return _var(x, dim, unbiased, keepdim, correction, std=True)
+
+
+# ---- logsumexp, softmax, log_softmax ---------------------------------------------------------
+def _max_shift(d: np.ndarray, axis) -> np.ndarray:
+    m = np.max(d, axis=axis, keepdims=True) if d.size else np.zeros(
+        [1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)], d.dtype)
+    return np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+
+
+class LogsumexpBackward0(_Reduction):
+    def backward(self, g):
+        x, out = self.saved()
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        out = _unreduce(out, self.shape, self.dims, self.keepdim)
+        return (g * (x - out).exp(),)
+
+
+@method("logsumexp")
+def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `dim`, shifted by the max: stable for inputs of any size."""
+    d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
+    dims = normalize_dims(x, dim, "logsumexp")
+    m = _max_shift(d, dims)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
+    if not keepdim:
+        out = out.squeeze(dims) if dims is not None else out.reshape(())
+    out = np.asarray(out)
+    if not needs_graph(x):
+        return _make(out)
+    n = LogsumexpBackward0((x,))
+    n.setup(x, dims, keepdim)
+    n.save(x)
+    res = _make(out, n)
+    n.save_output(res)
+    return res
+
+
+def _softmax_dim(x, dim, name: str) -> int:
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return normalize_dims(x, dim, name)[0]
+
+
+class SoftmaxBackward0(Node):
+    def backward(self, g):
+        (out,) = self.saved()
+        return (out * (g - (g * out).sum(self.dim, keepdim=True)),)
+
+
+class LogSoftmaxBackward0(Node):
+    def backward(self, g):
+        (out,) = self.saved()
+        return (g - out.exp() * g.sum(self.dim, keepdim=True),)
+
+
+def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
+    e = np.exp(d - _max_shift(d, (dim,)))
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
+    s = d - _max_shift(d, (dim,))
+    with np.errstate(divide="ignore"):
+        return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+
+
+@method("softmax")
+def softmax(x, dim=None, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
+    dim = _softmax_dim(x, dim, "softmax")
+    out = np.asarray(_softmax_np(d, dim)) if d.ndim else np.ones_like(d)
+    if not needs_graph(x):
+        return _make(out)
+    n = SoftmaxBackward0((x,))
+    n.dim = dim
+    res = _make(out, n)
+    n.save_output(res)
+    return res
+
+
+@method("log_softmax")
+def log_softmax(x, dim=None, dtype=None) -> Tensor:
+    """x - logsumexp(x) along `dim` (stable)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
+    dim = _softmax_dim(x, dim, "log_softmax")
+    out = np.asarray(_log_softmax_np(d, dim)) if d.ndim else np.zeros_like(d)
+    if not needs_graph(x):
+        return _make(out)
+    n = LogSoftmaxBackward0((x,))
+    n.dim = dim
+    res = _make(out, n)
+    n.save_output(res)
+    return res
+
+
+# ---- norm ------------------------------------------------------------------------------------
+class NormBackward1(_Reduction):
+    """2-norm: x / ||x||, and 0 where the norm is 0 (PyTorch's subgradient)."""
+
+    def backward(self, g):
+        x, out = self.saved()
+        g = _unreduce(g, self.shape, self.dims, self.keepdim)
+        out = _unreduce(out, self.shape, self.dims, self.keepdim)
+        from .pointwise import where
+        safe = where(out == 0, 1.0, out)
+        return (where(out == 0, 0.0, g * x / safe),)
+
+
+@method("norm")
+def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over `dim` ('fro' and 2 are the 2-norm; inf, -inf, 0, 1 and any p)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype}")
+    if p in ("fro", 2, 2.0, None):
+        dims = normalize_dims(x, dim, "norm")
+        out = np.asarray(np.sqrt(np.sum(x._data * x._data, axis=dims, keepdims=keepdim)))
+        if not needs_graph(x):
+            return _make(out)
+        n = NormBackward1((x,))
+        n.setup(x, dims, keepdim)
+        n.save(x)
+        res = _make(out, n)
+        n.save_output(res)
+        return res
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported")
+    a = x.abs()
+    if p == float("inf"):
+        return a.amax(dim if dim is not None else (), keepdim)
+    if p == float("-inf"):
+        return a.amin(dim if dim is not None else (), keepdim)
+    if p == 0:
+        return (a != 0).to(x.dtype).sum(dim, keepdim)
+    if p == 1:
+        return a.sum(dim, keepdim)
+    return (a ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+@method("cumsum")
+def cumsum(x, dim, *, dtype=None) -> Tensor:
+    """Cumulative sum along `dim` (CumsumBackward0: reversed cumsum of the gradient)."""
+    d = normalize_dims(x, dim, "cumsum")[0] if x.ndim else 0
+    data = x._data if dtype is None else x._data.astype(dtypes.to_np(dtype))
+    if data.dtype.kind in "bu" or data.dtype.kind == "i" and data.dtype != np.int64:
+        data = data.astype(np.int64)
+    out = np.asarray(np.cumsum(data, axis=d) if x.ndim else data.copy())
+    if not needs_graph(x):
+        return _make(out)
+    n = CumsumBackward0((x,))
+    n.dim = d
+    return _make(out, n)
+
+
+class CumsumBackward0(Node):
+    def backward(self, g):
+        if g.ndim == 0:
+            return (g,)
+        return (g.flip(self.dim).cumsum(self.dim).flip(self.dim),)

@@ -1,0 +1,680 @@
+"""Shape ops: views (reshape, transpose, permute, expand, squeeze...), copies and casts,
+joining and splitting (cat, stack, split, chunk), pad, tril/triu, flip, repeat.
+
+View results share their input's storage and version counter, so an in-place change
+through either is seen by the version check of any node that saved the other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..function import Node
+from ..tensor import Tensor, _make
+from .base import method, needs_graph, normalize_dims, size_args, to_tensor
+
+
+def _view(x: Tensor, data: np.ndarray, node: Node | None) -> Tensor:
+    """Wrap `data`; if it is a view of x's storage, share x's version counter."""
+    t = _make(data, node)
+    if data.base is not None and np.may_share_memory(data, x._data):
+        t._vc = x._vc
+        t._base = x._base if x._base is not None else x
+    return t
+
+
+def _wrap_dim(x: Tensor, dim: int, extra: int = 0) -> int:
+    n = x._data.ndim + extra
+    lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not lo <= dim <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but "
+                         f"got {dim})")
+    return int(dim) % n if n else 0
+
+
+# ---- reshape / view -------------------------------------------------------------------------
+class ViewBackward0(Node):
+    def backward(self, g):
+        return (g.reshape(self.shape),)
+
+
+def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple:
+    size = x._data.size
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"{op}: invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+    return shape
+
+
+@method("reshape")
+def reshape(x, *shape) -> Tensor:
+    """The same data in a new shape (a view when the layout allows, else a copy)."""
+    shape = size_args(shape)
+    if shape == x._data.shape:
+        return x if not needs_graph(x) else _reshape(x, shape, x._data.reshape(shape))
+    shape = _infer_shape(x, shape, "reshape")
+    return _reshape(x, shape, x._data.reshape(shape))
+
+
+def _reshape(x, shape, data) -> Tensor:
+    if not needs_graph(x):
+        return _view(x, data, None)
+    n = ViewBackward0((x,))
+    n.shape = x._data.shape
+    return _view(x, data, n)
+
+
+@method("view")
+def view(x, *shape) -> Tensor:
+    """Like reshape, but never copies: raises PyTorch's error if the strides forbid it."""
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+    shape = _infer_shape(x, size_args(shape), "view")
+    data = x._data.view()
+    try:
+        data.shape = shape
+    except AttributeError:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.") from None
+    return _reshape(x, shape, data)
+
+
+@method("view_as")
+def view_as(x, other) -> Tensor:
+    return view(x, other._data.shape)
+
+
+@method("reshape_as")
+def reshape_as(x, other) -> Tensor:
+    return reshape(x, other._data.shape)
+
+
+@method("flatten")
+def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x._data.ndim == 0:
+        return reshape(x, 1)
+    s, e = _wrap_dim(x, start_dim), _wrap_dim(x, end_dim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shp = x._data.shape
+    return reshape(x, shp[:s] + (-1 if 0 not in shp[s:e + 1] else 0,) + shp[e + 1:])
+
+
+@method("ravel")
+def ravel(x) -> Tensor:
+    return reshape(x, -1)
+
+
+@method("unflatten")
+def unflatten(x, dim: int, sizes) -> Tensor:
+    d = _wrap_dim(x, dim)
+    shp = x._data.shape
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = int(np.prod([s for s in sizes if s != -1]))
+        sizes = tuple(shp[d] // known if s == -1 else s for s in sizes)
+    if int(np.prod(sizes)) != shp[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shp[d]}) in the input tensor")
+    return reshape(x, shp[:d] + sizes + shp[d + 1:])
+
+
+# ---- squeeze / unsqueeze ---------------------------------------------------------------------
+SqueezeBackward0 = type("SqueezeBackward0", (ViewBackward0,), {})
+SqueezeBackward1 = type("SqueezeBackward1", (ViewBackward0,), {})
+UnsqueezeBackward0 = type("UnsqueezeBackward0", (ViewBackward0,), {})
+
+
+def _reshape_named(x: Tensor, shape: tuple, cls) -> Tensor:
+    data = x._data.reshape(shape)
+    if not needs_graph(x):
+        return _view(x, data, None)
+    n = cls((x,))
+    n.shape = x._data.shape
+    return _view(x, data, n)
+
+
+@method("squeeze")
+def squeeze(x, dim=None) -> Tensor:
+    """Drop dims of size 1 (all of them, or those among `dim` that have size 1)."""
+    shp = x._data.shape
+    if dim is None:
+        return _reshape_named(x, tuple(s for s in shp if s != 1), SqueezeBackward0)
+    dims = normalize_dims(x, dim, "squeeze")
+    return _reshape_named(x, tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1)),
+                          SqueezeBackward1)
+
+
+@method("unsqueeze")
+def unsqueeze(x, dim: int) -> Tensor:
+    """Insert a dim of size 1 at `dim` (which may be ndim, or negative)."""
+    d = _wrap_dim(x, dim, extra=1)
+    shp = x._data.shape
+    return _reshape_named(x, shp[:d] + (1,) + shp[d:], UnsqueezeBackward0)
+
+
+# ---- transpose / permute ---------------------------------------------------------------------
+class PermuteBackward0(Node):
+    def backward(self, g):
+        return (g.permute(self.inverse),)
+
+
+TransposeBackward0 = type("TransposeBackward0", (PermuteBackward0,), {})
+TBackward0 = type("TBackward0", (PermuteBackward0,), {})
+
+
+def _permute(x: Tensor, perm: tuple, cls=PermuteBackward0) -> Tensor:
+    data = x._data.transpose(perm)
+    if not needs_graph(x):
+        return _view(x, data, None)
+    n = cls((x,))
+    n.inverse = tuple(np.argsort(perm))
+    return _view(x, data, n)
+
+
+@method("permute")
+def permute(x, *dims) -> Tensor:
+    dims = size_args(dims)
+    if len(dims) != x._data.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {x._data.ndim} is not equal to len(dims) = {len(dims)}"
+                           .replace("(sparse_coo)", ""))
+    perm = tuple(_wrap_dim(x, d) for d in dims)
+    if len(set(perm)) != len(perm):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _permute(x, perm)
+
+
+@method("transpose", "swapaxes", "swapdims")
+def transpose(x, dim0: int, dim1: int) -> Tensor:
+    perm = list(range(x._data.ndim))
+    if x._data.ndim == 0:
+        _wrap_dim(x, dim0), _wrap_dim(x, dim1)
+        return _permute(x, (), TransposeBackward0)
+    a, b = _wrap_dim(x, dim0), _wrap_dim(x, dim1)
+    perm[a], perm[b] = perm[b], perm[a]
+    return _permute(x, tuple(perm), TransposeBackward0)
+
+
+@method("t")
+def t(x) -> Tensor:
+    """Transpose of a tensor with at most 2 dims."""
+    if x._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{x._data.ndim}D")
+    return _permute(x, tuple(range(x._data.ndim))[::-1], TBackward0)
+
+
+Tensor.T = property(lambda self: _permute(self, tuple(range(self._data.ndim))[::-1]))
+Tensor.mT = property(lambda self: transpose(self, -2, -1) if self._data.ndim >= 2 else
+                     _raise_mt(self))
+
+
+def _raise_mt(x):
+    raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                       f"{x._data.ndim}-D tensor.")
+
+
+@method("movedim", "moveaxis")
+def movedim(x, source, destination) -> Tensor:
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    src = tuple(_wrap_dim(x, s) for s in src)
+    dst = tuple(_wrap_dim(x, d) for d in dst)
+    perm = [d for d in range(x._data.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return _permute(x, tuple(perm))
+
+
+# ---- expand / repeat ------------------------------------------------------------------------
+class ExpandBackward0(Node):
+    def backward(self, g):
+        return (g.sum_to_size(self.shape),)
+
+
+@method("expand")
+def expand(x, *sizes) -> Tensor:
+    """Broadcast to `sizes` without copying (-1 keeps a dim)."""
+    sizes = size_args(sizes)
+    shp = x._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f"expand(autograd.{x.dtype._legacy}Tensor{{{list(shp)}}}, size="
+                           f"{list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({len(shp)})")
+    lead = len(sizes) - len(shp)
+    target = list(sizes)
+    for i, s in enumerate(shp):
+        want = sizes[lead + i]
+        if want == -1:
+            target[lead + i] = s
+        elif s != 1 and s != want:
+            raise RuntimeError(f"The expanded size of the tensor ({want}) must match the existing "
+                               f"size ({s}) at non-singleton dimension {lead + i}.  Target "
+                               f"sizes: {list(sizes)}.  Tensor sizes: {list(shp)}")
+    target = tuple(target)
+    if target == shp:
+        return x if not needs_graph(x) else _expand(x, target)
+    return _expand(x, target)
+
+
+def _expand(x, target) -> Tensor:
+    data = np.broadcast_to(x._data, target)
+    if not needs_graph(x):
+        return _view(x, data, None)
+    n = ExpandBackward0((x,))
+    n.shape = x._data.shape
+    return _view(x, data, n)
+
+
+@method("expand_as")
+def expand_as(x, other) -> Tensor:
+    return expand(x, other._data.shape)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    return expand(x, shape)
+
+
+Tensor.broadcast_to = broadcast_to
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    from ..tensor import Size
+    return Size(np.broadcast_shapes(*shapes))
+
+
+@method("sum_to_size")
+def sum_to_size(x, *size) -> Tensor:
+    """Sum broadcast dims away so that the result has shape `size` (undoes expand)."""
+    shape = size_args(size)
+    gs = x._data.shape
+    lead = len(gs) - len(shape)
+    if lead < 0 or any(s != 1 and s != d for s, d in zip(shape, gs[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(gs)}}}.")
+    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and gs[lead + k] != 1)
+    if dims:
+        x = x.sum(dims, keepdim=True)
+    return x.reshape(shape) if x._data.shape != shape else x
+
+
+class RepeatBackward0(Node):
+    def backward(self, g):
+        inter = []
+        for r, s in zip(self.reps, self.padded):
+            inter += [r, s]
+        g = g.reshape(tuple(inter)).sum(tuple(range(0, len(inter), 2)))
+        return (g.reshape(self.shape),)
+
+
+@method("repeat")
+def repeat(x, *sizes) -> Tensor:
+    """Tile the tensor `sizes` times along each dim (copies)."""
+    reps = size_args(sizes)
+    shp = x._data.shape
+    if len(reps) < len(shp):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    padded = (1,) * (len(reps) - len(shp)) + shp
+    out = np.tile(x._data.reshape(padded), reps)
+    if not needs_graph(x):
+        return _make(out)
+    n = RepeatBackward0((x,))
+    n.reps, n.padded, n.shape = reps, padded, shp
+    return _make(out, n)
+
+
+# ---- copies and casts -------------------------------------------------------------------------
+class CloneBackward0(Node):
+    def backward(self, g):
+        return (g,)
+
+
+@method("clone")
+def clone(x, *, memory_format=None) -> Tensor:
+    out = np.array(x._data, copy=True)
+    return _make(out, CloneBackward0((x,)) if needs_graph(x) else None)
+
+
+@method("contiguous")
+def contiguous(x, memory_format=None) -> Tensor:
+    if x._data.flags.c_contiguous:
+        return x
+    out = np.ascontiguousarray(x._data)
+    return _make(out, CloneBackward0((x,)) if needs_graph(x) else None)
+
+
+class ToCopyBackward0(Node):
+    def backward(self, g):
+        return (g.to(self.dtype),)
+
+
+def to_dtype(x: Tensor, d: dtypes.dtype, copy: bool = False) -> Tensor:
+    """Cast (ToCopyBackward0); gradients are cast back to the input's dtype."""
+    npd = d.np
+    if x._data.dtype == npd and not copy:
+        return x
+    out = x._data.astype(npd)
+    if not needs_graph(x) or npd.kind != "f":
+        return _make(out)
+    n = ToCopyBackward0((x,))
+    n.dtype = x.dtype
+    return _make(out, n)
+
+
+@method("to")
+def to(x, *args, **kwargs) -> Tensor:
+    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; CPU only."""
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str,)) or a is None:
+            device = a
+        else:
+            dtype = a
+    if device is not None and str(device).split(":")[0] not in ("cpu",):
+        raise RuntimeError(f"to(): device '{device}' is not available; this engine runs on the "
+                           "CPU with numpy")
+    if dtype is None:
+        return clone(x) if copy else x
+    return to_dtype(x, dtypes.from_np(dtypes.to_np(dtype)), copy)
+
+
+for _name, _d in (("float", dtypes.float32), ("double", dtypes.float64), ("half", dtypes.float16),
+                  ("long", dtypes.int64), ("int", dtypes.int32), ("bool", dtypes.bool),
+                  ("short", dtypes.int16), ("byte", dtypes.uint8), ("char", dtypes.int8)):
+    setattr(Tensor, _name, (lambda d: lambda self: to_dtype(self, d))(_d))
+
+
+@method("type")
+def type_(x, dtype=None):
+    if dtype is None:
+        return x._type_name()
+    return to(x, dtype)
+
+
+@method("cpu")
+def cpu(x) -> Tensor:
+    return x
+
+
+@method("type_as")
+def type_as(x, other) -> Tensor:
+    return to_dtype(x, other.dtype)
+
+
+# ---- joining and splitting ------------------------------------------------------------------
+class CatBackward0(Node):
+    def backward(self, g):
+        out, start = [], 0
+        for size in self.sizes:
+            out.append(g.narrow(self.dim, start, size))
+            start += size
+        return tuple(out)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
+    tensors = [to_tensor(t, "tensors") for t in tensors]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    used = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = used[0]
+    if ref._data.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(ref, dim)
+    rt = dtypes.result_type(*[_make(np.empty((1,), t._data.dtype)) for t in used])
+    for i, t in enumerate(used):
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got "
+                               f"{ref._data.ndim} and {t._data.ndim}")
+        for k, (a, b) in enumerate(zip(ref._data.shape, t._data.shape)):
+            if k != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {a} but got size {b} for tensor number {i} in "
+                                   "the list.")
+    used = [to_dtype(t, rt) for t in used]
+    out = np.concatenate([t._data for t in used], axis=d)
+    if not needs_graph(*used):
+        return _make(out)
+    n = CatBackward0(tuple(used))
+    n.dim, n.sizes = d, tuple(t._data.shape[d] for t in used)
+    return _make(out, n)
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    def backward(self, g):
+        return tuple(g.select(self.dim, i) for i in range(self.n))
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join equally shaped tensors along a new dim."""
+    tensors = [to_tensor(t, "tensors") for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t._data.shape != tensors[0]._data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0]._data.shape)} at entry 0 and "
+                               f"{list(t._data.shape)} at entry {i}")
+    d = _wrap_dim(tensors[0], dim, extra=1)
+    rt = dtypes.result_type(*[_make(np.empty((1,), t._data.dtype)) for t in tensors])
+    tensors = [to_dtype(t, rt) for t in tensors]
+    out = np.stack([t._data for t in tensors], axis=d)
+    if not needs_graph(*tensors):
+        return _make(out)
+    n = StackBackward0(tuple(tensors))
+    n.dim, n.n = d, len(tensors)
+    return _make(out, n)
+
+
+def hstack(tensors) -> Tensor:
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
+
+
+@method("narrow")
+def narrow(x, dim: int, start: int, length: int) -> Tensor:
+    d = _wrap_dim(x, dim)
+    size = x._data.shape[d]
+    if start < 0:
+        start += size
+    if not (0 <= start <= size and 0 <= length and start + length <= size):
+        raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+@method("select")
+def select(x, dim: int, index: int) -> Tensor:
+    d = _wrap_dim(x, dim)
+    size = x._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x._data.shape)} at dimension {d}")
+    return x[(slice(None),) * d + (index,)]
+
+
+@method("split")
+def split(x, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of `split_size` along `dim` (last one smaller), or of the given sizes."""
+    d = _wrap_dim(x, dim)
+    size = x._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+@method("chunk")
+def chunk(x, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    size = x._data.shape[_wrap_dim(x, dim)]
+    step = -(-size // chunks) if size else 1
+    return split(x, step, dim)
+
+
+@method("unbind")
+def unbind(x, dim: int = 0) -> tuple:
+    d = _wrap_dim(x, dim)
+    return tuple(select(x, d, i) for i in range(x._data.shape[d]))
+
+
+# ---- pad, tril/triu, flip ----------------------------------------------------------------------
+class ConstantPadNdBackward0(Node):
+    def backward(self, g):
+        return (pad(g, tuple(-p for p in self.pad)),)
+
+
+def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad the last len(pad)//2 dims: (left, right) of the last dim first, as PyTorch does.
+
+    Negative amounts crop. Modes: constant, reflect, replicate, circular.
+    """
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
+        raise RuntimeError(f"Padding length must be divisible by 2 and at most twice the number "
+                           f"of dims of the input; got {len(pad)} for a {x._data.ndim}-D input")
+    if mode != "constant":
+        return _index_pad(x, pad, mode)
+    shp = list(x._data.shape)
+    src, dst = [slice(None)] * len(shp), [slice(None)] * len(shp)
+    new = list(shp)
+    for k in range(len(pad) // 2):
+        d = len(shp) - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        new[d] = shp[d] + lo + hi
+        if new[d] < 0:
+            raise RuntimeError(f"The input size {shp[d]}, plus negative padding {lo} and {hi} "
+                               f"resulted in a negative output size, which is invalid. Check "
+                               f"dimension {d} of your input.")
+        src[d] = slice(max(-lo, 0), shp[d] - max(-hi, 0))
+        dst[d] = slice(max(lo, 0), new[d] - max(hi, 0))
+    out = np.full(new, 0 if value is None else value, dtype=x._data.dtype)
+    out[tuple(dst)] = x._data[tuple(src)]
+    if not needs_graph(x):
+        return _make(out)
+    n = ConstantPadNdBackward0((x,))
+    n.pad = pad
+    return _make(out, n)
+
+
+def _index_pad(x: Tensor, pad: tuple, mode: str) -> Tensor:
+    out = x
+    for k in range(len(pad) // 2):
+        d = x._data.ndim - 1 - k
+        n = x._data.shape[d]
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        idx = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            if lo >= n or hi >= n:
+                raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                                   f"corresponding input dimension, but got: padding ({lo}, {hi}) "
+                                   f"at dimension {d} of input {list(x._data.shape)}")
+            period = 2 * (n - 1) if n > 1 else 1
+            idx = np.abs((idx + period) % period) if n > 1 else np.zeros_like(idx)
+            idx = np.where(idx >= n, period - idx, idx)
+        elif mode == "replicate":
+            idx = np.clip(idx, 0, n - 1)
+        elif mode == "circular":
+            idx = idx % n
+        else:
+            raise NotImplementedError(f"pad: unknown padding mode '{mode}'; expected constant, "
+                                      "reflect, replicate or circular")
+        out = out.index_select(d, _make(idx.astype(np.int64)))
+    return out
+
+
+class TrilBackward0(Node):
+    def backward(self, g):
+        return (g.tril(self.k),)
+
+
+class TriuBackward0(Node):
+    def backward(self, g):
+        return (g.triu(self.k),)
+
+
+def _tri(x, k, lower: bool) -> Tensor:
+    if x._data.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+                           "dimensions")
+    out = (np.tril if lower else np.triu)(x._data, k)
+    if not needs_graph(x):
+        return _make(out)
+    n = (TrilBackward0 if lower else TriuBackward0)((x,))
+    n.k = k
+    return _make(out, n)
+
+
+@method("tril")
+def tril(x, diagonal: int = 0) -> Tensor:
+    return _tri(x, diagonal, True)
+
+
+@method("triu")
+def triu(x, diagonal: int = 0) -> Tensor:
+    return _tri(x, diagonal, False)
+
+
+class FlipBackward0(Node):
+    def backward(self, g):
+        return (g.flip(self.dims),)
+
+
+@method("flip")
+def flip(x, *dims) -> Tensor:
+    dims = normalize_dims(x, size_args(dims), "flip") or ()
+    out = np.flip(x._data, dims) if dims else x._data.copy()
+    out = np.ascontiguousarray(out)
+    if not needs_graph(x):
+        return _make(out)
+    n = FlipBackward0((x,))
+    n.dims = dims
+    return _make(out, n)

@@ -1,0 +1,458 @@
+"""The Tensor: a numpy array plus what autograd needs to differentiate through it.
+
+Ops live in `autograd/ops/` (one module per family) and attach themselves to Tensor as
+methods and operators; this file holds the data model: leaves and `.grad`, `grad_fn`,
+`requires_grad`, version counters for in-place checks, hooks, conversions and `repr`.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Callable
+
+import numpy as np
+
+from . import dtypes, grad_mode
+from .function import AccumulateGrad, Node
+
+__all__ = ["Tensor", "Size", "RemovableHandle"]
+
+_new = object.__new__
+_state = grad_mode._state
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as `autograd.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"autograd.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `.remove()` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, fn: Callable) -> None:
+        self._hooks_ref = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        hooks[self.id] = fn
+
+    def remove(self) -> None:
+        hooks = self._hooks_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _weakrefable(obj) -> bool:
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+def _make(data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
+    """Wrap an ndarray (the fast internal constructor; no copy, no checks)."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad_fn = grad_fn
+    if grad_fn is None:
+        t._rg = False
+    else:
+        t._rg = True
+        grad_fn.out_shape = data.shape
+        grad_fn.out_dtype = data.dtype
+    t._grad = None
+    t._vc = [0]
+    t._accum = None
+    t._out_nr = 0
+    t._base = None
+    t._extra = None
+    return t
+
+
+_INPLACE_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
+_INPLACE_VIEW_LEAF = ("a view of a leaf Variable that requires grad is being used in an "
+                      "in-place operation.")
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it.
+
+    Create tensors with `autograd.tensor(...)`, `zeros`, `randn`, ...; the constructor
+    `Tensor(data)` behaves like `autograd.tensor(data)` for PyTorch users who call it.
+    """
+
+    __slots__ = ("_data", "grad_fn", "_rg", "_grad", "_vc", "_accum", "_out_nr",
+                 "_base", "_extra", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __new__(cls, *args, **kwargs):
+        from .creation import tensor
+        if len(args) == 1 and not kwargs:
+            src = tensor(args[0])
+        else:
+            src = tensor(args[0] if args else [], **kwargs)
+        t = _new(cls)
+        for s in Tensor.__slots__[:-1]:
+            setattr(t, s, getattr(src, s))
+        return t
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    # ---- basic attributes --------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes._FROM_NP[self._data.dtype]
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim: int | None = None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[self._wrap_dim(dim)]
+
+    def _wrap_dim(self, dim: int) -> int:
+        n = self._data.ndim
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not lo <= dim <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                             f"but got {dim})")
+        return int(dim) % n if n else 0
+
+    def _type_name(self) -> str:
+        return f"autograd.{self.dtype._legacy}Tensor"
+
+    # ---- autograd attributes -----------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self.retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead.", UserWarning,
+                stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype}' to a tensor with dtype '{self.dtype}'. "
+                                   "Please ensure that the gradient and the tensor have the "
+                                   "same dtype")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        fn = self.grad_fn
+        return fn is not None and fn._retain is not None and fn._retain() is self
+
+    def retain_grad(self) -> None:
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retain = weakref.ref(self)
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's storage has seen (shared with views)."""
+        return self._vc[0]
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """`hook(grad)` runs when this tensor's gradient is computed; it may return a
+        replacement gradient."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+        if node._pre_hooks is None:
+            node._pre_hooks = {}
+        return RemovableHandle(node._pre_hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """`hook(tensor)` runs after `.grad` of this leaf has been accumulated."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        acc = self._accumulator()
+        if acc._post_acc_hooks is None:
+            acc._post_acc_hooks = {}
+        return RemovableHandle(acc._post_acc_hooks, hook)
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `autograd.backward`)."""
+        from .engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing data and version counter with self, outside the graph."""
+        t = _make(self._data)
+        t._vc = self._vc   # in-place changes through t are still caught by saved-tensor checks
+        return t
+
+    def detach_(self) -> Tensor:
+        if self._base is not None and self._base._rg and self.grad_fn is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """The same data as a tensor outside the graph (no version-counter sharing)."""
+        return _make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        if self._accum is not None:
+            self._accum.out_shape, self._accum.out_dtype = value._data.shape, value._data.dtype
+
+    # ---- in-place machinery (used by every `op_`) --------------------------------------
+    def _check_inplace(self) -> None:
+        """Raise PyTorch's error for an in-place op that autograd cannot allow."""
+        if _state.inference is False and self._extra is not None and self._extra.get("inference"):
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You "
+                "can make a clone to get a normal tensor before doing inplace update.See "
+                "https://github.com/pytorch/rfcs/pull/17 for more details.")
+        if not _state.grad_enabled:
+            return
+        if self._rg and self.grad_fn is None:
+            raise RuntimeError(_INPLACE_VIEW_LEAF if self._base is not None else _INPLACE_LEAF)
+        base = self._base
+        if base is not None and base._rg and base is not self:
+            if base.grad_fn is None:
+                raise RuntimeError(_INPLACE_VIEW_LEAF)
+            raise RuntimeError(
+                "in-place modification of a view of a tensor that requires grad is not "
+                "supported by this engine; apply the op out of place (or clone() the view)")
+
+    def _inplace_from(self, result: Tensor) -> Tensor:
+        """Finish an in-place op: write `result` into self's storage and adopt its node."""
+        data = self._data
+        if data.shape != result._data.shape:
+            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the "
+                               f"broadcast shape {list(result._data.shape)}")
+        if data.dtype != result._data.dtype:
+            if np.can_cast(result._data.dtype, data.dtype, "same_kind") or \
+                    result._data.dtype.kind == "b":
+                pass
+            else:
+                raise RuntimeError(f"result type {dtypes.from_np(result._data.dtype)._legacy} "
+                                   f"can't be cast to the desired output type "
+                                   f"{self.dtype._legacy}")
+        if not data.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+        fn = result.grad_fn
+        if fn is not None and fn._saved:
+            # the rule saved self's old value: keep a copy, since it is about to be overwritten
+            saved, versions = list(fn._saved), list(fn._versions)
+            for i, t in enumerate(saved):
+                if t._data is data:
+                    snap = _make(data.copy(), t.grad_fn)
+                    snap._rg, snap._out_nr, snap._accum = t._rg, t._out_nr, t._accum
+                    saved[i], versions[i] = snap, 0
+            fn._saved, fn._versions = tuple(saved), tuple(versions)
+        np.copyto(data, result._data, casting="unsafe")
+        self._vc[0] += 1
+        if fn is not None:
+            self.grad_fn, self._rg = fn, True
+            self._out_nr = 0
+            if fn._out is not None:  # the node saved its output: that is now self
+                fn._out = (self._data, self._vc, self._vc[0], 0)
+        return self
+
+    def _alias_for_inplace(self) -> Tensor:
+        """A stand-in for self's value before an in-place op (same node, same storage)."""
+        t = _make(self._data, self.grad_fn)
+        t._rg, t._vc, t._out_nr, t._accum = self._rg, self._vc, self._out_nr, self._accum
+        if self._rg and self.grad_fn is None:
+            t._accum = self._accumulator()
+        return t
+
+    # ---- conversions ---------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        a = self._data
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("Tensors are not pickled by this project; use autograd.save / "
+                        "autograd.load, which write .npz files that never run code")
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        t = _make(self._data.copy())
+        t._rg = self._rg
+        if self._grad is not None:
+            t._grad = _make(self._grad._data.copy())
+        cls = type(self)
+        if cls is not Tensor:
+            new = _new(cls)
+            for s in Tensor.__slots__[:-1]:
+                setattr(new, s, getattr(t, s))
+            t = new
+        memo[id(self)] = t
+        return t
+
+    # ---- printing ------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from ._format import format_tensor
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return repr(self)
+
