@@ -78,4 +78,14 @@ def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
     return from_numpy(_np.isclose(a._data, b._data, rtol, atol, equal_nan))
 
 
+def __getattr__(name: str):
+    # subpackages and features that load on first use
+    import importlib
+    if name in ("functional", "viz", "data", "testing", "serialization"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(f"{__name__}.serialization"), name)
+    raise AttributeError(f"module 'autograd' has no attribute '{name}'")
+
+
 __version__ = "0.1.0"

@@ -1,0 +1,159 @@
+"""Registry entries: indexing and index assignment, gather/scatter and friends."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as hs
+
+import autograd as ag
+from autograd.testing import strategies as st
+
+from .core import OpInfo, Sample, floats
+
+
+@hs.composite
+def _basic_index(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1))
+    idx = []
+    for n in shape[:draw(hs.integers(1, len(shape)))]:
+        kind = draw(hs.sampled_from(["int", "slice", "none", "ellipsis"]))
+        if kind == "int":
+            idx.append(draw(hs.integers(-n, n - 1)))
+        elif kind == "slice":
+            idx.append(slice(draw(hs.integers(0, n)), None, draw(hs.integers(1, 2))))
+        elif kind == "none":
+            idx.append(None)
+        elif Ellipsis not in idx:
+            idx.append(Ellipsis)
+    return Sample((draw(floats(shape)),), {"idx": tuple(idx)})
+
+
+@hs.composite
+def _advanced_index(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1))
+    n = shape[0]
+    kind = draw(hs.sampled_from(["ints", "bool", "mixed"]))
+    if kind == "ints":   # repeats allowed: gradients must accumulate
+        idx = (np.array(draw(hs.lists(hs.integers(-n, n - 1), min_size=0, max_size=5)),
+                        dtype=np.int64),)
+    elif kind == "bool":
+        idx = (draw(st.arrays(shape, np.bool_)),)
+    else:
+        idx = (slice(None), np.array(draw(hs.lists(hs.integers(0, shape[1] - 1), max_size=4)),
+                                     dtype=np.int64)) if len(shape) > 1 else \
+            (np.array([0, n - 1, 0], dtype=np.int64),)
+    return Sample((draw(floats(shape)),), {"idx": idx})
+
+
+@hs.composite
+def _index_put_sample(draw, accumulate):
+    s = draw(_advanced_index())
+    x = s.args[0]
+    target = x[s.kwargs["idx"]].shape
+    v_shape = target[draw(hs.integers(0, len(target))):]   # broadcasts to the target
+    v = draw(floats(v_shape))
+    return Sample((x, v), {"idx": s.kwargs["idx"], "accumulate": accumulate})
+
+
+def _index_put_ref(x, v, idx, accumulate):
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, idx, v)
+    else:
+        out[idx] = v
+    return out
+
+
+@hs.composite
+def _setitem_sample(draw):
+    s = draw(_basic_index())
+    x = s.args[0]
+    return Sample((x, draw(floats(x[s.kwargs["idx"]].shape))), s.kwargs)
+
+
+def _setitem(x, v, idx):
+    y = x * 1.0  # a non-leaf copy, which may be modified in place
+    y[idx] = v
+    return y
+
+
+def _setitem_ref(x, v, idx):
+    y = x.copy()
+    y[idx] = v
+    return y
+
+
+@hs.composite
+def _gather_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1))
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    ishape = tuple(draw(hs.integers(0, s)) if i != dim % len(shape) else draw(hs.integers(0, 4))
+                   for i, s in enumerate(shape))
+    index = draw(st.arrays(ishape, np.int64, low=0, high=shape[dim] - 1))
+    return Sample((draw(floats(shape)),), {"dim": dim, "index": index})
+
+
+@hs.composite
+def _scatter_sample(draw, add):
+    s = draw(_gather_sample())
+    x, dim, index = s.args[0], s.kwargs["dim"], s.kwargs["index"]
+    if not add:   # distinct targets along dim, or scatter's result depends on the write order
+        d = dim % x.ndim
+        n = x.shape[d]
+        k = min(index.shape[d], n)
+        index = np.take(index, range(k), axis=d) if k < index.shape[d] else index
+        perm = np.array(draw(hs.permutations(range(n))))[:k]
+        shape = [1] * x.ndim
+        shape[d] = k
+        index = np.broadcast_to(perm.reshape(shape), index.shape).copy()
+    src = draw(floats(index.shape))
+    return Sample((x, src), {"dim": dim, "index": index})
+
+
+def _grids(x, dim, index):
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim % x.ndim] = index
+    return tuple(grids)
+
+
+def _gather_ref(x, dim, index):
+    return x[_grids(x, dim, index)]
+
+
+def _scatter_ref(x, src, dim, index, add=False):
+    out = x.copy()
+    if add:
+        np.add.at(out, _grids(x, dim, index), src)
+    else:
+        out[_grids(x, dim, index)] = src
+    return out
+
+
+@hs.composite
+def _index_select_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1))
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    index = np.array(draw(hs.lists(hs.integers(0, shape[dim] - 1), max_size=4)), np.int64)
+    return Sample((draw(floats(shape)),), {"dim": dim, "index": index})
+
+
+OPS = [
+    OpInfo("getitem_basic", lambda x, idx: x[idx], lambda x, idx: x[idx], _basic_index()),
+    OpInfo("getitem_advanced", lambda x, idx: x[idx], lambda x, idx: x[idx], _advanced_index()),
+    OpInfo("index_put", lambda x, v, idx, accumulate: x.index_put(idx, v, accumulate),
+           _index_put_ref, _index_put_sample(False).filter(
+               lambda s: len(np.unique(np.asarray(s.kwargs["idx"][-1]))) ==
+               np.asarray(s.kwargs["idx"][-1]).size or s.kwargs["idx"][-1].dtype == bool)),
+    OpInfo("index_put_accumulate", lambda x, v, idx, accumulate: x.index_put(idx, v, accumulate),
+           _index_put_ref, _index_put_sample(True)),
+    OpInfo("setitem", _setitem, _setitem_ref, _setitem_sample()),
+    OpInfo("gather", lambda x, dim, index: x.gather(dim, ag.tensor(index)), _gather_ref,
+           _gather_sample()),
+    OpInfo("scatter", lambda x, src, dim, index: x.scatter(dim, ag.tensor(index), src),
+           _scatter_ref, _scatter_sample(False)),
+    OpInfo("scatter_add", lambda x, src, dim, index: x.scatter_add(dim, ag.tensor(index), src),
+           lambda x, src, dim, index: _scatter_ref(x, src, dim, index, True),
+           _scatter_sample(True)),
+    OpInfo("index_select", lambda x, dim, index: x.index_select(dim, ag.tensor(index)),
+           lambda x, dim, index: np.take(x, index, dim), _index_select_sample()),
+]

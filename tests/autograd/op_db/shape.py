@@ -1,0 +1,188 @@
+"""Registry entries: shape ops, joins and splits, pad, tril/triu, casts."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as hs
+
+import autograd as ag
+from autograd.testing import strategies as st
+
+from .core import OpInfo, Sample, floats
+
+
+@hs.composite
+def _x(draw, min_dims=0, max_dims=3, min_side=0, **kw):
+    shape = draw(st.shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side))
+    return Sample((draw(floats(shape)),), kw)
+
+
+@hs.composite
+def _reshape_sample(draw):
+    s = draw(_x())
+    x = s.args[0]
+    sizes = [d for d in range(1, x.size + 1) if x.size % d == 0] or [1]
+    first = draw(hs.sampled_from(sizes)) if x.size else 0
+    s.kwargs["shape"] = (first, -1) if x.size else (0, 3)
+    return s
+
+
+@hs.composite
+def _perm_sample(draw):
+    s = draw(_x())
+    s.kwargs["dims"] = tuple(draw(hs.permutations(range(s.args[0].ndim))))
+    return s
+
+
+@hs.composite
+def _two_dims(draw, min_dims=1):
+    s = draw(_x(min_dims=min_dims))
+    n = s.args[0].ndim
+    s.kwargs["d0"] = draw(hs.integers(-n, n - 1))
+    s.kwargs["d1"] = draw(hs.integers(-n, n - 1))
+    return s
+
+
+@hs.composite
+def _expand_sample(draw):
+    shape = draw(st.shapes(max_side=3))
+    target = tuple(draw(hs.sampled_from([1, 3])) if d == 1 else d for d in shape)
+    lead = tuple(draw(hs.lists(hs.integers(0, 3), max_size=2)))
+    s = Sample((draw(floats(shape)),), {"size": lead + target})
+    return s
+
+
+@hs.composite
+def _repeat_sample(draw):
+    s = draw(_x(max_dims=2, min_side=1))
+    n = s.args[0].ndim
+    s.kwargs["reps"] = tuple(draw(hs.lists(hs.integers(1, 3), min_size=n, max_size=n + 1)))
+    return s
+
+
+@hs.composite
+def _cat_sample(draw, stack=False):
+    shape = draw(st.shapes(min_dims=0 if stack else 1))
+    n = draw(hs.integers(1, 3))
+    if stack:
+        arrays = [draw(floats(shape)) for _ in range(n)]
+        return Sample(tuple(arrays), {"dim": draw(hs.integers(-len(shape) - 1, len(shape)))})
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    arrays = []
+    for _ in range(n):
+        s = list(shape)
+        s[dim] = draw(hs.integers(0, 3))
+        arrays.append(draw(floats(tuple(s))))
+    return Sample(tuple(arrays), {"dim": dim})
+
+
+@hs.composite
+def _split_sample(draw):
+    s = draw(_x(min_dims=1, min_side=1))
+    n = s.args[0].ndim
+    s.kwargs["dim"] = draw(hs.integers(-n, n - 1))
+    s.kwargs["size"] = draw(hs.integers(1, 3))
+    return s
+
+
+@hs.composite
+def _pad_sample(draw):
+    s = draw(_x(min_dims=1, min_side=2))
+    n = min(s.args[0].ndim, 2)
+    s.kwargs["pad"] = tuple(draw(hs.lists(hs.integers(-1, 2), min_size=2 * n, max_size=2 * n)))
+    return s
+
+
+@hs.composite
+def _pad_mode_sample(draw, mode):
+    shape = draw(st.shapes(min_dims=2, max_dims=3, min_side=3))
+    n = draw(hs.integers(1, 2))
+    return Sample((draw(floats(shape)),), {"pad": tuple(draw(hs.lists(
+        hs.integers(0, 2), min_size=2 * n, max_size=2 * n))), "mode": mode})
+
+
+def _np_pad(x, pad, mode="constant"):
+    widths = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    neg = [(max(-a, 0), max(-b, 0)) for a, b in widths]
+    pos = [(max(a, 0), max(b, 0)) for a, b in widths]
+    x = np.pad(x, pos, mode={"replicate": "edge", "circular": "wrap"}.get(mode, mode))
+    return x[tuple(slice(a, x.shape[i] - b) for i, (a, b) in enumerate(neg))]
+
+
+def _squeeze_sample():
+    @hs.composite
+    def draw_sample(draw):
+        shape = tuple(draw(hs.lists(hs.sampled_from([1, 1, 2, 3]), max_size=3)))
+        s = Sample((draw(floats(shape)),))
+        if shape and draw(hs.booleans()):
+            s.kwargs["dim"] = draw(hs.integers(-len(shape), len(shape) - 1))
+        return s
+    return draw_sample()
+
+
+@hs.composite
+def _tri_sample(draw):
+    s = draw(_x(min_dims=2))
+    s.kwargs["k"] = draw(hs.integers(-2, 2))
+    return s
+
+
+def _split_ref(x, size, dim):
+    n = x.shape[dim]
+    return np.concatenate([np.sum(p * (i + 1)) * np.ones(1) for i, p in enumerate(
+        np.split(x, list(range(size, n, size)), axis=dim))])
+
+
+OPS = [
+    OpInfo("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
+           _reshape_sample()),
+    OpInfo("view", lambda x, shape: x.view(shape), lambda x, shape: x.reshape(shape),
+           _reshape_sample()),
+    OpInfo("flatten", lambda x: x.flatten(), lambda x: x.reshape(-1), _x()),
+    OpInfo("permute", lambda x, dims: x.permute(dims), lambda x, dims: x.transpose(dims),
+           _perm_sample()),
+    OpInfo("transpose", lambda x, d0, d1: x.transpose(d0, d1),
+           lambda x, d0, d1: np.swapaxes(x, d0, d1), _two_dims()),
+    OpInfo("T", lambda x: x.T, lambda x: x.T, _x()),
+    OpInfo("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), _x(min_dims=2)),
+    OpInfo("movedim", lambda x, d0, d1: x.movedim(d0, d1),
+           lambda x, d0, d1: np.moveaxis(x, d0, d1), _two_dims()),
+    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw),
+           lambda x, dim=None: np.squeeze(x, dim) if dim is None or x.shape[dim] == 1 else x,
+           _squeeze_sample()),
+    OpInfo("unsqueeze", lambda x, d0, d1: x.unsqueeze(d0), lambda x, d0, d1: np.expand_dims(
+        x, d0 % (x.ndim + 1)), _two_dims(min_dims=0).map(
+        lambda s: Sample(s.args, {"d0": s.kwargs["d0"], "d1": 0}))),
+    OpInfo("expand", lambda x, size: x.expand(size), lambda x, size: np.broadcast_to(x, size),
+           _expand_sample()),
+    OpInfo("repeat", lambda x, reps: x.repeat(reps), lambda x, reps: np.tile(x, reps),
+           _repeat_sample()),
+    OpInfo("clone", lambda x: x.clone(), lambda x: x.copy(), _x()),
+    OpInfo("contiguous_T", lambda x: x.T.contiguous(), lambda x: x.T.copy(), _x()),
+    OpInfo("to_float32_and_back", lambda x: x.float().double() * 1.0,
+           lambda x: x.astype(np.float32).astype(np.float64), _x(), atol=1e-2, rtol=1e-2,
+           ref_atol=1e-6),
+    OpInfo("cat", lambda *xs, dim: ag.cat(xs, dim), lambda *xs, dim: np.concatenate(xs, dim),
+           _cat_sample()),
+    OpInfo("stack", lambda *xs, dim: ag.stack(xs, dim), lambda *xs, dim: np.stack(xs, dim),
+           _cat_sample(stack=True)),
+    OpInfo("split", lambda x, size, dim: ag.cat([p.sum().reshape(1) * (i + 1) for i, p in
+                                                 enumerate(x.split(size, dim))]),
+           _split_ref, _split_sample()),
+    OpInfo("chunk", lambda x, size, dim: ag.cat([p.sum().reshape(1) * (i + 1) for i, p in
+                                                 enumerate(x.chunk(size, dim))]),
+           None, _split_sample()),
+    OpInfo("pad", lambda x, pad: ag.pad(x, pad), _np_pad, _pad_sample()),
+    OpInfo("pad_reflect", lambda x, pad, mode: ag.pad(x, pad, mode), _np_pad,
+           _pad_mode_sample("reflect")),
+    OpInfo("pad_replicate", lambda x, pad, mode: ag.pad(x, pad, mode), _np_pad,
+           _pad_mode_sample("replicate")),
+    OpInfo("pad_circular", lambda x, pad, mode: ag.pad(x, pad, mode), _np_pad,
+           _pad_mode_sample("circular")),
+    OpInfo("tril", lambda x, k: x.tril(k), lambda x, k: np.tril(x, k), _tri_sample()),
+    OpInfo("triu", lambda x, k: x.triu(k), lambda x, k: np.triu(x, k), _tri_sample()),
+    OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
+           _two_dims()),
+]
