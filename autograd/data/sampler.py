@@ -1,0 +1,154 @@
+"""Samplers as in ``torch.utils.data``: which indices a DataLoader visits, and in what batches."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Iterator, Sequence, Sized
+
+import numpy as np
+
+from ..random import Generator, _rng
+from ..tensor import Tensor
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "BatchSampler"]
+
+
+class Sampler:
+    """Base class: ``__iter__`` yields dataset indices (``__len__`` optional)."""
+
+    def __init__(self, data_source: Sized | None = None) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[int]:
+        raise NotImplementedError
+
+    def _index_array(self) -> np.ndarray | None:
+        """One epoch's indices as an int64 array, or None if only ``__iter__`` knows them."""
+        return None
+
+
+class SequentialSampler(Sampler):
+    """``0, 1, ..., len(data_source) - 1``."""
+
+    def __init__(self, data_source: Sized) -> None:
+        self.data_source = data_source
+
+    def _index_array(self) -> np.ndarray:
+        return np.arange(len(self.data_source), dtype=np.int64)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A fresh random permutation each epoch (or ``num_samples`` draws with replacement).
+
+    The order is drawn from ``generator`` (default: the global generator, so
+    ``autograd.manual_seed`` makes it reproducible).
+    """
+
+    def __init__(self, data_source: Sized, replacement: bool = False,
+                 num_samples: int | None = None, generator: Generator | None = None) -> None:
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError("replacement should be a boolean value, but got "
+                            f"replacement={self.replacement}")
+        if (isinstance(self.num_samples, bool) or not isinstance(self.num_samples, numbers.Integral)
+                or self.num_samples <= 0):
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def _index_array(self) -> np.ndarray:
+        n, rng = len(self.data_source), _rng(self.generator)
+        if self.replacement:
+            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
+        reps = [rng.permutation(n) for _ in range(-(-self.num_samples // n))]
+        return np.concatenate(reps)[: self.num_samples].astype(np.int64, copy=False)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._index_array().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a fresh random order each epoch."""
+
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def _index_array(self) -> np.ndarray:
+        idx = np.asarray(self.indices._data if isinstance(self.indices, Tensor) else self.indices,
+                         dtype=np.int64).reshape(-1)
+        return idx[_rng(self.generator).permutation(len(idx))]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._index_array().tolist())
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Groups the indices of ``sampler`` into lists of ``batch_size`` (last one partial
+    unless ``drop_last``)."""
+
+    def __init__(self, sampler: Sampler | Iterable[int], batch_size: int,
+                 drop_last: bool) -> None:
+        if (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                or batch_size <= 0):
+            raise ValueError("batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError("drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = int(batch_size)
+        self.drop_last = drop_last
+
+    def _array_batches(self) -> Iterator[np.ndarray] | None:
+        """The batches as int64 arrays, if the sampler can produce a whole epoch at once."""
+        cls = type(self.sampler)
+        if cls not in _ARRAY_SAMPLERS and not any(
+                cls.__iter__ is k.__iter__ and cls._index_array is k._index_array
+                for k in _ARRAY_SAMPLERS):
+            return None  # a custom sampler: only its __iter__ knows the order
+        idx = self.sampler._index_array()
+        bs = self.batch_size
+        stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
+        return (idx[i:i + bs] for i in range(0, stop, bs))
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches = self._array_batches()
+        if batches is not None:
+            for b in batches:
+                yield b.tolist()
+            return
+        batch: list[int] = []
+        for idx in self.sampler:
+            batch.append(idx)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)  # type: ignore[arg-type]
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+_ARRAY_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler)
