@@ -1,0 +1,85 @@
+"""Adagrad with learning-rate decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_lr,
+    _incr_step,
+    _state_tensor,
+    _step_tensor,
+    _to_scalar,
+)
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """`torch.optim.Adagrad`.
+
+    Per parameter, at step `t`: `g = grad (+ weight_decay * p)`;
+    `clr = lr / (1 + (t - 1) * lr_decay)`; `sum += g^2`; `p -= clr * g / (sqrt(sum) + eps)`.
+    State (`step`, `sum` = `initial_accumulator_value`) is created for every parameter at
+    construction, as in PyTorch.
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        _check_lr(lr)
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: "
+                             f"{initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if differentiable:
+            raise NotImplementedError("Adagrad: differentiable=True is not supported")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+
+    def _init_state(self, group: dict[str, Any]) -> None:
+        for p in group["params"]:
+            st = self.state[p]
+            st["step"] = _step_tensor()
+            st["sum"] = _state_tensor(np.full_like(p._data, group["initial_accumulator_value"]))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform a single optimization step; returns the closure's loss (if any)."""
+        loss = self._closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            lr_decay, eps, wd = group["lr_decay"], group["eps"], group["weight_decay"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                gt = p._grad
+                if gt is None:
+                    continue
+                x = p._data
+                st = state[p]
+                t = _incr_step(st)
+                g = self._grad(p, gt._data, maximize, wd)
+                clr = lr / (1 + (t - 1) * lr_decay)
+                tmp = self._buf(x, 0)
+                s = st["sum"]._data
+                np.add(s, np.multiply(g, g, out=tmp), out=s)
+                np.sqrt(s, out=tmp)
+                np.add(tmp, eps, out=tmp)
+                np.divide(g, tmp, out=tmp)
+                np.add(x, np.multiply(tmp, -clr, out=tmp), out=x)
+                p._vc[0] += 1
+        return loss

@@ -1,0 +1,305 @@
+"""The `Optimizer` base class: param groups, per-parameter state, state_dict, as torch.optim.
+
+Subclasses implement `step()` on the raw numpy arrays (`p._data`, `p._grad._data`) with
+in-place ufuncs: an update builds no graph and allocates no full-size temporaries beyond a
+couple of per-shape scratch buffers that the optimizer keeps between steps.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from copy import deepcopy
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Singleton marking a hyper-parameter that has no default."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+def _typename(obj: Any) -> str:
+    """`torch.typename`: `autograd.FloatTensor` for tensors, else the qualified type name."""
+    if isinstance(obj, Tensor):
+        return obj._type_name()
+    t = type(obj)
+    module = t.__module__ or ""
+    return t.__qualname__ if module in ("", "builtins") else f"{module}.{t.__qualname__}"
+
+
+def _to_scalar(x: Any) -> Any:
+    """A 1-element tensor hyper-parameter as a Python number (others unchanged)."""
+    if isinstance(x, Tensor):
+        return x._data.reshape(()).item()
+    return x
+
+
+def _check_lr(lr: Any) -> None:
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= _to_scalar(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _state_tensor(array: np.ndarray) -> Tensor:
+    return autograd.from_numpy(array)
+
+
+class Optimizer:
+    """Base class for all optimizers (`torch.optim.Optimizer`).
+
+    Args:
+        params: an iterable of tensors, of dicts (param groups with per-group options),
+            or of `(name, tensor)` pairs such as `model.named_parameters()`.
+        defaults: the default value of every hyper-parameter, used for groups that do not
+            set it.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
+        self.state: defaultdict[Tensor, Any] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict = {}
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    # ---- pickling / copying ---------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._scratch = {}
+        for st in self.state.values():
+            if isinstance(st, dict) and "step" in st and not isinstance(st["step"], Tensor):
+                st["step"] = _state_tensor(np.array(float(st["step"]), np.float32))
+        for group in self.param_groups:
+            for k, v in self.defaults.items():
+                if v is not required:
+                    group.setdefault(k, v)
+
+    def __repr__(self) -> str:
+        s = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            s += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    s += f"    {key}: {group[key]}\n"
+        return s + ")"
+
+    # ---- param groups ---------------------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a param group (a dict with `params` and optional per-group options)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+
+        tensors, names = [], []
+        for param in param_group["params"]:
+            if isinstance(param, tuple):
+                names.append(param[0])
+                tensors.append(param[1])
+            else:
+                tensors.append(param)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            param_group["param_names"] = names
+
+        for param in tensors:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(param))
+            if not (param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+
+        ids = {id(p) for p in tensors}
+        if len(ids) != len(tensors):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen: set[int] = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                txt = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {txt} to the optimizer")
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+        self._init_state(param_group)
+
+    def _init_state(self, group: dict[str, Any]) -> None:
+        """Create state eagerly for a new group (only Adagrad does; others on first step)."""
+
+    # ---- gradients ------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized tensors (to None by default, else to zeros)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p._grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g._rg = False
+                    if g._data.flags.writeable and g._data.base is None:
+                        g._data.fill(0)
+                    else:
+                        g._data = np.zeros_like(g._data)
+                    g._vc[0] += 1
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform a single optimization step; `closure` re-evaluates the model's loss."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _closure(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with autograd.enable_grad():
+            return closure()
+
+    def _buf(self, like: np.ndarray, k: int = 0) -> np.ndarray:
+        """Scratch buffer `k` with the shape and dtype of `like` (reused across steps)."""
+        key = (like.shape, like.dtype, k)
+        b = self._scratch.get(key)
+        if b is None:
+            b = self._scratch[key] = np.empty(like.shape, like.dtype)
+        return b
+
+    def _grad(self, p: Tensor, g: np.ndarray, maximize: bool, wd: float) -> np.ndarray:
+        """`-g` if maximize, then `+ wd * p` (L2), in scratch buffer 1; `g` itself if neither."""
+        if wd != 0:
+            out = np.multiply(p._data, wd, out=self._buf(g, 1))
+            if maximize:
+                return np.subtract(out, g, out=out)
+            return np.add(g, out, out=out)
+        if maximize:
+            return np.negative(g, out=self._buf(g, 1))
+        return g
+
+    # ---- state_dict -----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """`{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}`.
+
+        Parameters are replaced by their index in group order; the state tensors are the
+        live ones (copy or save the dict to keep a snapshot), as in PyTorch.
+        """
+        mapping: dict[int, int] = {}
+        start = 0
+
+        def pack(group: dict[str, Any]) -> dict[str, Any]:
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            mapping.update({id(p): i for i, p in enumerate(group["params"], start)
+                            if id(p) not in mapping})
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        groups = [pack(g) for g in self.param_groups]
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a `state_dict()`; state tensors are copied and cast to each parameter's dtype."""
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
+
+        def cast(param: Tensor, value: Any, key: Any = None) -> Any:
+            if isinstance(value, (Tensor, np.ndarray)):
+                arr = value._data if isinstance(value, Tensor) else value
+                if key != "step" and param._data.dtype.kind == "f":
+                    arr = arr.astype(param._data.dtype, copy=True)
+                else:
+                    arr = arr.copy()
+                return _state_tensor(arr)
+            if isinstance(value, dict):
+                return {k: cast(param, v, k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cast(param, v) for v in value)
+            return value
+
+        state: defaultdict[Any, dict] = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = cast(id_map[k], v)
+            else:
+                state[k] = v
+        for g, ng in zip(groups, saved_groups):
+            ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
+        self.__setstate__({"state": state, "param_groups": saved_groups})
+
+    # ---- helpers for subclasses -----------------------------------------------------------
+    @staticmethod
+    def _bump(p: Tensor) -> None:
+        p._vc[0] += 1
+
+
+def _step_tensor() -> Tensor:
+    """The per-parameter `step` counter: a float32 0-d tensor, as PyTorch stores it."""
+    return _state_tensor(np.zeros((), np.float32))
+
+
+def _incr_step(st: dict) -> float:
+    s = st["step"]._data
+    np.add(s, 1, out=s)
+    return float(s)

@@ -1,0 +1,76 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, _check_lr, _state_tensor, _to_scalar
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """`torch.optim.SGD`.
+
+    Per parameter: `g = grad (+ weight_decay * p)`; with momentum, `buf = g` on the first
+    step and `buf = momentum * buf + (1 - dampening) * g` after; `g = g + momentum * buf`
+    (nesterov) or `buf`; `p -= lr * g`. `maximize` negates the gradient first.
+    `foreach`, `fused` are accepted for compatibility (there is one numpy code path).
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        _check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("SGD: differentiable=True is not supported")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform a single optimization step; returns the closure's loss (if any)."""
+        loss = self._closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = _to_scalar(group["lr"])
+            momentum, dampening = group["momentum"], group["dampening"]
+            nesterov, wd, maximize = group["nesterov"], group["weight_decay"], group["maximize"]
+            for p in group["params"]:
+                gt = p._grad
+                if gt is None:
+                    continue
+                g = self._grad(p, gt._data, maximize, wd)
+                tmp = self._buf(g, 0)
+                if momentum != 0:
+                    st = state[p]
+                    buf_t = st.get("momentum_buffer")
+                    if buf_t is None:
+                        st["momentum_buffer"] = buf_t = _state_tensor(g.copy())
+                        buf = buf_t._data
+                    else:
+                        buf = buf_t._data
+                        np.multiply(buf, momentum, out=buf)
+                        if dampening != 0:
+                            np.add(buf, np.multiply(g, 1 - dampening, out=tmp), out=buf)
+                        else:
+                            np.add(buf, g, out=buf)
+                    if nesterov:
+                        g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp)
+                    else:
+                        g = buf
+                x = p._data
+                np.add(x, np.multiply(g, -lr, out=tmp), out=x)
+                p._vc[0] += 1
+        return loss
