@@ -1,1 +1,339 @@
-__all__: list[str] = []
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+
+max_pool2d is a primitive (MaxPool2DWithIndicesBackward0) that keeps the argmax of each
+window; its backward scatters the gradient to those positions, and the scatter's own
+backward gathers from them, so it is differentiable again. avg_pool2d
+(AvgPool2DBackward0) is linear: its backward is the transposed window sum, expressed
+with the convolution primitive (or a broadcast when windows tile the input).
+Windows that tile the input (stride == kernel, no padding) take a reshape fast path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import autograd as ag
+from autograd.function import Node
+from autograd.ops.base import needs_graph
+from autograd.tensor import Tensor, _make
+
+from .conv import _input_grad, _pad_array, _windows
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d"]
+
+
+def _pair(v, name: str, op: str) -> tuple:
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    v = tuple(int(e) for e in v)
+    if len(v) == 1:
+        return v * 2
+    if len(v) != 2:
+        raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints, "
+                           f"got {list(v)}")
+    return v
+
+
+def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output size (ceil mode never starts a window in the right padding)."""
+    num = size + 2 * p - d * (k - 1) - 1
+    out = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_args(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode, op: str):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (3, 4) or x.numel() == 0:
+        raise RuntimeError(f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, "
+                           f"got input of size {list(x.shape)}")
+    k = _pair(kernel_size, "kernel_size", op)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _pair(stride, "stride", op)
+    p = _pair(padding, "padding", op)
+    d = _pair(dilation, "dilation", op)
+    if min(k) < 1 or min(s) < 1 or min(d) < 1:
+        raise RuntimeError(f"{op}: kernel_size, stride and dilation must be greater than zero, "
+                           f"got kernel_size={k}, stride={s}, dilation={d}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    h, w = x.shape[-2:]
+    oh = _pool_out(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow = _pool_out(w, k[1], s[1], p[1], d[1], ceil_mode)
+    if oh < 1 or ow < 1:
+        c = x.shape[-3]
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+                           f"({c}x{oh}x{ow}). Output size is too small")
+    return k, s, p, d, (oh, ow)
+
+
+def _pads(shape: tuple, k, s, p, d, out) -> tuple:
+    """(top, bottom, left, right) so that every window lies inside the padded input."""
+    h, w = shape[-2:]
+    bottom = max(p[0], (out[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1 - h - p[0])
+    right = max(p[1], (out[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1 - w - p[1])
+    return (p[0], bottom, p[1], right)
+
+
+def _tiles(shape: tuple, k, s, p, d, out) -> bool:
+    """True when the windows tile the input without overlap or padding."""
+    return s == k and p == (0, 0) and d == (1, 1) and \
+        out[0] * k[0] <= shape[-2] and out[1] * k[1] <= shape[-1]
+
+
+# ---------------------------------------------------------------------------------------
+# scatter / gather at flat spatial indices: a pair of primitives, each the other's backward
+
+
+class _PutFlatBackward(Node):
+    def backward(self, g):
+        return (_take_flat(g, self.idx),)
+
+
+class _TakeFlatBackward(Node):
+    def backward(self, g):
+        return (_put_flat(g, self.idx, self.shape, self.unique),)
+
+
+def _take_flat(x: Tensor, idx: np.ndarray) -> Tensor:
+    """out[n, c, i, j] = x[n, c].flat[idx[n, c, i, j]]."""
+    n, c = idx.shape[:2]
+    out = np.take_along_axis(x._data.reshape(n, c, -1), idx.reshape(n, c, -1), 2)
+    out = out.reshape(idx.shape)
+    if not needs_graph(x):
+        return _make(out)
+    node = _TakeFlatBackward((x,))
+    node.idx, node.shape, node.unique = idx, tuple(x.shape), False
+    return _make(out, node)
+
+
+def _put_flat(g: Tensor, idx: np.ndarray, shape: tuple, unique: bool) -> Tensor:
+    """zeros(shape) with g added at the flat spatial positions idx (repeats accumulate)."""
+    n, c = shape[:2]
+    hw = int(np.prod(shape[2:]))
+    gd = g._data
+    if unique:
+        out = np.zeros((n, c, hw), dtype=gd.dtype)
+        np.put_along_axis(out, idx.reshape(n, c, -1), gd.reshape(n, c, -1), 2)
+    else:
+        base = (np.arange(n * c, dtype=np.int64) * hw).reshape(n, c, *(1,) * (idx.ndim - 2))
+        out = np.bincount((idx + base).ravel(), weights=gd.ravel(), minlength=n * c * hw)
+        out = out.astype(gd.dtype, copy=False)
+    out = out.reshape(shape)
+    if not needs_graph(g):
+        return _make(out)
+    node = _PutFlatBackward((g,))
+    node.idx = idx
+    return _make(out, node)
+
+
+# ---------------------------------------------------------------------------------------
+# max pooling
+
+
+class MaxPool2DWithIndicesBackward0(Node):
+    def backward(self, g):
+        return (_put_flat(g, self.idx, self.shape, self.unique),)
+
+
+def _max_pool_forward(x: np.ndarray, k, s, p, d, out) -> tuple:
+    """Values and flat (row * W + col) argmax indices; ties go to the first in the window."""
+    n, c, h, w = x.shape
+    oh, ow = out
+    if _tiles(x.shape, k, s, p, d, out):
+        xv = x[:, :, :oh * k[0], :ow * k[1]].reshape(n, c, oh, k[0], ow, k[1])
+        cols = xv.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, k[0] * k[1])
+    else:
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = _pad_array(x, _pads(x.shape, k, s, p, d, out), fill)
+        cols = _windows(xp, k, s, d, out).reshape(n, c, oh, ow, k[0] * k[1])
+    a = cols.argmax(-1)[..., None]
+    vals = np.take_along_axis(cols, a, -1)[..., 0]
+    a = a[..., 0]
+    rows = (np.arange(oh) * s[0] - p[0]).reshape(oh, 1) + (a // k[1]) * d[0]
+    colsi = (np.arange(ow) * s[1] - p[1]) + (a % k[1]) * d[1]
+    return vals, rows * w + colsi
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """2-D max pooling over (N, C, H, W) or (C, H, W); stride defaults to kernel_size.
+    With return_indices, also the flat H*W index of each maximum (int64)."""
+    x = input
+    k, s, p, d, out = _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                 "max_pool2d")
+    if x.ndim == 3:
+        res = max_pool2d(x.unsqueeze(0), k, s, p, d, ceil_mode, return_indices)
+        return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
+    vals, idx = _max_pool_forward(x._data, k, s, p, d, out)
+    if not needs_graph(x):
+        res = _make(vals)
+    else:
+        node = MaxPool2DWithIndicesBackward0((x,))
+        node.idx, node.shape = idx, tuple(x.shape)
+        node.unique = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
+        res = _make(vals, node)
+    return (res, _make(idx)) if return_indices else res
+
+
+def _unbatched(fn, x: Tensor, *args) -> Tensor:
+    if x.ndim == 3:
+        return fn(x.unsqueeze(0), *args).squeeze(0)
+    return fn(x, *args)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """1-D max pooling over (N, C, L) or (C, L), via max_pool2d on a height-1 input."""
+    one = lambda v: v if v is None or isinstance(v, (int, np.integer)) else tuple(v)[0]  # noqa: E731
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got "
+                           f"{list(getattr(input, 'shape', []))}")
+    k, st = one(kernel_size), one(stride)
+    res = max_pool2d(input.unsqueeze(-2), (1, k), None if st is None else (1, st),
+                     (0, one(padding)), (1, one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return res[0].squeeze(-2), res[1].squeeze(-2)
+    return res.squeeze(-2)
+
+
+# ---------------------------------------------------------------------------------------
+# average pooling
+
+
+def _avg_divisor(shape: tuple, k, s, p, out, count_include_pad: bool, divisor_override):
+    """(OH, OW) array of the divisor of each window, as PyTorch computes it."""
+    if divisor_override is not None:
+        return None
+    h, w = shape[-2:]
+    per_dim = []
+    for size, kk, ss, pp, o in ((h, k[0], s[0], p[0], out[0]), (w, k[1], s[1], p[1], out[1])):
+        start = np.arange(o) * ss - pp
+        end = np.minimum(start + kk, size + pp)
+        if count_include_pad:
+            per_dim.append(end - start)
+        else:
+            per_dim.append(np.minimum(end, size) - np.maximum(start, 0))
+    return np.outer(per_dim[0], per_dim[1])
+
+
+class AvgPool2DBackward0(Node):
+    def backward(self, g):
+        div = self.divisor
+        g = g / div if isinstance(div, (int, float)) else g / _make(div.astype(g._data.dtype))
+        n, c, h, w = self.shape
+        k, s, out = self.k, self.s, self.out
+        if self.tiles:
+            g = g.reshape(n, c, out[0], 1, out[1], 1).expand(n, c, out[0], k[0], out[1], k[1])
+            g = g.reshape(n, c, out[0] * k[0], out[1] * k[1])
+            return (ag.pad(g, (0, w - out[1] * k[1], 0, h - out[0] * k[0])),)
+        ones = _make(np.ones((1, 1) + k, dtype=g._data.dtype))
+        gx = _input_grad(g.reshape(n * c, 1, *out), ones, (n * c, 1, h, w), s, self.pads,
+                         (1, 1), 1)
+        return (gx.reshape(n, c, h, w),)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling over (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
+    x = input
+    k, s, p, d, out = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise RuntimeError("avg_pool2d: divisor must be not zero")
+    if x.ndim == 3:
+        return _unbatched(avg_pool2d, x, k, s, p, ceil_mode, count_include_pad, divisor_override)
+    xd = x._data
+    if xd.dtype.kind != "f":
+        raise RuntimeError(f"avg_pool2d: expected a floating-point input, got {x.dtype}")
+    n, c, h, w = xd.shape
+    tiles = _tiles(xd.shape, k, s, p, d, out)
+    pads = _pads(xd.shape, k, s, p, d, out)
+    if tiles:
+        sums = xd[:, :, :out[0] * k[0], :out[1] * k[1]].reshape(
+            n, c, out[0], k[0], out[1], k[1]).sum((3, 5))
+    else:
+        sums = _windows(_pad_array(xd, pads), k, s, d, out).sum((-2, -1))
+    div = _avg_divisor(xd.shape, k, s, p, out, count_include_pad, divisor_override)
+    if div is None:
+        div = int(divisor_override)
+        res = sums / div
+    elif tiles:
+        div = k[0] * k[1]
+        res = sums / div
+    else:
+        res = sums / div.astype(xd.dtype)
+    res = res.astype(xd.dtype, copy=False)
+    if not needs_graph(x):
+        return _make(res)
+    node = AvgPool2DBackward0((x,))
+    node.divisor, node.shape, node.k, node.s, node.out = div, xd.shape, k, s, out
+    node.tiles, node.pads = tiles, pads
+    return _make(res, node)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling over (N, C, L) or (C, L), via avg_pool2d on a height-1 input."""
+    one = lambda v: v if v is None or isinstance(v, (int, np.integer)) else tuple(v)[0]  # noqa: E731
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"avg_pool1d() Expected 2D or 3D input tensor, but got "
+                           f"{list(getattr(input, 'shape', []))}")
+    st = one(stride)
+    return avg_pool2d(input.unsqueeze(-2), (1, one(kernel_size)), None if st is None else
+                      (1, st), (0, one(padding)), ceil_mode, count_include_pad).squeeze(-2)
+
+
+# ---------------------------------------------------------------------------------------
+# adaptive average pooling: separable averaging matrices
+
+
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """(out, size) matrix averaging rows floor(i*size/out) .. ceil((i+1)*size/out)."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    j = np.arange(size)
+    mask = (j >= start[:, None]) & (j < end[:, None])
+    return (mask / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size (an int, or a pair with None = keep)."""
+    x = input
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(getattr(x, 'shape', []))}")
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (int(output_size),) * 2
+    h, w = x.shape[-2:]
+    oh, ow = (h if output_size[0] is None else int(output_size[0]),
+              w if output_size[1] is None else int(output_size[1]))
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater than "
+                           f"or equal to 0 but received {[oh, ow]}")
+    if (h == 0 or w == 0) and oh and ow:
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
+                           f"non-batch dimensions, but input has sizes {list(x.shape)}")
+    dt = x._data.dtype
+    if dt.kind != "f":
+        raise RuntimeError(f"adaptive_avg_pool2d: expected a floating-point input, got {x.dtype}")
+    ah = _make(_adaptive_matrix(h, oh, dt))
+    aw = _make(_adaptive_matrix(w, ow, dt).T.copy())
+    return ah @ x @ aw
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) to a fixed length."""
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got "
+                           f"{list(getattr(input, 'shape', []))}")
+    o = output_size if isinstance(output_size, (int, np.integer)) else tuple(output_size)[0]
+    dt = input._data.dtype
+    aw = _make(_adaptive_matrix(input.shape[-1], int(o), dt).T.copy())
+    return input @ aw
+
