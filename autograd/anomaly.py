@@ -7,6 +7,9 @@ flag read per op.
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 import traceback
 import warnings
 
@@ -26,38 +29,73 @@ def is_anomaly_check_nan_enabled() -> bool:
     return _check_nan_flag[0]
 
 
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_PROJECT_DIRS = tuple(os.path.join(os.path.dirname(_PKG_DIR), name) + os.sep
+                      for name in ("autograd", "nn", "optim"))
+
+
 def _capture() -> list:
-    """The user's stack at op creation, without this package's own frames."""
+    """The stack at op creation, without this package's own frames (called only while
+    anomaly mode is on)."""
     stack = traceback.extract_stack()[:-2]
-    import os
-    pkg = os.path.dirname(__file__)
-    return [f for f in stack if not f.filename.startswith(pkg)]
+    return [f for f in stack if not f.filename.startswith(_PKG_DIR)]
+
+
+def _user_frame(trace: list):
+    """The innermost frame of the user's code (not autograd, nn or optim), else the last."""
+    for f in reversed(trace):
+        if not f.filename.startswith(_PROJECT_DIRS):
+            return f
+    return trace[-1] if trace else None
+
+
+def _forward_op(node) -> str:
+    """`SqrtBackward0` -> `Sqrt`, `MyFnBackward` -> `MyFn`."""
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
+def _stacklevel() -> int:
+    """Stack level of the first frame outside this package (where backward was called)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PKG_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _forward_trace(node) -> str:
     if not node._trace:
-        return "(no forward traceback recorded: the op ran before anomaly mode was enabled)"
+        return "(no forward traceback recorded: the op ran before anomaly mode was enabled)\n"
     return "".join(traceback.format_list(node._trace))
 
 
+def _warn(node) -> None:
+    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                  f"error:\n{_forward_trace(node)}", UserWarning, stacklevel=_stacklevel())
+
+
 def _check_nan(node, grads) -> None:
+    """Raise PyTorch's error if a backward rule returned NaN, naming the forward op and the
+    user's line that created it."""
     if not _check_nan_flag[0]:
         return
     for i, g in enumerate(grads):
-        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
-            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
-                          f"caused the error:\n{_forward_trace(node)}", UserWarning, stacklevel=3)
-            where = ""
-            if node._trace:
-                f = node._trace[-1]
-                where = f" (forward op created at {f.filename}:{f.lineno}: {f.line})"
+        if g is None:
+            continue
+        d = g._data if hasattr(g, "_data") else np.asarray(g)
+        if d.dtype.kind in "fc" and np.isnan(d).any():
+            _warn(node)
+            f = _user_frame(node._trace or [])
+            where = (f" The forward op was {_forward_op(node)}, created at {f.filename}:"
+                     f"{f.lineno}: {f.line}" if f is not None else
+                     f" The forward op was {_forward_op(node)} (no traceback: it was created "
+                     "before anomaly mode was enabled).")
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
                                f"output.{where}")
 
 
 def _report_error(node, exc: Exception) -> None:
-    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
-                  f"error:\n{_forward_trace(node)}", UserWarning, stacklevel=3)
+    """A backward rule raised: show where its forward op was created, then let it raise."""
+    _warn(node)
 
 
 class set_detect_anomaly:
