@@ -1,1 +1,547 @@
-__all__: list[str] = []
+"""Losses (nn.functional), with PyTorch's formulas, reductions and error texts.
+
+cross_entropy (class-index targets), nll_loss, mse_loss and binary_cross_entropy are
+primitives: one numpy pass forward, and a node whose rule is written in Tensor ops (so
+it differentiates again) with a numpy fast path for plain backward.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import autograd
+from autograd import dtypes
+from autograd.function import _BACKWARD_TWICE, Node
+from autograd.ops.base import needs_graph, to_tensor
+from autograd.tensor import Tensor, _make
+
+from .activation import logsigmoid
+
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "one_hot"]
+
+
+# ---- reductions ----------------------------------------------------------------------------
+def _legacy_reduction(size_average, reduce) -> str:
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else ("sum" if reduce else "none")
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", UserWarning, stacklevel=4)
+    return ret
+
+
+def _reduction(reduction: str, size_average=None, reduce=None, extra: tuple = ()) -> str:
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum") + extra:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _pair(input, target, name: str, warn: bool = True) -> tuple[Tensor, Tensor]:
+    """Input and target as tensors of one floating dtype; warns when they broadcast."""
+    x, y = to_tensor(input, "input"), to_tensor(target, "target")
+    if warn and x.shape != y.shape:
+        warnings.warn(f"Using a target size ({y.shape}) that is different to the input size "
+                      f"({x.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
+    rt = dtypes.result_type(x, y)
+    if rt.category != dtypes._FLOAT:
+        rt = dtypes._DEFAULT[0]
+    if x.dtype is not rt:
+        x = x.to(rt)
+    if y.dtype is not rt:
+        y = y.to(rt)
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise RuntimeError(f"{name}: the size of input {list(x.shape)} and target "
+                           f"{list(y.shape)} cannot be broadcast together") from None
+    return x, y
+
+
+# ---- MSE -------------------------------------------------------------------------------------
+class MseLossBackward0(Node):
+    """d/dx = 2 (x - y) g (/ numel for 'mean'); d/dy = -d/dx."""
+
+    arith = True
+
+    def _scale(self, g):
+        if self.reduction == "mean":
+            return g * (2.0 / self.count)
+        return g * 2.0
+
+    def backward(self, g):
+        x, y = self.saved()
+        gx = self._scale(g) * (x - y)
+        return (gx if self.need[0] else None, -gx if self.need[1] else None)
+
+    def backward_fast(self, g):
+        x, y = self.saved()
+        gx = self._scale(g) * (x._data - y._data)
+        return (gx if self.need[0] else None, -gx if self.need[1] else None)
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean (or sum, or elementwise) squared error (x - y)^2."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x, y = _pair(input, target, "mse_loss")
+    if weight is not None:
+        return _reduce((x - y) ** 2 * weight, reduction)
+    d = x._data - y._data
+    sq = d * d
+    out = sq if reduction == "none" else (sq.mean() if reduction == "mean" else sq.sum())
+    out = np.asarray(out, dtype=sq.dtype)
+    if not needs_graph(x, y):
+        return _make(out)
+    n = MseLossBackward0((x, y))
+    n.reduction, n.count, n.need = reduction, sq.size, (x._rg, y._rg)
+    n.save(x, y)
+    return _make(out, n)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean (or sum, or elementwise) absolute error |x - y|."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x, y = _pair(input, target, "l1_loss")
+    loss = (x - y).abs()
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta), with d = x - y."""
+    reduction = _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, y = _pair(input, target, "huber_loss")
+    d = x - y
+    ad = d.abs()
+    loss = autograd.where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (the L1 loss when beta=0)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _pair(input, target, "smooth_l1_loss")
+    d = x - y
+    ad = d.abs()
+    if beta == 0:
+        return _reduce(ad, reduction)
+    loss = autograd.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+# ---- class-index targets: shared checks ------------------------------------------------------
+class _ClassTarget:
+    """Validated class-index target, flattened to M rows of C classes (class dim last)."""
+
+    def __init__(self, x: Tensor, target, weight, ignore_index: int, name: str) -> None:
+        t = to_tensor(target, "target")
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(f"{name}: expected a floating-point input, got {x.dtype}")
+        if x.ndim == 0:
+            raise ValueError(f"{name}: expected input with at least 1 dimension (C) or "
+                             "(N, C, ...), got a 0-d tensor")
+        if t._data.dtype not in (np.int64, np.uint8):
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                               f"{t.dtype._legacy}")
+        xs, ts = tuple(x.shape), tuple(t.shape)
+        if x.ndim == 1:
+            if t._data.size != 1 or t.ndim > 1:
+                raise RuntimeError(f"{name}: expected a 0-d target for a 1-d input of shape "
+                                   f"{list(xs)}, got target of shape {list(ts)}")
+            self.C = xs[0]
+        else:
+            n = xs[0]
+            if t.ndim == 0 or ts[0] != n:
+                raise ValueError(f"Expected input batch_size ({n}) to match target batch_size "
+                                 f"({ts[0] if t.ndim else 0}).")
+            if x.ndim == 2 and t.ndim != 1:
+                raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+            expect = (n,) + xs[2:]
+            if ts != expect:
+                raise RuntimeError(f"Expected target size {list(expect)}, got {list(ts)}")
+            self.C = xs[1]
+        C = self.C
+        self.target_shape = ts
+        tf = t._data.reshape(-1).astype(np.int64, copy=False)
+        valid = tf != ignore_index
+        all_valid = bool(valid.all())
+        tsafe = tf if all_valid else np.where(valid, tf, 0)
+        bad = (tsafe < 0) | (tsafe >= C)
+        if bad.any():
+            raise IndexError(f"Target {int(tsafe[bad][0])} is out of bounds.")
+        dt = x._data.dtype
+        self.w = None
+        if weight is not None:
+            w = to_tensor(weight, "weight")
+            if w.shape != (C,):
+                raise RuntimeError(f"weight tensor should be defined either for all {C} classes "
+                                   f"or no classes but got weight tensor of shape: "
+                                   f"{list(w.shape)}")
+            self.w = w._data.astype(dt, copy=False)
+            wt = self.w[tsafe]
+            if not all_valid:
+                wt = wt * valid
+        else:
+            wt = valid.astype(dt)
+        self.tsafe, self.valid, self.wt, self.all_valid = tsafe, valid, wt, all_valid
+        self.M = tf.size
+
+    def rows(self, d: np.ndarray) -> np.ndarray:
+        """Input data laid out as (M, C)."""
+        if d.ndim == 1:
+            return d.reshape(1, -1)
+        if d.ndim == 2:
+            return d
+        return np.moveaxis(d, 1, -1).reshape(-1, self.C)
+
+    def unrows(self, g, shape: tuple):
+        """(M, C) gradient (array or Tensor) back to the input's layout."""
+        if len(shape) <= 2:
+            return g.reshape(shape)
+        moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+        g = g.reshape(moved)
+        if isinstance(g, Tensor):
+            return g.movedim(-1, 1)
+        return np.moveaxis(g, -1, 1)
+
+    def onehot(self, dtype) -> np.ndarray:
+        oh = np.zeros((self.M, self.C), dtype=dtype)
+        oh[np.arange(self.M), self.tsafe] = 1
+        return oh
+
+
+def _finish(loss_rows: np.ndarray, ct: _ClassTarget, reduction: str):
+    """Reduce per-row losses; returns (output array, denominator for 'mean')."""
+    if reduction == "none":
+        return loss_rows.reshape(ct.target_shape), 1.0
+    total = loss_rows.sum()
+    if reduction == "sum":
+        return np.asarray(total, dtype=loss_rows.dtype), 1.0
+    denom = ct.wt.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / denom, dtype=loss_rows.dtype), denom
+
+
+def _row_grad(g, reduction: str, denom, tensor: bool):
+    """The upstream gradient as a per-row column (M, 1) or a scalar."""
+    if reduction == "none":
+        return g.reshape(-1, 1)
+    if reduction == "mean":
+        return g / denom if tensor else g / np.asarray(denom, dtype=g.dtype)
+    return g
+
+
+# ---- cross entropy ---------------------------------------------------------------------------
+class CrossEntropyLossBackward0(Node):
+    """log_softmax + nll in one node: d/dx = (softmax * a - b) * g, with a, b constants
+    built from the target, class weights and label smoothing ((softmax - onehot) in the
+    plain case). The Tensor rule recomputes softmax from x, so it differentiates again."""
+
+    arith = True
+    _p = None
+
+    def _consts(self, dtype):
+        ct, eps = self.ct, self.eps
+        a = ct.wt * (1.0 - eps)
+        if eps:
+            W = ct.w.sum() if ct.w is not None else ct.C
+            a = a + ct.valid * (eps * W / ct.C)
+        return a.astype(dtype, copy=False)
+
+    def backward_fast(self, g):
+        if self._saved is None:
+            raise RuntimeError(_BACKWARD_TWICE)
+        (x,) = self.saved()
+        ct, eps = self.ct, self.eps
+        p = self._p
+        if p is None:
+            p = self._softmax_rows(ct.rows(x._data))
+        if eps == 0 and ct.all_valid and ct.w is None:
+            grad = p.copy()
+            grad[np.arange(ct.M), ct.tsafe] -= 1.0
+        else:
+            grad = p * self._consts(p.dtype)[:, None]
+            grad[np.arange(ct.M), ct.tsafe] -= ct.wt * (1.0 - eps)
+        if eps:
+            w = ct.w if ct.w is not None else np.ones(ct.C, p.dtype)
+            grad -= (eps / ct.C) * ct.valid[:, None] * w[None, :]
+        grad *= _row_grad(g, self.reduction, self.denom, False)
+        return (ct.unrows(grad, x._data.shape),)
+
+    @staticmethod
+    def _softmax_rows(xr: np.ndarray) -> np.ndarray:
+        e = np.exp(xr - xr.max(axis=1, keepdims=True))
+        e /= e.sum(axis=1, keepdims=True)
+        return e
+
+    def backward(self, g):
+        (x,) = self.saved()
+        ct, eps = self.ct, self.eps
+        dt = x._data.dtype
+        if x.ndim == 1:
+            xr = x.reshape(1, -1)
+        elif x.ndim == 2:
+            xr = x
+        else:
+            xr = x.movedim(1, -1).reshape(-1, ct.C)
+        p = xr.softmax(1)
+        b = ct.onehot(dt) * (ct.wt * (1.0 - eps))[:, None]
+        if eps:
+            w = ct.w if ct.w is not None else np.ones(ct.C, dt)
+            b = b + (eps / ct.C) * ct.valid[:, None] * w[None, :]
+        a = _make(self._consts(dt)[:, None])
+        grad = (p * a - _make(b.astype(dt, copy=False))) * _row_grad(
+            g, self.reduction, self.denom, True)
+        return (ct.unrows(grad, tuple(x.shape)),)
+
+    def release(self) -> None:
+        super().release()
+        self._p = None
+
+
+def _cross_entropy_probs(x: Tensor, target: Tensor, weight, reduction: str,
+                         eps: float) -> Tensor:
+    cdim = 0 if x.ndim == 1 else 1
+    C = x.shape[cdim]
+    lsm = x.log_softmax(cdim)
+    if eps:
+        target = target * (1.0 - eps) + eps / C
+    prod = lsm * target
+    if weight is not None:
+        w = to_tensor(weight, "weight")
+        if w.shape != (C,):
+            raise RuntimeError(f"weight tensor should be defined either for all {C} classes or "
+                               f"no classes but got weight tensor of shape: {list(w.shape)}")
+        prod = prod * w.reshape((C,) + (1,) * (x.ndim - cdim - 1))
+    loss = -prod.sum(cdim)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / max(1, x.numel() // C) if x.numel() else loss.sum() / 0.0
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of logits (C,), (N, C) or (N, C, d1, ...) against class indices
+    (int64) or class probabilities (float, same shape as input); `weight` per class,
+    `ignore_index`, `label_smoothing` and 'mean' = sum / sum of target weights."""
+    reduction = _reduction(reduction, size_average, reduce)
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
+    x = to_tensor(input, "input")
+    t = to_tensor(target, "target")
+    if t._data.dtype.kind == "f" and t.shape == x.shape and x.ndim >= 1:
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(f"cross_entropy: expected a floating-point input, got {x.dtype}")
+        if t.dtype is not x.dtype:
+            t = t.to(x.dtype)
+        return _cross_entropy_probs(x, t, weight, reduction, eps)
+    ct = _ClassTarget(x, t, weight, ignore_index, "cross_entropy")
+    xr = ct.rows(x._data)
+    m = xr.max(axis=1, keepdims=True)
+    s = xr - m
+    e = np.exp(s)
+    se = e.sum(axis=1, keepdims=True)
+    lse = np.log(se)
+    picked = s[np.arange(ct.M), ct.tsafe] - lse[:, 0]
+    loss = picked * -ct.wt if not (ct.all_valid and ct.w is None) else -picked
+    if eps:
+        lsm = s - lse
+        w = ct.w
+        smooth = -(lsm.sum(axis=1) if w is None else lsm @ w) / ct.C
+        loss = loss * (1.0 - eps) + smooth * (ct.valid * eps)
+    loss = loss.astype(x._data.dtype, copy=False)
+    out, denom = _finish(loss, ct, reduction)
+    if not needs_graph(x):
+        return _make(out)
+    n = CrossEntropyLossBackward0((x,))
+    n.ct, n.eps, n.reduction, n.denom = ct, eps, reduction, denom
+    e /= se
+    n._p = e
+    n.save(x)
+    return _make(out, n)
+
+
+# ---- NLL -------------------------------------------------------------------------------------
+class NllLossBackward0(Node):
+    """d/dx = -w[t] * onehot(t) * g: linear in g, constant in x."""
+
+    arith = True
+
+    def backward_fast(self, g):
+        ct = self.ct
+        col = -ct.wt * _row_grad(g, self.reduction, self.denom, False).reshape(-1)
+        grad = np.zeros((ct.M, ct.C), dtype=self.in_dtype)
+        grad[np.arange(ct.M), ct.tsafe] = col
+        return (ct.unrows(grad, self.in_shape),)
+
+    def backward(self, g):
+        ct = self.ct
+        b = _make(ct.onehot(self.in_dtype) * -ct.wt[:, None])
+        grad = b * _row_grad(g, self.reduction, self.denom, True)
+        return (ct.unrows(grad, self.in_shape),)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (C,), (N, C) or (N, C, d1, ...):
+    -w[t] * input[t]; 'mean' divides by the sum of the target weights."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x = to_tensor(input, "input")
+    ct = _ClassTarget(x, target, weight, ignore_index, "nll_loss")
+    xr = ct.rows(x._data)
+    loss = (xr[np.arange(ct.M), ct.tsafe] * -ct.wt).astype(x._data.dtype, copy=False)
+    out, denom = _finish(loss, ct, reduction)
+    if not needs_graph(x):
+        return _make(out)
+    n = NllLossBackward0((x,))
+    n.ct, n.reduction, n.denom = ct, reduction, denom
+    n.in_shape, n.in_dtype = tuple(x.shape), x._data.dtype
+    return _make(out, n)
+
+
+# ---- binary cross entropy --------------------------------------------------------------------
+class BinaryCrossEntropyBackward0(Node):
+    """d/dp = w (p - y) / max(p (1 - p), 1e-12) g;  d/dy = w (log(1-p) - log p) g (clamped)."""
+
+    def backward(self, g):
+        x, y = self.saved()[:2]
+        w = self._saved[2] if self.has_weight else None
+        if self.reduction == "mean":
+            g = g / self.count
+        if w is not None:
+            g = g * w
+        gx = gy = None
+        if self.need[0]:
+            gx = g * (x - y) / ((1.0 - x) * x).clamp(min=1e-12)
+        if self.need[1]:
+            gy = g * ((1.0 - x).log().clamp(min=-100.0) - x.log().clamp(min=-100.0))
+        return (gx, gy) if not self.has_weight else (gx, gy, None)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """-w (y log p + (1 - y) log(1 - p)), each log clamped to >= -100."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x, y = to_tensor(input, "input"), to_tensor(target, "target")
+    if y.shape != x.shape:
+        raise ValueError(f"Using a target size ({y.shape}) that is different to the input size "
+                         f"({x.shape}) is deprecated. Please ensure they have the same size.")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"binary_cross_entropy: expected a floating-point input, got "
+                           f"{x.dtype}")
+    if y.dtype is not x.dtype:
+        raise RuntimeError(f"Found dtype {y.dtype._legacy} but expected {x.dtype._legacy}")
+    p, t = x._data, y._data
+    if ((p < 0) | (p > 1)).any() or np.isnan(p).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        lp = np.maximum(np.log(p), -100.0)
+        l1p = np.maximum(np.log1p(-p), -100.0)
+    loss = -(t * lp + (1 - t) * l1p)
+    w = None
+    if weight is not None:
+        w = to_tensor(weight, "weight")
+        loss = loss * w._data
+    loss = np.asarray(loss, dtype=p.dtype)
+    out = loss if reduction == "none" else (loss.mean() if reduction == "mean" else loss.sum())
+    out = np.asarray(out, dtype=p.dtype)
+    if not needs_graph(x, y):
+        return _make(out)
+    n = BinaryCrossEntropyBackward0((x, y) if w is None else (x, y, w))
+    n.has_weight, n.reduction, n.count, n.need = w is not None, reduction, loss.size, \
+        (x._rg, y._rg)
+    if w is None:
+        n.save(x, y)
+    else:
+        n.save(x, y, w)
+    return _make(out, n)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """-(pos_weight y log sigmoid(z) + (1 - y) log sigmoid(-z)), in the stable form
+    (1 - y) z - (1 + (pos_weight - 1) y) log sigmoid(z)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x, y = to_tensor(input, "input"), to_tensor(target, "target")
+    if y.shape != x.shape:
+        raise ValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
+    x, y = _pair(x, y, "binary_cross_entropy_with_logits", warn=False)
+    if pos_weight is not None:
+        lw = (to_tensor(pos_weight, "pos_weight") - 1) * y + 1
+        loss = (1 - y) * x - lw * logsigmoid(x)
+    else:
+        loss = (1 - y) * x - logsigmoid(x)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ---- KL divergence ---------------------------------------------------------------------------
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """target * (log target - input) with input = log-probabilities (0 where target = 0);
+    `log_target=True` takes log-probability targets. 'batchmean' divides by the batch size."""
+    reduction = _reduction(reduction, size_average, reduce, extra=("batchmean",))
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    x, y = _pair(input, target, "kl_div", warn=False)
+    if log_target:
+        loss = y.exp() * (y - x)
+    else:
+        pos = y > 0
+        logy = autograd.where(pos, y, 1.0).log()
+        loss = y * logy - y * x
+    if reduction == "batchmean":
+        s = loss.sum()
+        return s / x.shape[0] if x.ndim else s
+    return _reduce(loss, reduction)
+
+
+# ---- one_hot ---------------------------------------------------------------------------------
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a trailing dimension of `num_classes` (max + 1 if -1)."""
+    t = to_tensor(tensor, "tensor")
+    if t._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    d = t._data
+    if d.size and d.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if d.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(d.max()) + 1
+    elif d.size and d.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(d.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, d[..., None], 1, axis=-1)
+    return _make(out)
