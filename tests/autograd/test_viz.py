@@ -404,3 +404,18 @@ def test_backprop_frames_export(tmp_path):
     assert all(open(p, "rb").read(4) == b"\x89PNG" for p in pngs)
     with pytest.raises(RuntimeError, match="requires grad"):
         viz.backprop_frames(ag.tensor(1.0))
+
+
+def test_real_nn_sequential_grouped_and_named():
+    import nn
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    x, y = ag.randn(4, 2), ag.randn(4, 1)
+    with viz.trace(model=model):
+        loss = nn.functional.mse_loss(model(x), y)
+    src = viz.make_dot(loss).source          # finds the trace; names from the model
+    assert src.count("subgraph cluster_") == 4 and "label=Sequential" in src
+    for name, p in model.named_parameters():
+        assert f'"{name}\n({", ".join(map(str, p.shape))})"' in src
+    head = src[:src.index("subgraph")]
+    assert "MseLossBackward0" in head and "loss\n()" in head
