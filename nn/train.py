@@ -122,7 +122,8 @@ def load_data(args: argparse.Namespace) -> tuple[TensorDataset, TensorDataset, i
             train = MNIST(args.data_dir, train=True, download=args.download)
             test = MNIST(args.data_dir, train=False, download=args.download)
         except (FileNotFoundError, ValueError, RuntimeError) as e:
-            raise UsageError(str(e).splitlines()[0]) from None
+            msg = str(e).splitlines()[0].replace("Pass download=True", "Pass --download")
+            raise UsageError(msg) from None
 
         def flat(ds: MNIST) -> TensorDataset:
             x = ds.data._data.reshape(len(ds), -1).astype(np.float32) / np.float32(255)
