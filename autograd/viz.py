@@ -777,8 +777,14 @@ class Frames(Sequence):
         node = self.steps[k][0]
         what = node.name()
         t = node.variable if isinstance(node, AccumulateGrad) else None
-        caption = (f"step {k + 1}/{n}: {what} received the gradient of its output"
-                   if t is None else f"step {k + 1}/{n}: gradient accumulated into a leaf")
+        if t is None:
+            caption = f"step {k + 1}/{n}: {what} received the gradient of its output"
+        else:
+            names = {id(v): key for key, v in (self._kwargs.get("params") or {}).items()}
+            tr = self._kwargs.get("trace")
+            nm = names.get(id(t)) or (tr.name_of(t) if tr is not None else None)
+            leaf = nm or _shape_str(t.shape)
+            caption = f"step {k + 1}/{n}: gradient accumulated into leaf {leaf}"
         return make_dot(self._output, _step=(grads, node, caption), **self._kwargs)
 
     def __iter__(self) -> Iterator[DotGraph]:
