@@ -49,7 +49,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor,
     coef = float(max_norm) / (float(total_norm.item()) + 1e-6)
     if coef >= 1.0:
         return
-    with no_grad():
+    with no_grad(), np.errstate(invalid="ignore", over="ignore"):
         for g in grads:
             g.mul_(coef)
 
