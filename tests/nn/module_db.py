@@ -1,0 +1,130 @@
+"""The module registry: every layer and loss, with a constructor and input makers.
+
+Entry format (other nn files, e.g. `tests/nn/module_db_conv.py`, define a list `MODULES`
+of the same entries):
+
+    ModuleInfo(
+        name="Linear",                         # unique id
+        make=lambda: nn.Linear(3, 2),          # () -> Module (float32; tests call .double())
+        inputs=lambda rng: (rng.normal(size=(4, 3)),),   # np.random.Generator -> tuple of arrays
+        targets=None,                          # optional: rng -> arrays passed after inputs
+        train_eval_differ=False,               # True if train() and eval() outputs differ
+        random=False,                          # True if forward is random in train mode
+        gradcheck=True,                        # gradcheck outputs w.r.t. float inputs and params
+    )
+
+Float arrays from `inputs` become float64 tensors requiring grad; integer arrays stay
+integer tensors (class indices, ...). `targets` arrays never require grad.
+`tests/nn/test_module_db.py` checks every entry: forward runs in float32 and float64,
+gradcheck (float64) w.r.t. inputs and parameters, and train/eval behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import autograd as ag
+import nn
+
+
+@dataclass
+class ModuleInfo:
+    name: str
+    make: Callable[[], nn.Module]
+    inputs: Callable[[np.random.Generator], tuple]
+    targets: Callable[[np.random.Generator], tuple] | None = None
+    train_eval_differ: bool = False
+    random: bool = False
+    gradcheck: bool = True
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _x(*shape, low=-2.0, high=2.0):
+    return lambda rng: (rng.uniform(low, high, shape),)
+
+
+def _away(*shape, kinks=(0.0,)):
+    """Inputs nudged away from the activation's kinks (finite differences stay valid)."""
+    def make(rng):
+        a = rng.uniform(-2, 2, shape)
+        for k in kinks:
+            close = np.abs(a - k) < 0.05
+            a[close] = k + 0.1
+        return (a,)
+    return make
+
+
+def _probs(*shape):
+    return lambda rng: (rng.uniform(0.05, 0.95, shape),)
+
+
+def _classes(n, c):
+    return lambda rng: (rng.integers(0, c, n),)
+
+
+def _both(*shape):
+    return lambda rng: (rng.normal(size=shape), rng.normal(size=shape))
+
+
+MODULES: list[ModuleInfo] = [
+    ModuleInfo("Identity", lambda: nn.Identity(), _x(2, 3)),
+    ModuleInfo("Linear", lambda: nn.Linear(3, 2), _x(4, 3)),
+    ModuleInfo("Linear_nobias_3d", lambda: nn.Linear(3, 2, bias=False), _x(2, 2, 3)),
+    ModuleInfo("Linear_unbatched", lambda: nn.Linear(3, 2), _x(3)),
+    ModuleInfo("Bilinear", lambda: nn.Bilinear(2, 3, 2),
+               lambda rng: (rng.normal(size=(4, 2)), rng.normal(size=(4, 3)))),
+    ModuleInfo("Flatten", lambda: nn.Flatten(), _x(2, 3, 2)),
+    ModuleInfo("Unflatten", lambda: nn.Unflatten(1, (2, 3)), _x(2, 6)),
+    ModuleInfo("Dropout", lambda: nn.Dropout(0.5), _x(4, 5), train_eval_differ=True,
+               random=True),
+    ModuleInfo("Sequential_mlp", lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(),
+                                                       nn.Linear(4, 2)), _x(5, 3)),
+    ModuleInfo("Sequential_dropout", lambda: nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.3)),
+               _x(5, 3), train_eval_differ=True, random=True),
+    ModuleInfo("ReLU", lambda: nn.ReLU(), _away(3, 4)),
+    ModuleInfo("LeakyReLU", lambda: nn.LeakyReLU(0.1), _away(3, 4)),
+    ModuleInfo("ELU", lambda: nn.ELU(0.5), _away(3, 4)),
+    ModuleInfo("GELU", lambda: nn.GELU(), _x(3, 4)),
+    ModuleInfo("GELU_tanh", lambda: nn.GELU("tanh"), _x(3, 4)),
+    ModuleInfo("SiLU", lambda: nn.SiLU(), _x(3, 4)),
+    ModuleInfo("Sigmoid", lambda: nn.Sigmoid(), _x(3, 4)),
+    ModuleInfo("Tanh", lambda: nn.Tanh(), _x(3, 4)),
+    ModuleInfo("Softplus", lambda: nn.Softplus(2.0, 2.0), _away(3, 4, kinks=(1.0,))),
+    ModuleInfo("Softmax", lambda: nn.Softmax(1), _x(3, 4)),
+    ModuleInfo("LogSoftmax", lambda: nn.LogSoftmax(-1), _x(3, 4)),
+    # losses
+    ModuleInfo("MSELoss", lambda: nn.MSELoss(), _both(3, 4)),
+    ModuleInfo("MSELoss_none", lambda: nn.MSELoss(reduction="none"), _both(3, 4)),
+    ModuleInfo("L1Loss", lambda: nn.L1Loss(reduction="sum"), _both(3, 4)),
+    ModuleInfo("HuberLoss", lambda: nn.HuberLoss(delta=0.5), _both(3, 4)),
+    ModuleInfo("SmoothL1Loss", lambda: nn.SmoothL1Loss(beta=0.5), _both(3, 4)),
+    ModuleInfo("CrossEntropyLoss", lambda: nn.CrossEntropyLoss(), _x(5, 4),
+               targets=_classes(5, 4)),
+    ModuleInfo("CrossEntropyLoss_full",
+               lambda: nn.CrossEntropyLoss(weight=ag.tensor([0.5, 1.0, 2.0, 1.5]),
+                                           ignore_index=1, label_smoothing=0.1,
+                                           reduction="sum"),
+               _x(6, 4), targets=lambda rng: (np.array([0, 1, 2, 3, 2, 0]),)),
+    ModuleInfo("CrossEntropyLoss_2d", lambda: nn.CrossEntropyLoss(reduction="none"),
+               _x(2, 3, 2, 2), targets=lambda rng: (rng.integers(0, 3, (2, 2, 2)),)),
+    ModuleInfo("CrossEntropyLoss_probs", lambda: nn.CrossEntropyLoss(label_smoothing=0.2),
+               _x(3, 4), targets=lambda rng: (rng.dirichlet(np.ones(4), 3),)),
+    ModuleInfo("NLLLoss", lambda: nn.NLLLoss(weight=ag.tensor([1.0, 2.0, 0.5])),
+               lambda rng: (np.log(rng.dirichlet(np.ones(3), 4)),), targets=_classes(4, 3)),
+    ModuleInfo("BCELoss", lambda: nn.BCELoss(), _probs(3, 2),
+               targets=lambda rng: (rng.uniform(0, 1, (3, 2)),)),
+    ModuleInfo("BCEWithLogitsLoss", lambda: nn.BCEWithLogitsLoss(
+        pos_weight=ag.tensor([2.0, 0.5])), _x(3, 2),
+        targets=lambda rng: (rng.uniform(0, 1, (3, 2)),)),
+    ModuleInfo("KLDivLoss", lambda: nn.KLDivLoss(reduction="batchmean"),
+               lambda rng: (np.log(rng.dirichlet(np.ones(3), 4)),),
+               targets=lambda rng: (rng.dirichlet(np.ones(3), 4),)),
+]
+
+_names = [m.name for m in MODULES]
+assert len(_names) == len(set(_names)), "duplicate names in the module registry"
