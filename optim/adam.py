@@ -59,7 +59,7 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
+        state, scratch = self.state, self._scratch
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
@@ -79,13 +79,18 @@ class Adam(Optimizer):
                     if amsgrad:
                         st["max_exp_avg_sq"] = _state_tensor(np.zeros_like(x))
                 t = _incr_step(st)
+                g = gt._data
                 if wd != 0 and decoupled:
                     np.multiply(x, 1 - lr * wd, out=x)
-                    g = self._grad(p, gt._data, maximize, 0)
-                else:
-                    g = self._grad(p, gt._data, maximize, wd)
+                    if maximize:
+                        g = self._grad(p, g, maximize, 0)
+                elif maximize or wd != 0:
+                    g = self._grad(p, g, maximize, wd)
                 m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
-                tmp = self._buf(x, 0)
+                key = (x.shape, x.dtype.char, 0)
+                tmp = scratch.get(key)
+                if tmp is None:
+                    tmp = self._buf(x, 0)
                 # m.lerp_(g, 1 - beta1), with torch's two-sided lerp formula
                 np.subtract(g, m, out=tmp)
                 if w1 < 0.5:

@@ -209,7 +209,7 @@ class Optimizer:
 
     def _buf(self, like: np.ndarray, k: int = 0) -> np.ndarray:
         """Scratch buffer `k` with the shape and dtype of `like` (reused across steps)."""
-        key = (like.shape, like.dtype, k)
+        key = (like.shape, like.dtype.char, k)
         b = self._scratch.get(key)
         if b is None:
             b = self._scratch[key] = np.empty(like.shape, like.dtype)
@@ -300,6 +300,8 @@ def _step_tensor() -> Tensor:
 
 
 def _incr_step(st: dict) -> float:
+    """`state['step'] += 1` in place; returns the new step as a Python float."""
     s = st["step"]._data
-    np.add(s, 1, out=s)
-    return float(s)
+    t = s.item() + 1.0
+    s[()] = t
+    return t
