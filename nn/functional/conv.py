@@ -1,11 +1,12 @@
-"""Convolutions (`conv1d`, `conv2d`) as one differentiable primitive, ConvolutionBackward0.
+"""Convolutions (`conv1d`, `conv2d`): a differentiable primitive, ConvolutionBackward0.
 
-The forward is im2col by `sliding_window_view` and one matmul. The backward is written
-with the primitive itself: the input gradient is a convolution of the stride-dilated,
-padded upstream gradient with the flipped, channel-swapped weight (a transposed
-convolution), and the weight gradient is a convolution of the input with the upstream
-gradient as kernel (stride and dilation swap roles). Both record graphs under
-`create_graph=True`, so convolutions are differentiable any number of times.
+Three numpy kernels, each one matmul: the forward y = conv(x, w) (im2col by
+`sliding_window_view`, one copy), the input gradient dx = A_w^T g (w^T @ g, then col2im
+by adding each kernel tap's columns back, a loop over the kh*kw taps) and the weight
+gradient dw = B_x^T g (g @ im2col(x)^T). As y is bilinear in (x, w), each of the three is
+the backward of the others: the nodes of dx and dw differentiate themselves with conv,
+dx and dw again, so convolutions are differentiable any number of times
+(`create_graph=True`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-import autograd as ag
 from autograd.function import Node
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
@@ -61,30 +61,67 @@ def _out_size(size: int, lo: int, hi: int, d: int, k: int, s: int) -> int:
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-def _conv_forward(x: np.ndarray, w: np.ndarray, stride, pads, dilation, groups) -> np.ndarray:
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    oh = _out_size(h, pads[0], pads[1], dilation[0], kh, stride[0])
-    ow = _out_size(wd, pads[2], pads[3], dilation[1], kw, stride[1])
-    xp = _pad_array(x, pads)
+def _cols(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple,
+          groups: int) -> np.ndarray:
+    """im2col of a padded (N, C, H, W) array: (G, C/G * kh * kw, N * OH * OW), copied with
+    the output column (OW) innermost so that the copy runs along memory."""
+    n, c = xp.shape[:2]
+    kh, kw = k
+    oh, ow = out
     if kh == 1 and kw == 1 and stride == (1, 1):
-        cols = xp.reshape(n, groups, cg, oh * ow)          # a 1x1 conv needs no im2col
+        cols = xp[:, :, :oh, :ow].transpose(1, 0, 2, 3)
     else:
-        win = _windows(xp, (kh, kw), stride, dilation, (oh, ow))   # (N, C, OH, OW, kh, kw)
-        win = win.reshape(n, groups, cg, oh, ow, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
-        cols = win.reshape(n, groups, cg * kh * kw, oh * ow)
-    wm = w.reshape(groups, o // groups, cg * kh * kw)
-    if groups == 1:
-        # one (O, K) @ (K, N*P) product: a single large GEMM
-        big = cols[:, 0].transpose(1, 0, 2).reshape(cg * kh * kw, n * oh * ow)
-        out = (wm[0] @ big).reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-        return np.ascontiguousarray(out)
-    out = np.matmul(wm, cols)                                  # (N, G, O/G, P)
-    return out.reshape(n, o, oh, ow)
+        cols = _windows(xp, k, stride, dilation, out).transpose(1, 4, 5, 0, 2, 3)
+    return cols.reshape(groups, (c // groups) * kh * kw, n * oh * ow)
+
+
+def _geometry(x_shape: tuple, w_shape: tuple, stride, pads, dilation) -> tuple:
+    oh = _out_size(x_shape[2], pads[0], pads[1], dilation[0], w_shape[2], stride[0])
+    ow = _out_size(x_shape[3], pads[2], pads[3], dilation[1], w_shape[3], stride[1])
+    return oh, ow
+
+
+def _conv_np(x: np.ndarray, w: np.ndarray, stride, pads, dilation, groups) -> np.ndarray:
+    """y = conv(x, w): one (G, O/G, K) @ (G, K, N*P) product."""
+    n = x.shape[0]
+    o = w.shape[0]
+    oh, ow = _geometry(x.shape, w.shape, stride, pads, dilation)
+    cols = _cols(_pad_array(x, pads), w.shape[2:], stride, dilation, (oh, ow), groups)
+    out = np.matmul(w.reshape(groups, o // groups, -1), cols)       # (G, O/G, N*P)
+    return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+
+
+def _weight_grad_np(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, pads, dilation,
+                    groups) -> np.ndarray:
+    """dL/dw = g (G, O/G, N*P) @ cols(x).T: one product."""
+    n, o, oh, ow = g.shape
+    cols = _cols(_pad_array(x, pads), w_shape[2:], stride, dilation, (oh, ow), groups)
+    gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+    return np.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
+
+
+def _input_grad_np(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pads, dilation,
+                   groups) -> np.ndarray:
+    """dL/dx = col2im(w.T @ g): one product, then each kernel tap's columns are added back
+    at their strided positions (a loop over the kh*kw taps, vectorised over pixels)."""
+    n, o, oh, ow = g.shape
+    _, c, h, wd = x_shape
+    _, cg, kh, kw = w.shape
+    (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, pads
+    gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
+    dcols = np.matmul(wm, gm).reshape(c, kh, kw, n, oh, ow)
+    dxp = np.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                j * dw:j * dw + sw * (ow - 1) + 1:sw] += dcols[:, i, j]
+    return np.ascontiguousarray(dxp[:, :, pt:pt + h, pl:pl + wd].transpose(1, 0, 2, 3))
 
 
 # ---------------------------------------------------------------------------------------
-# the primitive and its backward in Tensor ops
+# three primitives, each differentiated with the other two: y = conv(x, w) is bilinear,
+# dx = conv_input_grad(g, w) = A_w^T g and dw = conv_weight_grad(g, x) = B_x^T g
 
 
 class ConvolutionBackward0(Node):
@@ -95,19 +132,58 @@ class ConvolutionBackward0(Node):
         if self.one_d:
             g, x, w = g.unsqueeze(2), x.unsqueeze(2), w.unsqueeze(2)
         need = [e[0] is not None for e in self.next_functions]
-        gx = gw = gb = None
-        if need[0]:
-            gx = _input_grad(g, w, tuple(x.shape), self.stride, self.pads, self.dilation,
-                             self.groups)
-        if need[1]:
-            gw = _weight_grad(g, x, tuple(w.shape), self.stride, self.pads, self.dilation,
-                              self.groups)
-        if self.has_bias and need[2]:
-            gb = g.sum((0, 2, 3))
+        geo = (self.stride, self.pads, self.dilation, self.groups)
+        gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
+        gw = _weight_grad(g, x, tuple(w.shape), *geo) if need[1] else None
+        gb = g.sum((0, 2, 3)) if self.has_bias and need[2] else None
         if self.one_d:
             gx = None if gx is None else gx.squeeze(2)
             gw = None if gw is None else gw.squeeze(2)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+class ConvolutionBackwardBackward0(Node):
+    """Backward of the input gradient dx(g, w) of a convolution."""
+
+    def backward(self, gg):
+        g, w = self.saved()
+        need = [e[0] is not None for e in self.next_functions]
+        geo = (self.stride, self.pads, self.dilation, self.groups)
+        return (_convolution(gg, w, None, *geo) if need[0] else None,
+                _weight_grad(g, gg, tuple(w.shape), *geo) if need[1] else None)
+
+
+class ConvolutionWeightBackwardBackward0(Node):
+    """Backward of the weight gradient dw(g, x) of a convolution."""
+
+    def backward(self, gg):
+        g, x = self.saved()
+        need = [e[0] is not None for e in self.next_functions]
+        geo = (self.stride, self.pads, self.dilation, self.groups)
+        return (_convolution(x, gg, None, *geo) if need[0] else None,
+                _input_grad(g, gg, tuple(x.shape), *geo) if need[1] else None)
+
+
+def _record(cls, out: np.ndarray, a: Tensor, b: Tensor, stride, pads, dilation, groups):
+    if not needs_graph(a, b):
+        return _make(out)
+    n = cls((a, b))
+    n.stride, n.pads, n.dilation, n.groups = stride, pads, dilation, groups
+    n.save(a, b)
+    return _make(out, n)
+
+
+def _input_grad(g: Tensor, w: Tensor, x_shape: tuple, stride, pads, dilation,
+                groups: int) -> Tensor:
+    out = _input_grad_np(g._data, w._data, x_shape, stride, pads, dilation, groups)
+    return _record(ConvolutionBackwardBackward0, out, g, w, stride, pads, dilation, groups)
+
+
+def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
+                 groups: int) -> Tensor:
+    out = _weight_grad_np(g._data, x._data, w_shape, stride, pads, dilation, groups)
+    return _record(ConvolutionWeightBackwardBackward0, out, g, x, stride, pads, dilation,
+                   groups)
 
 
 def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tuple,
@@ -116,7 +192,7 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
     xd, wd = x._data, w._data
     if one_d:
         xd, wd = xd[:, :, None], wd[:, :, None]
-    out = _conv_forward(xd, wd, stride, pads, dilation, groups)
+    out = _conv_np(xd, wd, stride, pads, dilation, groups)
     if b is not None:
         out += b._data.reshape(-1, 1, 1)
     if one_d:
@@ -129,52 +205,6 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
     n.one_d, n.has_bias = one_d, b is not None
     n.save(x, w)
     return _make(out, n)
-
-
-def _dilate(g: Tensor, stride: tuple) -> Tensor:
-    """Insert stride-1 zeros after every row/column of g (N, C, H, W); trailing zeros kept."""
-    n, c, h, w = g.shape
-    sh, sw = stride
-    if sh > 1:
-        g = ag.pad(g.unsqueeze(3), (0, 0, 0, sh - 1)).reshape(n, c, h * sh, w)
-    if sw > 1:
-        g = ag.pad(g.unsqueeze(4), (0, sw - 1)).reshape(n, c, g.shape[2], w * sw)
-    return g
-
-
-def _input_grad(g: Tensor, w: Tensor, x_shape: tuple, stride, pads, dilation,
-                groups: int) -> Tensor:
-    """d(conv)/d(input) applied to g: a transposed convolution, as a convolution."""
-    _, _, oh, ow = g.shape
-    _, c, h, wd = x_shape
-    o, cg, kh, kw = w.shape
-    (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, pads
-    extra_h = h + pt + pb - ((oh - 1) * sh + 1 + dh * (kh - 1))
-    extra_w = wd + pl + pr - ((ow - 1) * sw + 1 + dw * (kw - 1))
-    g = _dilate(g, stride)
-    g = ag.pad(g, (dw * (kw - 1) - pl, dw * (kw - 1) - pr + extra_w - (sw - 1),
-                   dh * (kh - 1) - pt, dh * (kh - 1) - pb + extra_h - (sh - 1)))
-    og = o // groups
-    wt = w.reshape(groups, og, cg, kh, kw).transpose(1, 2).reshape(c, og, kh, kw).flip(2, 3)
-    return _convolution(g, wt, None, (1, 1), (0, 0, 0, 0), dilation, groups)
-
-
-def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
-                 groups: int) -> Tensor:
-    """d(conv)/d(weight) applied to g: the input convolved with g as the kernel."""
-    n, _, oh, ow = g.shape
-    _, c, h, wd = x.shape
-    o, cg, kh, kw = w_shape
-    (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, pads
-    extra_h = h + pt + pb - ((oh - 1) * sh + 1 + dh * (kh - 1))
-    extra_w = wd + pl + pr - ((ow - 1) * sw + 1 + dw * (kw - 1))
-    xp = ag.pad(x, (pl, pr - extra_w, pt, pb - extra_h))
-    hq, wq = xp.shape[2], xp.shape[3]
-    og = o // groups
-    xp = xp.reshape(n, groups, cg, hq, wq).permute(2, 1, 0, 3, 4).reshape(cg, groups * n, hq, wq)
-    gk = g.reshape(n, groups, og, oh, ow).permute(1, 2, 0, 3, 4).reshape(o, n, oh, ow)
-    out = _convolution(xp, gk, None, dilation, (0, 0, 0, 0), stride, groups)  # (Cg, O, kh, kw)
-    return out.transpose(0, 1)
 
 
 # ---------------------------------------------------------------------------------------
