@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import autograd as ag
+import nn
 from nn import train
 
 
@@ -33,6 +34,13 @@ def test_tiny_moons_run_writes_outputs(tmp_path, capsys):
     if _has_serialization():  # autograd.save may land after this job
         ckpt = ag.load(str(out / "checkpoint.npz"))
         assert set(ckpt) >= {"model", "optimizer", "epoch"} and ckpt["epoch"] == 2
+        # the checkpoint restores the trained model: same test accuracy
+        args = train._parse(["--dataset", "moons", "--hidden", "8", "--seed", "1"])
+        _, test, n_classes = train.load_data(args)
+        fresh = train.build_model(2, [8], n_classes)
+        fresh.load_state_dict(ckpt["model"])
+        acc = nn.evaluate(fresh, test, metrics="accuracy")
+        assert acc == pytest.approx(metrics["test_accuracy"])
 
 
 def _has_serialization() -> bool:
