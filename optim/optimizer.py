@@ -269,6 +269,8 @@ class Optimizer:
                     arr = arr.astype(param._data.dtype, copy=True)
                 else:
                     arr = arr.copy()
+                if key == "step" and arr.size == 1:
+                    arr = arr.reshape(())     # a 0-d counter, whatever the file kept
                 return _state_tensor(arr)
             if isinstance(value, dict):
                 return {k: cast(param, v, k) for k, v in value.items()}

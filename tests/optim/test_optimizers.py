@@ -357,6 +357,27 @@ def test_load_state_dict_casts_state_to_param_dtype():
     assert opt2.state[q]["step"].dtype is ag.float32
 
 
+def test_load_state_dict_accepts_saved_step_shapes():
+    """A step stored as a 1-element array (or a float, as old PyTorch did) resumes as 0-d."""
+    p = ag.ones(2, requires_grad=True)
+    opt = optim.Adam([p])
+    p.grad = ag.ones(2)
+    opt.step()
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"][0]["step"] = ag.tensor([1.0])
+    opt2 = optim.Adam([ag.ones(2, requires_grad=True)])
+    opt2.load_state_dict(sd)
+    st = next(iter(opt2.state.values()))
+    assert st["step"].shape == () and st["step"].item() == 1.0
+    sd["state"][0]["step"] = 3.0
+    opt2.load_state_dict(sd)
+    st = next(iter(opt2.state.values()))
+    assert isinstance(st["step"], ag.Tensor) and st["step"].item() == 3.0
+    opt2.param_groups[0]["params"][0].grad = ag.ones(2)
+    opt2.step()
+    assert st["step"].item() == 4.0
+
+
 # ---- errors -------------------------------------------------------------------------------
 def _p():
     return ag.ones(2, requires_grad=True)
