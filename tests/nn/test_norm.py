@@ -1,0 +1,167 @@
+"""BatchNorm1d/2d and LayerNorm: formulas, running statistics, eval mode, buffers, errors,
+gradients (twice), and PyTorch itself when installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from tests.autograd.op_db.nn_conv_ops import ref_batch_norm, ref_layer_norm
+
+rng = np.random.default_rng(2)
+
+
+def test_batchnorm_training_normalises_with_biased_variance():
+    x = rng.standard_normal((6, 3, 4, 4)) * 3 + 1
+    bn = nn.BatchNorm2d(3).double()
+    y = bn(ag.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(y.mean((0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var((0, 2, 3)), x.var((0, 2, 3)) / (x.var((0, 2, 3)) + 1e-5))
+    np.testing.assert_allclose(y, ref_batch_norm(x, None, None, training=True), atol=1e-12)
+
+
+def test_running_stats_use_unbiased_variance_and_momentum():
+    x = rng.standard_normal((5, 2, 3)) * 2 + 4
+    bn = nn.BatchNorm1d(2, momentum=0.3).double()
+    bn(ag.tensor(x))
+    n = 5 * 3
+    mean, var = x.mean((0, 2)), x.var((0, 2)) * n / (n - 1)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.3 * mean)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.7 + 0.3 * var)
+    assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == ag.int64
+    bn(ag.tensor(x))
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.3 * mean * 0.7 + 0.3 * mean)
+    assert bn.num_batches_tracked.item() == 2
+
+
+def test_momentum_none_is_a_cumulative_average():
+    bn = nn.BatchNorm1d(2, momentum=None).double()
+    batches = [rng.standard_normal((4, 2)) + i for i in range(3)]
+    for b in batches:
+        bn(ag.tensor(b))
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([b.mean(0) for b in batches], 0))
+    np.testing.assert_allclose(bn.running_var.numpy(),
+                               np.mean([b.var(0, ddof=1) for b in batches], 0))
+
+
+def test_eval_uses_running_stats_and_does_not_update():
+    bn = nn.BatchNorm1d(3).double()
+    with ag.no_grad():
+        bn.running_mean.copy_(ag.tensor([1., 2., 3.], dtype=ag.float64))
+        bn.running_var.copy_(ag.tensor([4., 1., 0.25], dtype=ag.float64))
+        bn.weight.copy_(ag.tensor([2., 1., 1.], dtype=ag.float64))
+    bn.eval()
+    x = rng.standard_normal((1, 3))                         # batch of 1 is fine in eval
+    y = bn(ag.tensor(x)).detach().numpy()
+    expect = (x - [1, 2, 3]) / np.sqrt(np.array([4, 1, 0.25]) + 1e-5) * [2, 1, 1]
+    np.testing.assert_allclose(y, expect)
+    assert bn.num_batches_tracked.item() == 0
+    np.testing.assert_allclose(bn.running_mean.numpy(), [1, 2, 3])
+
+
+def test_no_running_stats_and_no_affine():
+    bn = nn.BatchNorm2d(2, affine=False, track_running_stats=False)
+    assert bn.weight is None and bn.running_mean is None and not list(bn.state_dict())
+    x = ag.randn(3, 2, 2, 2)
+    bn.eval()   # without running stats, eval still normalises with batch statistics
+    np.testing.assert_allclose(bn(x).numpy().mean((0, 2, 3)), 0, atol=1e-6)
+
+
+def test_state_dict_keys_and_repr():
+    bn = nn.BatchNorm2d(4)
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
+                                     "num_batches_tracked"]
+    assert repr(nn.BatchNorm1d(10)) == ("BatchNorm1d(10, eps=1e-05, momentum=0.1, affine=True, "
+                                        "bias=True, track_running_stats=True)")
+    assert repr(nn.LayerNorm(10)) == \
+        "LayerNorm((10,), eps=1e-05, elementwise_affine=True, bias=True)"
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    assert "1.num_batches_tracked" in net.state_dict()
+
+
+def test_batchnorm_gradients_twice():
+    x = ag.tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
+    w = ag.tensor(rng.standard_normal(2), requires_grad=True)
+    b = ag.tensor(rng.standard_normal(2), requires_grad=True)
+    fn = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)  # noqa: E731
+    assert ag.gradcheck(fn, (x, w, b)) and ag.gradgradcheck(fn, (x, w, b))
+    rm, rv = ag.tensor(rng.standard_normal(2)), ag.tensor(rng.random(2) + 0.5)
+    fe = lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False)  # noqa: E731
+    assert ag.gradcheck(fe, (x, w, b)) and ag.gradgradcheck(fe, (x, w, b))
+    assert fn(x, w, b).grad_fn.name() == "NativeBatchNormBackward0"
+
+
+def test_layernorm_forward_gradients_and_module():
+    x = rng.standard_normal((2, 3, 4))
+    w, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    out = F.layer_norm(ag.tensor(x), (3, 4), ag.tensor(w), ag.tensor(b))
+    np.testing.assert_allclose(out.numpy(), ref_layer_norm(x, (3, 4), w, b), atol=1e-12)
+    xt = ag.tensor(x[:, :2, :3], requires_grad=True)
+    wt = ag.tensor(w[:2, :3], requires_grad=True)
+    fn = lambda x, w: F.layer_norm(x, (3,), w[0])  # noqa: E731
+    assert ag.gradcheck(fn, (xt, wt)) and ag.gradgradcheck(fn, (xt, wt))
+    ln = nn.LayerNorm(4)
+    y = ln(ag.randn(5, 4) * 3 + 2)
+    assert y.grad_fn.name() == "NativeLayerNormBackward0"
+    np.testing.assert_allclose(y.detach().numpy().mean(-1), 0, atol=1e-5)
+    assert nn.LayerNorm(4, elementwise_affine=False).weight is None
+    assert nn.LayerNorm(4, bias=False).bias is None
+
+
+@pytest.mark.parametrize("call,exc,msg", [
+    (lambda: nn.BatchNorm1d(3)(ag.randn(1, 3)), ValueError,
+     "Expected more than 1 value per channel when training, got input size"),
+    (lambda: nn.BatchNorm2d(3)(ag.randn(2, 3)), ValueError, "expected 4D input (got 2D input)"),
+    (lambda: nn.BatchNorm1d(3)(ag.randn(2, 3, 4, 5)), ValueError,
+     "expected 2D or 3D input (got 4D input)"),
+    (lambda: nn.BatchNorm1d(3)(ag.randn(2, 4)), RuntimeError,
+     "expected input with 3 channels in dim 1, got input of shape [2, 4]"),
+    (lambda: F.batch_norm(ag.randn(2, 4), ag.zeros(3), ag.ones(3)), RuntimeError,
+     "running_mean should contain 4 elements not 3"),
+    (lambda: F.batch_norm(ag.randn(2, 4), None, None), RuntimeError,
+     "running_mean must be defined in evaluation mode"),
+    (lambda: nn.LayerNorm(3)(ag.randn(2, 4)), RuntimeError,
+     "Given normalized_shape=[3], expected input with shape [*, 3], but got input of size[2, 4]"),
+])
+def test_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call()
+    assert msg in str(info.value)
+
+
+def test_against_pytorch():
+    torch = pytest.importorskip("torch")
+    for cls, shape in [("BatchNorm1d", (4, 3)), ("BatchNorm1d", (4, 3, 5)),
+                       ("BatchNorm2d", (3, 3, 4, 2))]:
+        for momentum in (0.1, None):
+            m = getattr(nn, cls)(3, momentum=momentum).double()
+            tm = getattr(torch.nn, cls)(3, momentum=momentum).double()
+            with ag.no_grad():
+                m.weight.copy_(ag.tensor(rng.standard_normal(3)))
+            tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+            for step in range(3):
+                x = rng.standard_normal(shape) * (step + 1)
+                tx, ax = torch.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
+                to, ao = tm(tx), m(ax)
+                up = rng.standard_normal(shape)
+                to.backward(torch.tensor(up))
+                ao.backward(ag.tensor(up))
+                np.testing.assert_allclose(ao.detach().numpy(), to.detach().numpy(), atol=1e-10)
+                np.testing.assert_allclose(ax.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+            for k, v in tm.state_dict().items():
+                np.testing.assert_allclose(m.state_dict()[k].numpy(), v.numpy(), atol=1e-12)
+            np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), atol=1e-10)
+            m.eval()
+            tm.eval()
+            x = rng.standard_normal(shape)
+            np.testing.assert_allclose(m(ag.tensor(x)).detach().numpy(),
+                                       tm(torch.tensor(x)).detach().numpy(), atol=1e-10)
+    x = rng.standard_normal((2, 3, 4))
+    w, b = rng.standard_normal(4), rng.standard_normal(4)
+    np.testing.assert_allclose(
+        F.layer_norm(ag.tensor(x), (4,), ag.tensor(w), ag.tensor(b)).numpy(),
+        torch.nn.functional.layer_norm(torch.tensor(x), (4,), torch.tensor(w),
+                                       torch.tensor(b)).numpy(), atol=1e-12)
