@@ -146,18 +146,33 @@ def _max_pool_forward(x: np.ndarray, k, s, p, d, out) -> tuple:
     n, c, h, w = x.shape
     oh, ow = out
     if _tiles(x.shape, k, s, p, d, out):
+        # windows tile the input: a running max over the kh*kw taps (strided views, no
+        # copy), then the first tap equal to the max (np.maximum propagates NaN as PyTorch)
         xv = x[:, :, :oh * k[0], :ow * k[1]].reshape(n, c, oh, k[0], ow, k[1])
-        cols = xv.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, k[0] * k[1])
+        taps = [xv[:, :, :, t // k[1], :, t % k[1]] for t in range(k[0] * k[1])]
+        vals = taps[0].copy()
+        for cand in taps[1:]:
+            np.maximum(vals, cand, out=vals)
+        a = np.zeros(vals.shape, dtype=np.int8 if len(taps) < 128 else np.int64)
+        found = np.zeros(vals.shape, dtype=bool)
+        for t, cand in enumerate(taps):
+            hit = cand == vals
+            if x.dtype.kind == "f":
+                hit |= cand != cand
+            hit &= ~found
+            if t:
+                a += hit.astype(a.dtype) * a.dtype.type(t)
+            found |= hit
     else:
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _pad_array(x, _pads(x.shape, k, s, p, d, out), fill)
         cols = _windows(xp, k, s, d, out).reshape(n, c, oh, ow, k[0] * k[1])
-    a = cols.argmax(-1)[..., None]
-    vals = np.take_along_axis(cols, a, -1)[..., 0]
-    a = a[..., 0]
-    rows = (np.arange(oh) * s[0] - p[0]).reshape(oh, 1) + (a // k[1]) * d[0]
-    colsi = (np.arange(ow) * s[1] - p[1]) + (a % k[1]) * d[1]
-    return vals, rows * w + colsi
+        a = cols.argmax(-1)
+        vals = np.take_along_axis(cols, a[..., None], -1)[..., 0]
+    # flat index = window origin + the tap's offset, both as small lookup tables
+    base = ((np.arange(oh) * s[0] - p[0])[:, None] * w + (np.arange(ow) * s[1] - p[1]))
+    taps_off = (np.arange(k[0])[:, None] * d[0] * w + np.arange(k[1]) * d[1]).ravel()
+    return vals, base + taps_off[a]
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -254,8 +269,10 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     tiles = _tiles(xd.shape, k, s, p, d, out)
     pads = _pads(xd.shape, k, s, p, d, out)
     if tiles:
-        sums = xd[:, :, :out[0] * k[0], :out[1] * k[1]].reshape(
-            n, c, out[0], k[0], out[1], k[1]).sum((3, 5))
+        xv = xd[:, :, :out[0] * k[0], :out[1] * k[1]].reshape(n, c, out[0], k[0], out[1], k[1])
+        sums = xv[:, :, :, 0, :, 0].copy()
+        for t in range(1, k[0] * k[1]):     # add the kh*kw taps (strided views)
+            sums += xv[:, :, :, t // k[1], :, t % k[1]]
     else:
         sums = _windows(_pad_array(xd, pads), k, s, d, out).sum((-2, -1))
     div = _avg_divisor(xd.shape, k, s, p, out, count_include_pad, divisor_override)
