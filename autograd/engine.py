@@ -175,6 +175,8 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     pruned = target_nodes is not None
     prev = _state.grad_enabled
     _state.grad_enabled = create_graph
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (detect_anomaly finds them)
     try:
         while ready:
             node = pop()
@@ -247,6 +249,7 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
                          (_wrap(g),) if node.n_outputs == 1 else tuple(map(_wrap, g)))
     finally:
         _state.grad_enabled = prev
+        errstate.__exit__(None, None, None)
     return captured
 
 

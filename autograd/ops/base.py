@@ -448,7 +448,8 @@ def inplace(op: Callable) -> Callable:
 
 
 def normalize_dims(x: Tensor, dim, op: str) -> tuple | None:
-    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes; None means
+    every dim (also for a 0-d tensor, whose only valid dims are 0 and -1)."""
     if dim is None:
         return None
     n = x._data.ndim
@@ -465,6 +466,8 @@ def normalize_dims(x: Tensor, dim, op: str) -> tuple | None:
         if d in out:
             raise RuntimeError(f"{op}(): dim {d} appears multiple times in the list of dims")
         out.append(d)
+    if n == 0 or not out:
+        return None
     return tuple(sorted(out))
 
 

@@ -40,21 +40,25 @@ class MmBackward0(Node):
     def backward(self, g):
         a, b = self.saved() if self.save_both else self._one_saved()
         a1, b1 = self.a_1d, self.b_1d
-        if a1:
-            g = g.unsqueeze(-2)
-        if b1:
-            g = g.unsqueeze(-1)
         ga = gb = None
-        if self.need_a:
-            bb = b.unsqueeze(-1) if b1 else b
-            ga = g @ bb.mT
-            if a1:
-                ga = ga.squeeze(-2)
-        if self.need_b:
-            aa = a.unsqueeze(-2) if a1 else a
-            gb = aa.mT @ g
-            if b1:
-                gb = gb.squeeze(-1)
+        if a1 and b1:                       # dot: g is 0-d
+            ga = g * b if self.need_a else None
+            gb = g * a if self.need_b else None
+        elif a1:                            # (k) @ (..., k, m) -> (..., m)
+            if self.need_a:
+                ga = (g.unsqueeze(-2) @ b.mT).squeeze(-2)
+            if self.need_b:
+                gb = a.unsqueeze(-1) * g.unsqueeze(-2)
+        elif b1:                            # (..., n, k) @ (k) -> (..., n)
+            if self.need_a:
+                ga = g.unsqueeze(-1) * b
+            if self.need_b:
+                gb = (a.mT @ g.unsqueeze(-1)).squeeze(-1)
+        else:                               # batch dims are summed away by the engine
+            if self.need_a:
+                ga = g @ b.mT
+            if self.need_b:
+                gb = a.mT @ g
         return (ga, gb)
 
     def _one_saved(self):

@@ -74,7 +74,7 @@ Tensor.absolute = abs
 
 def _erf(x: np.ndarray) -> np.ndarray:
     """erf to float64 accuracy (numpy has none): math.erf per element, vectorised."""
-    return _erf_ufunc(x).astype(x.dtype)
+    return np.asarray(_erf_ufunc(x), dtype=np.float64).astype(x.dtype)
 
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)

@@ -7,6 +7,7 @@ tied elements; `max(dim)` sends it to the index it returned.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import namedtuple
 
@@ -214,9 +215,13 @@ def _extreme(x, dim, keepdim, is_max: bool, name: str):
     if isinstance(dim, Tensor):  # max(x, other) is maximum
         from .pointwise import maximum, minimum
         return (maximum if is_max else minimum)(x, dim)
-    dims = normalize_dims(x, dim, name)
-    d = dims[0]
-    if x._data.shape and x._data.shape[d] == 0:
+    d = x._wrap_dim(dim)
+    dims = (d,)
+    if x._data.ndim == 0:   # max(dim=0) of a 0-d tensor: itself, index 0
+        idx_t = _make(np.zeros((), np.int64))
+        out = x.clone() if needs_graph(x) else _make(x._data.copy())
+        return (return_types_max if is_max else return_types_min)(out, idx_t)
+    if x._data.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     idx = np.asarray((np.argmax if is_max else np.argmin)(x._data, axis=d, keepdims=keepdim))
     values = np.take_along_axis(x._data, idx if keepdim else np.expand_dims(idx, d), axis=d)
@@ -284,7 +289,9 @@ def _arg(x, dim, keepdim, fn) -> Tensor:
     if dim is None:
         out = np.asarray(fn(x._data))
         return _make((out.reshape((1,) * x.ndim) if keepdim else out).astype(np.int64))
-    d = normalize_dims(x, dim, fn.__name__)[0]
+    d = x._wrap_dim(dim)
+    if x._data.ndim == 0:
+        return _make(np.zeros((), np.int64))
     return _make(np.asarray(fn(x._data, axis=d, keepdims=keepdim)).astype(np.int64))
 
 
@@ -312,7 +319,7 @@ class VarBackward0(_Reduction):
         (x,) = self.saved()
         g = _unreduce(g, self.shape, self.dims, self.keepdim)
         mu = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
-        return (g * (x - mu) * (2.0 / self.denom),)
+        return (g * (x - mu) * (2.0 / self.denom if self.denom > 0 else math.inf),)
 
 
 class StdBackward0(_Reduction):
@@ -321,7 +328,7 @@ class StdBackward0(_Reduction):
         g = _unreduce(g, self.shape, self.dims, self.keepdim)
         out = _unreduce(out, self.shape, self.dims, self.keepdim)
         mu = x.mean(self.dims, keepdim=True) if self.dims is not None else x.mean()
-        return (g * (x - mu) / (out * self.denom),)
+        return (g * (x - mu) / (out * self.denom) if self.denom > 0 else g * (x - mu) * math.inf,)
 
 
 def _var(x, dim, unbiased, keepdim, correction, std: bool):
@@ -408,7 +415,7 @@ def _softmax_dim(x, dim, name: str) -> int:
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
                       "call to include dim=X as an argument.", UserWarning, stacklevel=3)
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    return normalize_dims(x, dim, name)[0]
+    return x._wrap_dim(dim)
 
 
 class SoftmaxBackward0(Node):
@@ -516,7 +523,7 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
 @method("cumsum")
 def cumsum(x, dim, *, dtype=None) -> Tensor:
     """Cumulative sum along `dim` (CumsumBackward0: reversed cumsum of the gradient)."""
-    d = normalize_dims(x, dim, "cumsum")[0] if x.ndim else 0
+    d = x._wrap_dim(dim)
     data = x._data if dtype is None else x._data.astype(dtypes.to_np(dtype))
     if data.dtype.kind in "bu" or data.dtype.kind == "i" and data.dtype != np.int64:
         data = data.astype(np.int64)

@@ -153,7 +153,7 @@ def squeeze(x, dim=None) -> Tensor:
     shp = x._data.shape
     if dim is None:
         return _reshape_named(x, tuple(s for s in shp if s != 1), SqueezeBackward0)
-    dims = normalize_dims(x, dim, "squeeze")
+    dims = normalize_dims(x, dim, "squeeze") or ()
     return _reshape_named(x, tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1)),
                           SqueezeBackward1)
 

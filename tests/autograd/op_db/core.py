@@ -32,6 +32,8 @@ class OpInfo:
     atol: float = 1e-5
     rtol: float = 1e-3
     ref_atol: float = 1e-6           # forward vs reference (float64)
+    keeps_dtype: bool = True         # float32 in -> float32 out
+    eps: float = 1e-6                # finite-difference step
     notes: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -55,7 +57,7 @@ def unary(low=-2.0, high=2.0, avoid=(), min_side=0, **kwargs):
     def draw_sample(draw):
         shape = draw(st.shapes(min_side=min_side))
         return Sample((draw(floats(shape, low, high, avoid)),), dict(kwargs))
-    return draw_sample
+    return draw_sample()
 
 
 def binary(low_a=-2.0, high_a=2.0, low_b=-2.0, high_b=2.0, avoid_b=(), scalar_b=False,
@@ -76,10 +78,8 @@ def binary(low_a=-2.0, high_a=2.0, low_b=-2.0, high_b=2.0, avoid_b=(), scalar_b=
             if close.any():
                 a = np.broadcast_to(a, shape).copy()
                 a[close] += 0.2
-                if a.shape != sa:
-                    return Sample((a, b))
         return Sample((a, b))
-    return draw_sample
+    return draw_sample()
 
 
 @hs.composite
@@ -88,7 +88,7 @@ def reduction_sample(draw, min_side=0, low=-2.0, high=2.0, single_dim=False, all
     shape = draw(st.shapes(min_side=min_side))
     x = draw(floats(shape, low, high))
     if distinct and x.size:  # no ties (max/min kinks)
-        x = (np.argsort(np.argsort(x.ravel())).reshape(x.shape) * 0.37 + x * 0.01)
+        x = np.asarray(np.argsort(np.argsort(x.ravel())).reshape(x.shape) * 0.37 + x * 0.01)
     dim = draw(st.valid_dims(len(shape), allow_none=allow_none, allow_tuple=not single_dim))
     keepdim = draw(hs.booleans())
     kw: dict[str, Any] = {"keepdim": keepdim}
@@ -98,7 +98,8 @@ def reduction_sample(draw, min_side=0, low=-2.0, high=2.0, single_dim=False, all
 
 
 def np_dims(dim, ndim):
-    if dim is None:
+    """numpy's axis for PyTorch's dim (where an empty tuple means every dim)."""
+    if dim is None or dim == () or ndim == 0:
         return None
     if isinstance(dim, int):
         return dim % max(ndim, 1) if ndim else None

@@ -12,7 +12,7 @@ from autograd.testing import strategies as st
 
 from .core import OpInfo, Sample, binary, floats, unary
 
-_erf = np.vectorize(math.erf)
+_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _sigmoid(x):
