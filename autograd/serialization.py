@@ -55,7 +55,7 @@ class _Encoder:
                 float("inf"), float("-inf")) else obj
         if isinstance(obj, Tensor):
             from_param = type(obj).__name__ == "Parameter"
-            ref = self._store(obj, np.ascontiguousarray(obj._data))
+            ref = self._store(obj, np.asarray(obj._data, order="C"))
             return {"__type__": "tensor", "ref": ref, "requires_grad": bool(obj._rg),
                     "parameter": from_param}
         if isinstance(obj, np.ndarray):

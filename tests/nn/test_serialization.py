@@ -126,3 +126,14 @@ def test_file_objects_and_plain_npz(tmp_path):
     assert isinstance(back["weight"], ag.Tensor) and back["weight"].dtype == ag.float64
     with zipfile.ZipFile(tmp_path / "plain.npz") as z:
         assert "weight.npy" in z.namelist()
+
+
+def test_zero_dim_tensors_and_arrays_keep_their_shape(tmp_path):
+    import numpy as np
+
+    import autograd as ag
+    p = tmp_path / "scalars.npz"
+    ag.save({"t": ag.tensor(1.5), "a": np.array(3), "step": ag.tensor(7)}, p)
+    back = ag.load(p)
+    assert back["t"].shape == () and back["t"].item() == 1.5
+    assert back["a"].shape == () and back["step"].shape == () and back["step"].item() == 7
