@@ -1,24 +1,43 @@
 """One training step of a small CNN, against the same model (same weights) in PyTorch.
 
-    python benchmarks/bench_cnn.py [--steps 30] [--batch 64] [--threads N]
+    python benchmarks/bench_cnn.py [--steps 30] [--batch 64] [--threads 1]
 
 Model: conv 1->8 3x3, ReLU, max-pool 2, conv 8->16 3x3, ReLU, max-pool 2, flatten,
 linear 400->10; cross-entropy; SGD(lr=0.05, momentum=0.9). A step is zero_grad,
 forward, backward and the optimizer step on a batch of 64 float32 28x28 images.
 Prints the median ms/step of each and the ratio; with PyTorch installed, also checks
-that both computed the same loss after the timed steps.
+that both computed the same loss after the timed steps. Both run with the same number
+of BLAS / intra-op threads (`--threads`, default 1: on a shared or small machine extra
+threads mostly add contention; `--threads 0` leaves both libraries' defaults).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
-import numpy as np
 
-import autograd as ag
-import nn
-import optim
+def _threads_from_argv() -> int:
+    """--threads must act before numpy loads its BLAS."""
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return int(sys.argv[i + 1])
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+    return 1
+
+
+if _threads_from_argv() > 0:
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = str(_threads_from_argv())
+
+import numpy as np  # noqa: E402
+
+import autograd as ag  # noqa: E402
+import nn  # noqa: E402
+import optim  # noqa: E402
 
 try:
     import torch
@@ -57,8 +76,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch.set_num_threads (default: PyTorch's own default)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS threads for numpy and torch.set_num_threads (0: defaults)")
     args = ap.parse_args()
 
     rng = np.random.default_rng(0)
@@ -89,7 +108,7 @@ def main() -> None:
         print("PyTorch not installed: no comparison")
         return
 
-    if args.threads:
+    if args.threads > 0:
         torch.set_num_threads(args.threads)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.05, momentum=0.9)
     tloss_fn = torch.nn.CrossEntropyLoss()

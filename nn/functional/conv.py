@@ -1,7 +1,7 @@
 """Convolutions (`conv1d`, `conv2d`): a differentiable primitive, ConvolutionBackward0.
 
 Three numpy kernels, each one matmul: the forward y = conv(x, w) (im2col by
-`sliding_window_view`, one copy), the input gradient dx = A_w^T g (w^T @ g, then col2im
+a strided window view, one copy), the input gradient dx = A_w^T g (w^T @ g, then col2im
 by adding each kernel tap's columns back, a loop over the kh*kw taps) and the weight
 gradient dw = B_x^T g (g @ im2col(x)^T). As y is bilinear in (x, w), each of the three is
 the backward of the others: the nodes of dx and dw differentiate themselves with conv,
@@ -12,7 +12,7 @@ dx and dw again, so convolutions are differentiable any number of times
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from autograd.function import Node
 from autograd.ops.base import needs_graph
@@ -40,10 +40,11 @@ def _tuple(v, n: int, name: str, op: str) -> tuple:
 
 
 def _windows(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple):
-    """(N, C, OH, OW, kh, kw) view of the windows of an already padded (N, C, H, W) array."""
+    """(N, C, OH, OW, kh, kw) read-only view of the windows of a padded (N, C, H, W) array."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = k, stride, dilation, out
-    win = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    return win[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (xp.shape[0], xp.shape[1], oh, ow, kh, kw),
+                      (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw), writeable=False)
 
 
 def _pad_array(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
@@ -81,21 +82,22 @@ def _geometry(x_shape: tuple, w_shape: tuple, stride, pads, dilation) -> tuple:
     return oh, ow
 
 
-def _conv_np(x: np.ndarray, w: np.ndarray, stride, pads, dilation, groups) -> np.ndarray:
-    """y = conv(x, w): one (G, O/G, K) @ (G, K, N*P) product."""
+def _conv_np(x: np.ndarray, w: np.ndarray, stride, pads, dilation, groups) -> tuple:
+    """y = conv(x, w): one (G, O/G, K) @ (G, K, N*P) product. Returns (y, im2col of x)."""
     n = x.shape[0]
     o = w.shape[0]
     oh, ow = _geometry(x.shape, w.shape, stride, pads, dilation)
     cols = _cols(_pad_array(x, pads), w.shape[2:], stride, dilation, (oh, ow), groups)
     out = np.matmul(w.reshape(groups, o // groups, -1), cols)       # (G, O/G, N*P)
-    return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+    return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)), cols
 
 
 def _weight_grad_np(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, pads, dilation,
-                    groups) -> np.ndarray:
-    """dL/dw = g (G, O/G, N*P) @ cols(x).T: one product."""
+                    groups, cols: np.ndarray | None = None) -> np.ndarray:
+    """dL/dw = g (G, O/G, N*P) @ cols(x).T: one product (cols: the forward's im2col)."""
     n, o, oh, ow = g.shape
-    cols = _cols(_pad_array(x, pads), w_shape[2:], stride, dilation, (oh, ow), groups)
+    if cols is None:
+        cols = _cols(_pad_array(x, pads), w_shape[2:], stride, dilation, (oh, ow), groups)
     gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
     return np.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
 
@@ -127,6 +129,12 @@ def _input_grad_np(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pads, d
 class ConvolutionBackward0(Node):
     """Gradients of a 1-D/2-D convolution with respect to input, weight and bias."""
 
+    cols = None
+
+    def release(self) -> None:
+        super().release()
+        self.cols = None
+
     def backward(self, g):
         x, w = self.saved()
         if self.one_d:
@@ -134,7 +142,7 @@ class ConvolutionBackward0(Node):
         need = [e[0] is not None for e in self.next_functions]
         geo = (self.stride, self.pads, self.dilation, self.groups)
         gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
-        gw = _weight_grad(g, x, tuple(w.shape), *geo) if need[1] else None
+        gw = _weight_grad(g, x, tuple(w.shape), *geo, cols=self.cols) if need[1] else None
         gb = g.sum((0, 2, 3)) if self.has_bias and need[2] else None
         if self.one_d:
             gx = None if gx is None else gx.squeeze(2)
@@ -180,8 +188,8 @@ def _input_grad(g: Tensor, w: Tensor, x_shape: tuple, stride, pads, dilation,
 
 
 def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
-                 groups: int) -> Tensor:
-    out = _weight_grad_np(g._data, x._data, w_shape, stride, pads, dilation, groups)
+                 groups: int, cols: np.ndarray | None = None) -> Tensor:
+    out = _weight_grad_np(g._data, x._data, w_shape, stride, pads, dilation, groups, cols)
     return _record(ConvolutionWeightBackwardBackward0, out, g, x, stride, pads, dilation,
                    groups)
 
@@ -192,7 +200,7 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
     xd, wd = x._data, w._data
     if one_d:
         xd, wd = xd[:, :, None], wd[:, :, None]
-    out = _conv_np(xd, wd, stride, pads, dilation, groups)
+    out, cols = _conv_np(xd, wd, stride, pads, dilation, groups)
     if b is not None:
         out += b._data.reshape(-1, 1, 1)
     if one_d:
@@ -203,6 +211,8 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
     n = ConvolutionBackward0(tensors)
     n.stride, n.pads, n.dilation, n.groups = stride, pads, dilation, groups
     n.one_d, n.has_bias = one_d, b is not None
+    # keep the im2col for the weight gradient (valid while x is unchanged: save() checks)
+    n.cols = cols if w._rg and not one_d else None
     n.save(x, w)
     return _make(out, n)
 
