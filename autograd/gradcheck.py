@@ -213,14 +213,16 @@ def gradgradcheck(func: Callable, inputs, grad_outputs: Sequence | None = None, 
     n_in = len(inputs)
 
     def first_grad(*args):
-        ins, gos = args[:n_in], args[n_in:]
-        outs = [o for o in _outputs(func, ins) if isinstance(o, Tensor)]
-        live = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
-        if not live:
-            return tuple()
-        gs = _grad([o for o, _ in live], [ins[k] for k in diff], [g for _, g in live],
-                   create_graph=True, allow_unused=True)
-        return tuple(g for g in gs if g is not None)
+        # finite differences call this under no_grad: the first derivative needs a graph
+        with grad_mode.enable_grad():
+            ins, gos = args[:n_in], args[n_in:]
+            outs = [o for o in _outputs(func, ins) if isinstance(o, Tensor)]
+            live = [(o, g) for o, g in zip(outs, gos) if o.requires_grad]
+            if not live:
+                return tuple()
+            gs = _grad([o for o, _ in live], [ins[k] for k in diff], [g for _, g in live],
+                       create_graph=True, allow_unused=True)
+            return tuple(g for g in gs if g is not None)
 
     return gradcheck(first_grad, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol, fast_mode=fast_mode)
