@@ -41,8 +41,8 @@ def assert_close(actual, expected, *, rtol: float | None = None, atol: float | N
         rtol, atol = max(_TOLERANCES.get(a.dtype, (0.0, 0.0)), _TOLERANCES.get(e.dtype, (0.0, 0.0)))
     af, ef = a.astype(np.float64), e.astype(np.float64)
     with np.errstate(invalid="ignore"):
-        ok = np.abs(af - ef) <= atol + rtol * np.abs(ef)
-        ok |= af == ef  # infinities of the same sign
+        finite = np.isfinite(af) & np.isfinite(ef)
+        ok = np.where(finite, np.abs(af - ef) <= atol + rtol * np.abs(ef), af == ef)
         if equal_nan:
             ok |= np.isnan(af) & np.isnan(ef)
     if ok.all():
