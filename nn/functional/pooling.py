@@ -117,12 +117,13 @@ def _put_flat(g: Tensor, idx: np.ndarray, shape: tuple, unique: bool) -> Tensor:
     n, c = shape[:2]
     hw = int(np.prod(shape[2:]))
     gd = g._data
+    flat = (idx + (np.arange(n * c, dtype=np.int64) * hw).reshape(
+        n, c, *(1,) * (idx.ndim - 2))).ravel()
     if unique:
-        out = np.zeros((n, c, hw), dtype=gd.dtype)
-        np.put_along_axis(out, idx.reshape(n, c, -1), gd.reshape(n, c, -1), 2)
+        out = np.zeros(n * c * hw, dtype=gd.dtype)
+        out[flat] = gd.ravel()
     else:
-        base = (np.arange(n * c, dtype=np.int64) * hw).reshape(n, c, *(1,) * (idx.ndim - 2))
-        out = np.bincount((idx + base).ravel(), weights=gd.ravel(), minlength=n * c * hw)
+        out = np.bincount(flat, weights=gd.ravel(), minlength=n * c * hw)
         out = out.astype(gd.dtype, copy=False)
     out = out.reshape(shape)
     if not needs_graph(g):
@@ -137,7 +138,13 @@ def _put_flat(g: Tensor, idx: np.ndarray, shape: tuple, unique: bool) -> Tensor:
 
 
 class MaxPool2DWithIndicesBackward0(Node):
+    empty = None
+
     def backward(self, g):
+        if self.empty is not None:   # windows wholly in the padding pass no gradient
+            keep = _make((~self.empty).astype(g._data.dtype))
+            idx = np.where(self.empty, 0, self.idx)
+            return (_put_flat(g * keep, idx, self.shape, False),)
         return (_put_flat(g, self.idx, self.shape, self.unique),)
 
 
@@ -170,9 +177,29 @@ def _max_pool_forward(x: np.ndarray, k, s, p, d, out) -> tuple:
         a = cols.argmax(-1)
         vals = np.take_along_axis(cols, a[..., None], -1)[..., 0]
     # flat index = window origin + the tap's offset, both as small lookup tables
-    base = ((np.arange(oh) * s[0] - p[0])[:, None] * w + (np.arange(ow) * s[1] - p[1]))
+    r0, c0 = np.arange(oh) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
+    base = r0[:, None] * w + c0
     taps_off = (np.arange(k[0])[:, None] * d[0] * w + np.arange(k[1]) * d[1]).ravel()
-    return vals, base + taps_off[a]
+    if p == (0, 0) and (oh - 1) * s[0] + d[0] * (k[0] - 1) < h and \
+            (ow - 1) * s[1] + d[1] * (k[1] - 1) < w:
+        return vals, base + taps_off[a], None
+    # with padding, a maximum may sit in the padding (ties with a real -inf, or a window
+    # that lies wholly in the padding): take the first real tap, as PyTorch's loop does
+    vr = (r0[:, None] + np.arange(k[0]) * d[0] >= 0) & (r0[:, None] + np.arange(k[0]) * d[0] < h)
+    vc = (c0[:, None] + np.arange(k[1]) * d[1] >= 0) & (c0[:, None] + np.arange(k[1]) * d[1] < w)
+    valid = (vr[:, None, :, None] & vc[None, :, None, :]).reshape(oh, ow, k[0] * k[1])
+    ok = np.take_along_axis(np.broadcast_to(valid, a.shape + valid.shape[-1:]), a[..., None],
+                            -1)[..., 0]
+    empty = None
+    if not ok.all():
+        a = np.where(ok, a, valid.argmax(-1))
+        if not valid.any(-1).all():       # no real element: -inf, no gradient
+            empty = ~valid.any(-1)
+            rs = r0 + np.maximum(-r0 + d[0] - 1, 0) // d[0] * d[0]
+            cs = c0 + np.maximum(-c0 + d[1] - 1, 0) // d[1] * d[1]
+            idx = np.where(empty, rs[:, None] * w + cs, base + taps_off[a])
+            return vals, idx, np.broadcast_to(empty, a.shape)
+    return vals, base + taps_off[a], empty
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -185,13 +212,14 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     if x.ndim == 3:
         res = max_pool2d(x.unsqueeze(0), k, s, p, d, ceil_mode, return_indices)
         return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
-    vals, idx = _max_pool_forward(x._data, k, s, p, d, out)
+    vals, idx, empty = _max_pool_forward(x._data, k, s, p, d, out)
     if not needs_graph(x):
         res = _make(vals)
     else:
         node = MaxPool2DWithIndicesBackward0((x,))
         node.idx, node.shape = idx, tuple(x.shape)
         node.unique = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
+        node.empty = empty
         res = _make(vals, node)
     return (res, _make(idx)) if return_indices else res
 

@@ -76,6 +76,17 @@ def test_overlapping_windows_accumulate_gradient():
     assert y.grad.numpy()[0, 0, 1, 1] == 4
 
 
+def test_window_wholly_in_padding_gives_minus_inf_and_no_gradient():
+    x = ag.tensor([[[[-0.05]]]], requires_grad=True)
+    out, idx = F.max_pool2d(x, (1, 2), None, (0, 1), (1, 2), return_indices=True)
+    assert out.item() == -np.inf and idx.item() == 1       # PyTorch's values
+    out.sum().backward()
+    assert x.grad.item() == 0
+    y = ag.tensor([[[[-np.inf, 1.0]]]], requires_grad=True)   # a real -inf beats the padding
+    out, idx = F.max_pool2d(y, (1, 2), 1, (0, 1), return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), [[[[0, 1, 1]]]])
+
+
 def test_avg_pool_name_and_float32():
     x = ag.randn(2, 3, 6, 6, requires_grad=True)
     y = F.avg_pool2d(x, 2)
