@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# one BLAS thread per test worker: two workers already use both cores, and oversubscribed
+# OpenBLAS threads spin (10x slower)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 tests
 
 train: $(STAMP)
 	$(BIN)/python -m nn.train $(ARGS)

@@ -71,18 +71,13 @@ def _make(data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
     t = _new(Tensor)
     t._data = data
     t.grad_fn = grad_fn
+    t._vc = [0]
     if grad_fn is None:
         t._rg = False
     else:
         t._rg = True
         grad_fn.out_shape = data.shape
         grad_fn.out_dtype = data.dtype
-    t._grad = None
-    t._vc = [0]
-    t._accum = None
-    t._out_nr = 0
-    t._base = None
-    t._extra = None
     return t
 
 
@@ -98,8 +93,14 @@ class Tensor:
     `Tensor(data)` behaves like `autograd.tensor(data)` for PyTorch users who call it.
     """
 
-    __slots__ = ("_data", "grad_fn", "_rg", "_grad", "_vc", "_accum", "_out_nr",
-                 "_base", "_extra", "__weakref__")
+    # hot fields are slots; rare ones live in the instance dict (made on first use) and
+    # default to the class attributes below, so making a tensor sets only four fields
+    __slots__ = ("_data", "grad_fn", "_rg", "_vc", "__dict__", "__weakref__")
+    _grad = None      # .grad
+    _accum = None     # the AccumulateGrad node of a leaf that requires grad
+    _out_nr = 0       # which output of grad_fn this tensor is
+    _base = None      # the tensor whose storage this view shares
+    _extra = None     # rarely used flags (inference tensors)
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __new__(cls, *args, **kwargs):
@@ -109,8 +110,7 @@ class Tensor:
         else:
             src = tensor(args[0] if args else [], **kwargs)
         t = _new(cls)
-        for s in Tensor.__slots__[:-1]:
-            setattr(t, s, getattr(src, s))
+        t._data, t.grad_fn, t._rg, t._vc = src._data, None, src._rg, src._vc
         return t
 
     def __init__(self, *args, **kwargs) -> None:
@@ -438,8 +438,10 @@ class Tensor:
         cls = type(self)
         if cls is not Tensor:
             new = _new(cls)
-            for s in Tensor.__slots__[:-1]:
-                setattr(new, s, getattr(t, s))
+            new._data, new.grad_fn, new._rg, new._vc = t._data, None, t._rg, t._vc
+            new._grad = t._grad
+            new.__dict__.update({k: v for k, v in self.__dict__.items()
+                                 if k not in ("_grad", "_accum", "_base")})
             t = new
         memo[id(self)] = t
         return t
