@@ -214,15 +214,11 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
                     grads = _call_wrapped(node, g)
             else:
                 grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
-            i = -1
-            for child, nr in node.next_functions:
-                i += 1
+            for (child, nr), gi in zip(node.next_functions, grads):
                 if child is None:
                     continue
-                c = deps.get(child)
-                if c is None:  # pruned away
+                if pruned and child not in deps:
                     continue
-                gi = grads[i]
                 if gi is not None:
                     if child.n_outputs == 1:
                         shape, dt = child.out_shape, child.out_dtype
@@ -230,14 +226,14 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
                         shape, dt = child._out_meta[nr]
                     arr = gi if fast else gi._data
                     if arr.shape != shape:
-                        gi = _sum_to(gi, shape, node, i)
-                    if arr.dtype != dt:
-                        gi = _fix_dtype(gi, dt, node, i)
+                        gi = _sum_to(gi, shape, node, _index(node, child, nr))
+                    if arr.dtype is not dt and arr.dtype != dt:
+                        gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
                     if child.n_outputs == 1 and child not in buffers:
                         buffers[child] = gi
                     else:
                         _accumulate_buffer(buffers, child, nr, gi)
-                c -= 1
+                c = deps[child] - 1
                 deps[child] = c
                 if c == 0:
                     push(child)
@@ -251,6 +247,11 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
         _state.grad_enabled = prev
         errstate.__exit__(None, None, None)
     return captured
+
+
+def _index(node, child, nr) -> int:
+    """Which input of `node` the edge to (child, nr) is (for error messages)."""
+    return node.next_functions.index((child, nr))
 
 
 def _call_wrapped(node, g) -> tuple:

@@ -66,7 +66,8 @@ class Node:
 
     def __init__(self, inputs: tuple) -> None:
         self.next_functions = tuple([
-            (t.grad_fn or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE for t in inputs])
+            (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
+            for t in inputs])
         if _anomaly[0]:
             self._trace = anomaly._capture()
 

@@ -253,7 +253,7 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
         if rule is None or not (x._rg and _state.grad_enabled):
             return _make(out)
         n = _new(cls)
-        n.next_functions = ((x.grad_fn or x._accumulator(), x._out_nr),)
+        n.next_functions = ((x.grad_fn or x._accum or x._accumulator(), x._out_nr),)
         if _anomaly[0]:
             n._trace = anomaly._capture()
         if n_args:
@@ -398,13 +398,14 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         n = _new(cls)
         plan = n.plan = plans[ta, tb, ra, rb]
         if ta and tb:
-            n.next_functions = ((a.grad_fn or a._accumulator(), a._out_nr) if ra else _NO_EDGE,
-                                (b.grad_fn or b._accumulator(), b._out_nr) if rb else _NO_EDGE)
+            n.next_functions = (
+                (a.grad_fn or a._accum or a._accumulator(), a._out_nr) if ra else _NO_EDGE,
+                (b.grad_fn or b._accum or b._accumulator(), b._out_nr) if rb else _NO_EDGE)
         elif ta:
-            n.next_functions = ((a.grad_fn or a._accumulator(), a._out_nr),)
+            n.next_functions = ((a.grad_fn or a._accum or a._accumulator(), a._out_nr),)
             n._cb = b
         else:
-            n.next_functions = ((b.grad_fn or b._accumulator(), b._out_nr),)
+            n.next_functions = ((b.grad_fn or b._accum or b._accumulator(), b._out_nr),)
             n._ca = a
         if _anomaly[0]:
             n._trace = anomaly._capture()
