@@ -161,15 +161,16 @@ def _max_pool_forward(x: np.ndarray, k, s, p, d, out) -> tuple:
         for cand in taps[1:]:
             np.maximum(vals, cand, out=vals)
         a = np.zeros(vals.shape, dtype=np.int8 if len(taps) < 128 else np.int64)
-        found = np.zeros(vals.shape, dtype=bool)
-        for t, cand in enumerate(taps):
-            hit = cand == vals
-            if x.dtype.kind == "f":
-                hit |= cand != cand
-            hit &= ~found
-            if t:
-                a += hit.astype(a.dtype) * a.dtype.type(t)
-            found |= hit
+        if x.dtype.kind == "f" and np.isnan(vals).any():
+            run = taps[0].copy()                  # PyTorch's scan: a later NaN wins
+            for t in range(1, len(taps)):
+                hit = (taps[t] > run) | (taps[t] != taps[t])
+                run = np.where(hit, taps[t], run)
+                a = np.where(hit, a.dtype.type(t), a)
+        else:
+            for t in range(len(taps) - 1, 0, -1):   # backwards: the first equal tap wins
+                a = np.where(taps[t] == vals, a.dtype.type(t), a)
+            a = np.where(taps[0] == vals, a.dtype.type(0), a)
     else:
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _pad_array(x, _pads(x.shape, k, s, p, d, out), fill)
