@@ -110,15 +110,16 @@ def _input_grad_np(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pads, d
     _, c, h, wd = x_shape
     _, cg, kh, kw = w.shape
     (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, pads
-    gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+    # batch innermost: each tap's add then runs over long contiguous rows
+    gm = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, oh * ow * n)
     wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
-    dcols = np.matmul(wm, gm).reshape(c, kh, kw, n, oh, ow)
-    dxp = np.zeros((c, n, h + pt + pb, wd + pl + pr), dtype=dcols.dtype)
+    dcols = np.matmul(wm, gm).reshape(c, kh, kw, oh, ow, n)
+    dxp = np.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=dcols.dtype)
     for i in range(kh):
         for j in range(kw):
-            dxp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+            dxp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                 j * dw:j * dw + sw * (ow - 1) + 1:sw] += dcols[:, i, j]
-    return np.ascontiguousarray(dxp[:, :, pt:pt + h, pl:pl + wd].transpose(1, 0, 2, 3))
+    return np.ascontiguousarray(dxp[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2))
 
 
 # ---------------------------------------------------------------------------------------
