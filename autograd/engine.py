@@ -9,6 +9,8 @@ and dtype are checked against the input's, naming the op whose rule got them wro
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from . import anomaly, grad_mode
@@ -62,51 +64,27 @@ def _root_grads(outputs: tuple, grads, create_graph: bool, caller: str) -> list:
     return roots
 
 
-def _collect(roots: list) -> dict:
-    """Count, for every node reachable from the roots, the edges that lead into it."""
-    deps: dict = {}
-    stack = []
-    for node, _, _ in roots:
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
+def _needed(roots: list, targets: set) -> set:
+    """The nodes on some path from a root to a target (for `grad` and `inputs=`)."""
+    seen = {}
+    stack = [node for node, _, _ in roots]
+    for node in stack:
+        seen[node] = None
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
-            if child is None:
-                continue
-            c = deps.get(child)
-            if c is None:
-                deps[child] = 1
+            if child is not None and child not in seen:
+                seen[child] = None
                 stack.append(child)
-            else:
-                deps[child] = c + 1
-    return deps
-
-
-def _prune(deps: dict, roots: list, targets: set) -> dict:
-    """Keep only the nodes on a path from a root to a target, with recounted edges."""
-    pending = dict(deps)
-    order = []
-    ready = [n for n, c in pending.items() if c == 0]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for child, _ in node.next_functions:
-            if child is not None:
-                pending[child] -= 1
-                if pending[child] == 0:
-                    ready.append(child)
     needed = set()
-    for node in reversed(order):
+    for node in sorted(seen, key=_seq_of):   # inputs before the ops that used them
         if node in targets or any(c in needed for c, _ in node.next_functions):
             needed.add(node)
-    pruned = {n: 0 for n in needed}
-    for node in needed:
-        for child, _ in node.next_functions:
-            if child in needed:
-                pruned[child] += 1
-    return pruned
+    return needed
+
+
+def _seq_of(node) -> int:
+    return node._seq
 
 
 def _sum_to(g, shape: tuple, node, i: int):
@@ -139,8 +117,10 @@ def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
         np.add(old._data, g._data, out=old._data)
 
 
-def _wrap(g) -> Tensor:
-    return g if isinstance(g, Tensor) else _make(g if type(g) is _ndarray else np.asarray(g))
+def _wrap(g) -> Tensor | None:
+    if g is None or isinstance(g, Tensor):
+        return g
+    return _make(g if type(g) is _ndarray else np.asarray(g))
 
 
 _ndarray = np.ndarray
@@ -150,6 +130,11 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
          accumulate: bool, user_grads: tuple) -> dict:
     """Execute the backward graph from `roots` [(node, output_nr, grad)].
 
+    Order: every node has a creation number, and an op's node is always newer than its
+    inputs' nodes; so taking the newest node with a pending gradient from a max-heap runs
+    each node after every node that feeds it a gradient, with no dependency pass. The
+    gradient waiting at a node is kept on the node (`_g`) until it runs.
+
     With `targets` ({(node, output_nr): keys}), gradients flowing into those edges are
     returned by key and only the part of the graph that leads to them runs.
 
@@ -157,44 +142,45 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     rule uses only operators (`arith`) computes on them directly, any other is handed
     Tensors. With `create_graph`, everything is Tensors and every rule records a graph.
     """
-    deps = _collect(roots)
-    target_nodes = None
+    needed = None
     if targets is not None:
-        target_nodes = {n for n, _ in targets}
-        deps = _prune(deps, roots, target_nodes)
+        needed = _needed(roots, {n for n, _ in targets})
     fast = not create_graph
-    buffers: dict = {}
+    heap: list = []
     for node, nr, g in roots:
-        if node in deps:
-            _accumulate_buffer(buffers, node, nr, g._data if fast else g)
+        if needed is None or node in needed:
+            _give(heap, node, nr, g._data if fast else g)
     owned = {id(g._data) for g in user_grads}
     captured: dict = {}
-    ready = [n for n, c in deps.items() if c == 0]
-    pop, push = ready.pop, ready.append
     check_nan = anomaly._enabled[0]
-    pruned = target_nodes is not None
+    pruned = needed is not None
     prev = _state.grad_enabled
     _state.grad_enabled = create_graph
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (detect_anomaly finds them)
+    pop, push = heapq.heappop, heapq.heappush
     try:
-        while ready:
-            node = pop()
-            g = buffers.pop(node, None)
+        while heap:
+            node = pop(heap)[1]
+            g = node._g
+            node._g = None
             if node._pre_hooks or node._retain is not None or pruned:
-                if g is not None and fast:
+                if fast:
                     g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
                 if node._pre_hooks:
                     g = _call_pre_hooks(node, g)
-                if pruned and node in target_nodes:
+                if pruned and (node, 0) in targets or pruned and node.n_outputs > 1:
                     _capture(node, g, targets, captured)
                 if node._retain is not None:
                     t = node._retain()
-                    if t is not None and g is not None:
+                    if t is not None:
                         _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], owned,
                                     create_graph)
+                if fast:
+                    g = g._data if node.n_outputs == 1 else [None if x is None else x._data
+                                                             for x in g]
             if type(node) is AccumulateGrad:
-                if accumulate and g is not None:
+                if accumulate:
                     leaf = node._leaf()
                     if leaf is not None:
                         _store_grad(leaf, _wrap(g), owned, create_graph)
@@ -202,42 +188,39 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
                             for hook in list(node._post_acc_hooks.values()):
                                 hook(leaf)
                 continue
-            if g is None or (pruned and not any(c in deps for c, _ in node.next_functions)):
-                # nothing reached this node, or nothing it leads to is needed
-                grads = (None,) * len(node.next_functions)
-            elif check_nan:
+            if pruned and not any(c in needed for c, _ in node.next_functions):
+                continue   # a target that leads to nothing else needed
+            if check_nan:
                 grads = _call(node, g, fast)
             elif fast:
-                if node.arith and type(g) is not Tensor:
+                if node.arith:
                     grads = node.backward_fast(g)
                 else:
                     grads = _call_wrapped(node, g)
             else:
                 grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
             for (child, nr), gi in zip(node.next_functions, grads):
-                if child is None:
+                if gi is None or child is None or pruned and child not in needed:
                     continue
-                if pruned and child not in deps:
-                    continue
-                if gi is not None:
-                    if child.n_outputs == 1:
-                        shape, dt = child.out_shape, child.out_dtype
+                if child.n_outputs == 1:
+                    shape, dt = child.out_shape, child.out_dtype
+                else:
+                    shape, dt = child._out_meta[nr]
+                arr = gi if fast else gi._data
+                if arr.shape != shape:
+                    gi = _sum_to(gi, shape, node, _index(node, child, nr))
+                if arr.dtype is not dt and arr.dtype != dt:
+                    gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
+                if child.n_outputs == 1:
+                    prev_g = child._g
+                    if prev_g is None:
+                        child._g = gi
+                        push(heap, (-child._seq, child))
                     else:
-                        shape, dt = child._out_meta[nr]
-                    arr = gi if fast else gi._data
-                    if arr.shape != shape:
-                        gi = _sum_to(gi, shape, node, _index(node, child, nr))
-                    if arr.dtype is not dt and arr.dtype != dt:
-                        gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
-                    if child.n_outputs == 1 and child not in buffers:
-                        buffers[child] = gi
-                    else:
-                        _accumulate_buffer(buffers, child, nr, gi)
-                c = deps[child] - 1
-                deps[child] = c
-                if c == 0:
-                    push(child)
-            if not retain_graph:
+                        child._g = prev_g + gi
+                else:
+                    _give(heap, child, nr, gi)
+            if not retain_graph and (node._saved or node._out is not None or node._always_release):
                 node.release()
             if node._post_hooks:
                 for hook in list(node._post_hooks.values()):
@@ -246,7 +229,25 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     finally:
         _state.grad_enabled = prev
         errstate.__exit__(None, None, None)
+        for _, node in heap:   # after an error: leave no pending gradient behind
+            node._g = None
     return captured
+
+
+def _give(heap: list, node, nr: int, g) -> None:
+    """Add `g` to the gradient waiting at output `nr` of `node`; queue the node once."""
+    if node.n_outputs == 1:
+        if node._g is None:
+            node._g = g
+            heapq.heappush(heap, (-node._seq, node))
+        else:
+            node._g = node._g + g
+        return
+    if node._g is None:
+        node._g = [None] * node.n_outputs
+        heapq.heappush(heap, (-node._seq, node))
+    slots = node._g
+    slots[nr] = g if slots[nr] is None else slots[nr] + g
 
 
 def _index(node, child, nr) -> int:
@@ -271,17 +272,6 @@ def _fix_dtype(gi, dt, node, i: int):
     got = gi._data.dtype if isinstance(gi, Tensor) else gi.dtype
     raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
                        f"expected dtype {dt} but got {got}")
-
-
-def _accumulate_buffer(buffers: dict, node, nr: int, g) -> None:
-    if node.n_outputs == 1:
-        prev = buffers.get(node)
-        buffers[node] = g if prev is None else prev + g
-    else:
-        slots = buffers.get(node)
-        if slots is None:
-            slots = buffers[node] = [None] * node.n_outputs
-        slots[nr] = g if slots[nr] is None else slots[nr] + g
 
 
 def _call(node, g, fast: bool) -> tuple:

@@ -9,6 +9,7 @@ ops so that the same rule also builds a graph under `create_graph=True`.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any
 
@@ -18,6 +19,9 @@ __all__ = ["Node", "AccumulateGrad", "Function", "FunctionCtx", "once_differenti
 
 _NO_EDGE = (None, 0)
 _anomaly = anomaly._enabled
+# creation order of nodes: an op's node is always newer than its inputs' nodes, which is
+# the order the engine runs them in (newest first)
+next_seq = itertools.count(1).__next__
 
 _BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -63,11 +67,15 @@ class Node:
     # engine checks the gradient arriving at this node
     out_shape: tuple = ()
     out_dtype: Any = None
+    _seq = 0                    # creation number (set by every constructor)
+    _g: Any = None              # the gradient waiting at this node during a backward
+    _always_release = False     # call release() after backward even with nothing saved
 
     def __init__(self, inputs: tuple) -> None:
         self.next_functions = tuple([
             (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
             for t in inputs])
+        self._seq = next_seq()   # newer than every input's node, including a new AccumulateGrad
         if _anomaly[0]:
             self._trace = anomaly._capture()
 
@@ -168,6 +176,7 @@ class AccumulateGrad(Node):
     """
 
     def __init__(self, leaf) -> None:
+        self._seq = next_seq()
         self.next_functions = ()
         self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
         self._leaf = weakref.ref(leaf)
@@ -205,6 +214,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _fn: Any = None
     _materialize = True
+    _always_release = True
     needs_input_grad: tuple = ()
 
     @property

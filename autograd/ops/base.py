@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from .. import anomaly, dtypes, grad_mode
-from ..function import _BACKWARD_TWICE, _NO_EDGE, Node
+from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, next_seq
 from ..tensor import Tensor, _make
 
 _state = grad_mode._state
@@ -254,6 +254,7 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
             return _make(out)
         n = _new(cls)
         n.next_functions = ((x.grad_fn or x._accum or x._accumulator(), x._out_nr),)
+        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         if _anomaly[0]:
             n._trace = anomaly._capture()
         if n_args:
@@ -407,6 +408,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         else:
             n.next_functions = ((b.grad_fn or b._accum or b._accumulator(), b._out_nr),)
             n._ca = a
+        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         if _anomaly[0]:
             n._trace = anomaly._capture()
         sa, sb = plan[4], plan[5]
