@@ -157,7 +157,7 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     prev = _state.grad_enabled
     _state.grad_enabled = create_graph
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (detect_anomaly finds them)
+    errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (see detect_anomaly)
     pop, push = heapq.heappop, heapq.heappush
     try:
         while heap:
@@ -332,7 +332,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             node = t.grad_fn if t.grad_fn is not None else t._accumulator()
             targets.setdefault((node, t._out_nr), []).append(k)
-        captured = _run(roots, retain_graph, create_graph, targets, True, tuple(g for *_, g in roots))
+        captured = _run(roots, retain_graph, create_graph, targets, True,
+                        tuple(g for *_, g in roots))
         owned: set = set()
         for k, t in enumerate(inputs):  # non-leaf inputs receive their grad in .grad too
             if t.grad_fn is not None and captured.get(k) is not None:

@@ -33,7 +33,8 @@ _BACKWARD_TWICE = (
 
 def _version_error(t, saved_version: int) -> RuntimeError:
     fn = t.grad_fn
-    where = "" if fn is None else f", which is output {t._out_nr} of {fn.name().replace('Backward0', '')}"
+    op = "" if fn is None else fn.name().replace("Backward0", "")
+    where = "" if fn is None else f", which is output {t._out_nr} of {op}"
     from . import anomaly
     hint = ("Hint: the backtrace further above shows the operation that failed to compute its "
             "gradient. The variable in question was changed in there or anywhere later. Good luck!"

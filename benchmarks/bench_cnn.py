@@ -79,6 +79,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS threads for numpy and torch.set_num_threads (0: defaults)")
     args = ap.parse_args()
+    if torch is not None and args.threads > 0:
+        torch.set_num_threads(args.threads)   # before torch starts its thread pool
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, 1, 28, 28)).astype(np.float32)
@@ -108,8 +110,6 @@ def main() -> None:
         print("PyTorch not installed: no comparison")
         return
 
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.05, momentum=0.9)
     tloss_fn = torch.nn.CrossEntropyLoss()
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)

@@ -99,7 +99,7 @@ def chain_torch(op: str, n: int):
     return run
 
 
-# ---- 2. backward of a long scalar chain -------------------------------------------------------------
+# ---- 2. backward of a long scalar chain ---------------------------------------------------------
 def scalar_chain_backward(lib, n: int):
     """Build y = y * c + c for n steps (2n ops), then time only the backward."""
     def build():

@@ -102,7 +102,7 @@ class NumpyMLP:
                 p -= self.lr * m
 
 
-# ---- ours ------------------------------------------------------------------------------------------
+# ---- ours ---------------------------------------------------------------------------------------
 def ours_model(sizes):
     layers = []
     for k, (w, b) in enumerate(init_weights(sizes)):
@@ -165,7 +165,7 @@ def torch_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
     return step
 
 
-# ---- timing ----------------------------------------------------------------------------------------
+# ---- timing -------------------------------------------------------------------------------------
 def per_step(step, batches, rounds: int) -> float:
     """Best of `rounds` passes over the batches, in seconds per step."""
     best = float("inf")

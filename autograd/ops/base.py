@@ -15,7 +15,7 @@ graph under `create_graph=True`.
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -187,9 +187,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"and {weight.dtype._legacy}")
     if xd.ndim == 0 or wd.ndim != 2 or xd.shape[-1] != wd.shape[1]:
         rows = int(np.prod(xd.shape[:-1])) if xd.ndim else 1
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
-                           f"{xd.shape[-1] if xd.ndim else 1} and {wd.shape[1] if wd.ndim == 2 else '?'}"
-                           f"x{wd.shape[0] if wd.ndim == 2 else '?'})")
+        cols = xd.shape[-1] if xd.ndim else 1
+        w_in, w_out = (wd.shape[1], wd.shape[0]) if wd.ndim == 2 else ("?", "?")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                           f"{w_in}x{w_out})")
     out = xd @ wd.T
     if bias is not None:
         if bias._data.shape not in ((wd.shape[0],), ()):

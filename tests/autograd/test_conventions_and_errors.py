@@ -15,7 +15,7 @@ def grad_of(fn, values):
     return x.grad.tolist()
 
 
-# ---- kinks -------------------------------------------------------------------------------------------
+# ---- kinks --------------------------------------------------------------------------------------
 def test_relu_and_abs_have_zero_gradient_at_zero():
     assert grad_of(ag.relu, [-1., 0., 2.]) == [0., 0., 1.]
     assert grad_of(ag.abs, [-1., 0., 2.]) == [-1., 0., 1.]
@@ -50,7 +50,7 @@ def test_prod_gradient_with_zeros_is_exact():
     assert grad_of(lambda x: x.prod(), [0., 0., 3.]) == [0., 0., 0.]
 
 
-# ---- stability --------------------------------------------------------------------------------------
+# ---- stability ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("scale", [1e4, -1e4])
 def test_softmax_family_is_stable_for_huge_inputs(scale):
     x = ag.tensor([[1., 2., 3.], [0., 0., 0.]], requires_grad=True)
@@ -73,7 +73,7 @@ def test_sigmoid_is_stable_and_logsumexp_handles_minus_inf():
     assert t.logsumexp(0).item() == float("-inf")
 
 
-# ---- errors ------------------------------------------------------------------------------------------
+# ---- errors -------------------------------------------------------------------------------------
 def test_broadcast_mismatch_names_the_op_and_shapes():
     with pytest.raises(RuntimeError, match=r"add: The size of tensor a \(3\) must match the size "
                                            r"of tensor b \(2\) at non-singleton dimension 1"):

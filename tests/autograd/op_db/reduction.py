@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as hs
 
-import autograd as ag
 from autograd.testing import strategies as st
 
 from .core import OpInfo, Sample, floats, np_dims, reduction_sample
