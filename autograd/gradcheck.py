@@ -47,26 +47,33 @@ def _diff_inputs(inputs: tuple) -> list:
     return idx
 
 
+def _perturbed_outputs(fn, inputs: tuple, diff: list, h: float, who: str = "gradcheck"):
+    """For each element j of each differentiable input k (index kk in `diff`), yield
+    (kk, j, outputs at x + h, outputs at x - h), perturbing the input in place."""
+    for kk, k in enumerate(diff):
+        flat = inputs[k]._data.reshape(-1)  # a view: perturb in place
+        if flat.size and not np.shares_memory(flat, inputs[k]._data):
+            raise RuntimeError(f"{who}: inputs must be contiguous tensors")
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + h
+            plus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
+                    if isinstance(o, Tensor)]
+            flat[j] = orig - h
+            minus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
+                     if isinstance(o, Tensor)]
+            flat[j] = orig
+            yield kk, j, plus, minus
+
+
 def _numerical_jacobians(fn, inputs: tuple, diff: list, eps: float) -> list:
     """J[o][k] has shape (input k numel, output o numel), by central differences."""
     with grad_mode.no_grad():
         outs = [o._data for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
         jac = [[np.zeros((inputs[k]._data.size, o.size)) for k in diff] for o in outs]
-        for kk, k in enumerate(diff):
-            flat = inputs[k]._data.reshape(-1)  # a view: perturb in place
-            if flat.size and not np.shares_memory(flat, inputs[k]._data):
-                raise RuntimeError("gradcheck: inputs must be contiguous tensors")
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
-                plus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
-                        if isinstance(o, Tensor)]
-                flat[j] = orig - eps
-                minus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
-                         if isinstance(o, Tensor)]
-                flat[j] = orig
-                for o in range(len(outs)):
-                    jac[o][kk][j] = ((plus[o] - minus[o]) / (2 * eps)).reshape(-1)
+        for kk, j, plus, minus in _perturbed_outputs(fn, inputs, diff, eps):
+            for o in range(len(outs)):
+                jac[o][kk][j] = ((plus[o] - minus[o]) / (2 * eps)).reshape(-1)
     return jac
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import grad_mode
-from ..gradcheck import _analytical_jacobians, _as_tuple, _diff_inputs, _outputs
+from ..gradcheck import _analytical_jacobians, _as_tuple, _diff_inputs, _outputs, _perturbed_outputs
 from ..tensor import Tensor
 
 __all__ = ["check_grad", "GradReport", "Kink", "Mismatch"]
@@ -100,22 +100,10 @@ def _slopes(fn, inputs: tuple, diff: list, h: float) -> tuple[list, list]:
                 if isinstance(o, Tensor)]
         left = [[np.zeros((inputs[k]._data.size, b.size)) for k in diff] for b in base]
         right = [[np.zeros_like(m) for m in row] for row in left]
-        for kk, k in enumerate(diff):
-            flat = inputs[k]._data.reshape(-1)
-            if flat.size and not np.shares_memory(flat, inputs[k]._data):
-                raise RuntimeError("check_grad: inputs must be contiguous tensors")
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + h
-                plus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
-                        if isinstance(o, Tensor)]
-                flat[j] = orig - h
-                minus = [o._data.astype(np.float64) for o in _outputs(fn, inputs)
-                         if isinstance(o, Tensor)]
-                flat[j] = orig
-                for o, b in enumerate(base):
-                    right[o][kk][j] = ((plus[o] - b) / h).reshape(-1)
-                    left[o][kk][j] = ((b - minus[o]) / h).reshape(-1)
+        for kk, j, plus, minus in _perturbed_outputs(fn, inputs, diff, h, "check_grad"):
+            for o, b in enumerate(base):
+                right[o][kk][j] = ((plus[o] - b) / h).reshape(-1)
+                left[o][kk][j] = ((b - minus[o]) / h).reshape(-1)
     return left, right
 
 
