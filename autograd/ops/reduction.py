@@ -441,38 +441,32 @@ def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
         return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
 
 
-@method("softmax")
-def softmax(x, dim=None, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable)."""
+def _softmax_family(x, dim, dtype, name: str, np_fn, node_cls, zero_d) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
-    dim = _softmax_dim(x, dim, "softmax")
-    out = np.asarray(_softmax_np(d, dim)) if d.ndim else np.ones_like(d)
+    dim = _softmax_dim(x, dim, name)
+    out = np.asarray(np_fn(d, dim)) if d.ndim else np.full_like(d, zero_d)
     if not needs_graph(x):
         return _make(out)
-    n = SoftmaxBackward0((x,))
+    n = node_cls((x,))
     n.dim = dim
     res = _make(out, n)
     n.save_output(res)
     return res
+
+
+@method("softmax")
+def softmax(x, dim=None, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable)."""
+    return _softmax_family(x, dim, dtype, "softmax", _softmax_np, SoftmaxBackward0, 1.0)
 
 
 @method("log_softmax")
 def log_softmax(x, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along `dim` (stable)."""
-    if dtype is not None:
-        x = x.to(dtype)
-    d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
-    dim = _softmax_dim(x, dim, "log_softmax")
-    out = np.asarray(_log_softmax_np(d, dim)) if d.ndim else np.zeros_like(d)
-    if not needs_graph(x):
-        return _make(out)
-    n = LogSoftmaxBackward0((x,))
-    n.dim = dim
-    res = _make(out, n)
-    n.save_output(res)
-    return res
+    return _softmax_family(x, dim, dtype, "log_softmax", _log_softmax_np, LogSoftmaxBackward0,
+                           0.0)
 
 
 # ---- norm ------------------------------------------------------------------------------------
