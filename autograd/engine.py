@@ -159,67 +159,73 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (see detect_anomaly)
     pop, push = heapq.heappop, heapq.heappush
+    nxt = None   # a node that may run next without going through the heap (chains)
     try:
-        while heap:
-            node = pop(heap)[1]
+        while True:
+            if nxt is not None:
+                node, nxt = nxt, None
+            elif heap:
+                node = pop(heap)[1]
+            else:
+                break
             g = node._g
             node._g = None
-            if node._pre_hooks or node._retain is not None or pruned:
-                if fast:
-                    g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
-                if node._pre_hooks:
-                    g = _call_pre_hooks(node, g)
-                if pruned and (node, 0) in targets or pruned and node.n_outputs > 1:
-                    _capture(node, g, targets, captured)
-                if node._retain is not None:
-                    t = node._retain()
-                    if t is not None:
-                        _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], owned,
-                                    create_graph)
-                if fast:
-                    g = g._data if node.n_outputs == 1 else [None if x is None else x._data
-                                                             for x in g]
-            if type(node) is AccumulateGrad:
-                if accumulate:
-                    leaf = node._leaf()
-                    if leaf is not None:
-                        _store_grad(leaf, _wrap(g), owned, create_graph)
-                        if node._post_acc_hooks:
-                            for hook in list(node._post_acc_hooks.values()):
-                                hook(leaf)
-                continue
-            if pruned and not any(c in needed for c, _ in node.next_functions):
-                continue   # a target that leads to nothing else needed
+            if not node._plain or pruned:
+                if node._pre_hooks or node._retain is not None or pruned:
+                    if fast:
+                        g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
+                    if node._pre_hooks:
+                        g = _call_pre_hooks(node, g)
+                    if pruned and ((node, 0) in targets or node.n_outputs > 1):
+                        _capture(node, g, targets, captured)
+                    if node._retain is not None:
+                        t = node._retain()
+                        if t is not None:
+                            _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], owned,
+                                        create_graph)
+                    if fast:
+                        g = g._data if node.n_outputs == 1 else [None if x is None else x._data
+                                                                 for x in g]
+                if type(node) is AccumulateGrad:
+                    if accumulate:
+                        leaf = node._leaf()
+                        if leaf is not None:
+                            _store_grad(leaf, _wrap(g), owned, create_graph)
+                            if node._post_acc_hooks:
+                                for hook in list(node._post_acc_hooks.values()):
+                                    hook(leaf)
+                    continue
+                if pruned and not any(c in needed for c, _ in node.next_functions):
+                    continue   # a target that leads to nothing else needed
             if check_nan:
                 grads = _call(node, g, fast)
             elif fast:
-                if node.arith:
-                    grads = node.backward_fast(g)
-                else:
-                    grads = _call_wrapped(node, g)
+                grads = node.backward_fast(g) if node.arith else _call_wrapped(node, g)
             else:
                 grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
             for (child, nr), gi in zip(node.next_functions, grads):
                 if gi is None or child is None or pruned and child not in needed:
                     continue
-                if child.n_outputs == 1:
-                    shape, dt = child.out_shape, child.out_dtype
-                else:
-                    shape, dt = child._out_meta[nr]
+                if child.n_outputs != 1:
+                    _check_and_give(heap, node, child, nr, gi, fast)
+                    continue
                 arr = gi if fast else gi._data
-                if arr.shape != shape:
-                    gi = _sum_to(gi, shape, node, _index(node, child, nr))
-                if arr.dtype is not dt and arr.dtype != dt:
-                    gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
-                if child.n_outputs == 1:
-                    prev_g = child._g
-                    if prev_g is None:
-                        child._g = gi
-                        push(heap, (-child._seq, child))
+                if arr.shape != child.out_shape:
+                    gi = _sum_to(gi, child.out_shape, node, _index(node, child, nr))
+                if arr.dtype is not child.out_dtype and arr.dtype != child.out_dtype:
+                    gi = _fix_dtype(gi, child.out_dtype, node, _index(node, child, nr))
+                prev_g = child._g
+                if prev_g is None:
+                    child._g = gi
+                    if nxt is None:
+                        nxt = child
                     else:
-                        child._g = prev_g + gi
+                        push(heap, (-child._seq, child))
                 else:
-                    _give(heap, child, nr, gi)
+                    child._g = prev_g + gi
+            if nxt is not None and heap:   # not alone: let the heap order it
+                push(heap, (-nxt._seq, nxt))
+                nxt = None
             if not retain_graph and (node._saved or node._out is not None or node._always_release):
                 node.release()
             if node._post_hooks:
@@ -231,7 +237,20 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
         errstate.__exit__(None, None, None)
         for _, node in heap:   # after an error: leave no pending gradient behind
             node._g = None
+        if nxt is not None:
+            nxt._g = None
     return captured
+
+
+def _check_and_give(heap: list, node, child, nr: int, gi, fast: bool) -> None:
+    """The general edge: a gradient for output `nr` of a multi-output `child`."""
+    shape, dt = child._out_meta[nr]
+    arr = gi if fast else gi._data
+    if arr.shape != shape:
+        gi = _sum_to(gi, shape, node, _index(node, child, nr))
+    if arr.dtype is not dt and arr.dtype != dt:
+        gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
+    _give(heap, child, nr, gi)
 
 
 def _give(heap: list, node, nr: int, g) -> None:

@@ -55,6 +55,7 @@ class Node:
     arith = False
 
     # set per instance in __init__; class defaults for the rarely used ones
+    _plain = True               # no hooks and no retain_grad: the engine's fast path
     _pre_hooks: Any = None      # hooks registered on the output tensor (Tensor.register_hook)
     _retain: Any = None         # weakref to an output tensor that called retain_grad()
     _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
@@ -142,6 +143,7 @@ class Node:
         from .tensor import RemovableHandle
         if self._post_hooks is None:
             self._post_hooks = {}
+        self._plain = False
         return RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
@@ -149,6 +151,7 @@ class Node:
         from .tensor import RemovableHandle
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._plain = False
         return RemovableHandle(self._pre_hooks, fn)
 
     def __getattr__(self, attr: str):
@@ -175,6 +178,8 @@ class AccumulateGrad(Node):
 
     The leaf holds its AccumulateGrad strongly; the node holds the leaf weakly.
     """
+
+    _plain = False
 
     def __init__(self, leaf) -> None:
         self._seq = next_seq()

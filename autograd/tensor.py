@@ -242,6 +242,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self.grad_fn._retain = weakref.ref(self)
+            self.grad_fn._plain = False
 
     @property
     def output_nr(self) -> int:
@@ -266,6 +267,7 @@ class Tensor:
         node = self.grad_fn if self.grad_fn is not None else self._accumulator()
         if node._pre_hooks is None:
             node._pre_hooks = {}
+        node._plain = False
         return RemovableHandle(node._pre_hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
