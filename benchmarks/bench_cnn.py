@@ -14,26 +14,12 @@ threads mostly add contention; `--threads 0` leaves both libraries' defaults).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 
-
-def _threads_from_argv() -> int:
-    """--threads must act before numpy loads its BLAS."""
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return int(sys.argv[i + 1])
-        if a.startswith("--threads="):
-            return int(a.split("=", 1)[1])
-    return 1
-
-
-if _threads_from_argv() > 0:
-    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_var] = str(_threads_from_argv())
-
-import numpy as np  # noqa: E402
+# isort: off
+import _threads  # noqa: F401  (pins BLAS threads before numpy loads)
+import numpy as np
+# isort: on
 
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402

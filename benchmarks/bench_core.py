@@ -22,14 +22,16 @@ except ImportError:  # PyTorch is optional: the comparison column is left out
     torch = None
 
 
-def best(fn, repeat: int = 7) -> float:
-    """Best wall time of `fn()` over `repeat` runs (seconds)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def best_interleaved(fns: dict, rounds: int) -> dict:
+    """Best wall time of each `fn()` over `rounds`, the contenders taking turns in each
+    round, so that a slow spell of a shared machine hits them all alike (seconds)."""
+    best = {k: float("inf") for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
 
 
 # ---- 1. elementwise op, forward + backward ------------------------------------------------------
@@ -110,7 +112,7 @@ def scalar_chain_backward(lib, n: int):
             y = y * c + c
         return y
     times = []
-    for _ in range(5):
+    for _ in range(9):
         y = build()
         t0 = time.perf_counter()
         y.backward()
@@ -120,7 +122,8 @@ def scalar_chain_backward(lib, n: int):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--chain", type=int, default=1000, help="ops per forward+backward chain")
+    p.add_argument("--chain", type=int, default=500, help="ops per forward+backward chain")
+    p.add_argument("--rounds", type=int, default=40, help="timing rounds (best is kept)")
     p.add_argument("--scalar-ops", type=int, default=10000,
                    help="steps of y = y*c + c (2 ops each) in the backward benchmark")
     args = p.parse_args()
@@ -128,9 +131,11 @@ def main() -> None:
     print(f"1. forward+backward per elementwise op, (8,) float32, chain of {n} (µs/op)")
     print(f"{'op':<6}{'numpy':>10}{'ours':>10}{'torch':>10}{'ours/numpy':>12}{'ours/torch':>12}")
     for op in ("mul", "add", "tanh"):
-        t_np = best(chain_numpy(op, n)) / n * 1e6
-        t_ag = best(chain_ours(op, n)) / n * 1e6
-        t_th = best(chain_torch(op, n)) / n * 1e6 if torch else float("nan")
+        fns = {"numpy": chain_numpy(op, n), "ours": chain_ours(op, n)}
+        if torch:
+            fns["torch"] = chain_torch(op, n)
+        t = {k: v / n * 1e6 for k, v in best_interleaved(fns, args.rounds).items()}
+        t_np, t_ag, t_th = t["numpy"], t["ours"], t.get("torch", float("nan"))
         print(f"{op:<6}{t_np:>10.2f}{t_ag:>10.2f}{t_th:>10.2f}{t_ag / t_np:>12.2f}"
               f"{t_ag / t_th:>12.2f}")
     m = args.scalar_ops
