@@ -226,8 +226,11 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
             if nxt is not None and heap:   # not alone: let the heap order it
                 push(heap, (-nxt._seq, nxt))
                 nxt = None
-            if not retain_graph and (node._saved or node._out is not None or node._always_release):
-                node.release()
+            if not retain_graph:
+                if node._always_release:
+                    node.release()
+                elif node._saved or node._out is not None:
+                    node._saved = node._out = None   # Node.release, inlined
             if node._post_hooks:
                 for hook in list(node._post_hooks.values()):
                     hook(tuple(None if x is None else _wrap(x) for x in grads),

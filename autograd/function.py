@@ -129,7 +129,9 @@ class Node:
         return arrays + (data,)
 
     def release(self) -> None:
-        """Free what backward needed (after a backward without retain_graph)."""
+        """Free what backward needed (after a backward without retain_graph). The engine
+        inlines this for nodes whose `_always_release` is False: a subclass that overrides
+        `release` must set `_always_release = True`."""
         if self._saved or self._out is not None:
             self._saved = None
             self._out = None

@@ -4,7 +4,8 @@
 
 1. forward + backward of one elementwise op on a (8,) float32 tensor, averaged over a
    chain of ops (y = op(y)) so that the fixed cost of one backward() call is spread out;
-2. the backward of a 20,000-op scalar chain (y = y * c + c), per op.
+2. the backward of a 20,000-op scalar chain (y = y * a + b), per op, with the constants
+   as Python numbers (micrograd's style) and as 0-d tensors.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from __future__ import annotations
 import argparse
 import time
 
+# isort: off
+import _threads  # pins BLAS threads before numpy loads
 import numpy as np
+# isort: on
 
 import autograd as ag
 
 try:
     import torch
+    torch.set_num_threads(max(_threads.THREADS, 1))
 except ImportError:  # PyTorch is optional: the comparison column is left out
     torch = None
 
@@ -102,14 +107,17 @@ def chain_torch(op: str, n: int):
 
 
 # ---- 2. backward of a long scalar chain ---------------------------------------------------------
-def scalar_chain_backward(lib, n: int):
-    """Build y = y * c + c for n steps (2n ops), then time only the backward."""
+def scalar_chain_backward(lib, n: int, constants: str):
+    """Build y = y * a + b for n steps (2n ops) on a 0-d tensor, then time only the
+    backward. `constants`: "python" (micrograd's style: Python numbers) or "tensor"
+    (0-d tensors)."""
     def build():
         x = lib.tensor(1.0, requires_grad=True)
-        c = lib.tensor(0.9999)
+        a, b = (0.9999, 0.0001) if constants == "python" else (lib.tensor(0.9999),
+                                                               lib.tensor(0.0001))
         y = x
         for _ in range(n):
-            y = y * c + c
+            y = y * a + b
         return y
     times = []
     for _ in range(9):
@@ -125,7 +133,7 @@ def main() -> None:
     p.add_argument("--chain", type=int, default=500, help="ops per forward+backward chain")
     p.add_argument("--rounds", type=int, default=40, help="timing rounds (best is kept)")
     p.add_argument("--scalar-ops", type=int, default=10000,
-                   help="steps of y = y*c + c (2 ops each) in the backward benchmark")
+                   help="steps of y = y*a + b (2 ops each) in the backward benchmark")
     args = p.parse_args()
     n = args.chain
     print(f"1. forward+backward per elementwise op, (8,) float32, chain of {n} (µs/op)")
@@ -139,13 +147,15 @@ def main() -> None:
         print(f"{op:<6}{t_np:>10.2f}{t_ag:>10.2f}{t_th:>10.2f}{t_ag / t_np:>12.2f}"
               f"{t_ag / t_th:>12.2f}")
     m = args.scalar_ops
-    print(f"\n2. backward of a {2 * m}-op scalar chain (µs/op)")
-    ours = scalar_chain_backward(ag, m) * 1e6
-    line = f"ours {ours:.2f}"
-    if torch:
-        theirs = scalar_chain_backward(torch, m) * 1e6
-        line += f"   torch {theirs:.2f}   ours/torch {ours / theirs:.2f}"
-    print(line)
+    print(f"\n2. backward of a {2 * m}-op scalar chain y = y * a + b (µs/op)")
+    for constants in ("python", "tensor"):
+        ours = scalar_chain_backward(ag, m, constants) * 1e6
+        line = f"constants as {constants + ' numbers' if constants == 'python' else '0-d tensors'}:"
+        line = f"{line:<32} ours {ours:5.2f}"
+        if torch:
+            theirs = scalar_chain_backward(torch, m, constants) * 1e6
+            line += f"   torch {theirs:5.2f}   ours/torch {ours / theirs:.2f}"
+        print(line)
 
 
 if __name__ == "__main__":

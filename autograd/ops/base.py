@@ -211,19 +211,23 @@ class UnaryNode(Node):
         s = self._saved
         if s is None:
             raise RuntimeError(_BACKWARD_TWICE)
+        o = self._out
         if s:
             t = s[0]
             if t._vc[0] != self._versions[0]:
                 return self.backward(g)  # raises the version error
-            if self._out is None:
-                return (self.rule(g, t._data, *self.args),)
-        o = self._out
+            if o is None:
+                if self.args:
+                    return (self.rule(g, t._data, *self.args),)
+                return (self.rule(g, t._data),)
         if o is not None:
             if o[1][0] != o[2]:
                 return self.backward(g)
             if s:
                 return (self.rule(g, s[0]._data, o[0], *self.args),)
-            return (self.rule(g, o[0], *self.args),)
+            if self.args:
+                return (self.rule(g, o[0], *self.args),)
+            return (self.rule(g, o[0]),)
         return (self.rule(g, *self.args),)
 
 
@@ -418,7 +422,9 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
             n._saved, n._versions = (a,), (a._vc[0],)
         elif sb:
             n._saved, n._versions = (b,), (b._vc[0],)
-        res = _make(out, n)
+        res = _new(Tensor)                    # _make(out, n), inlined: the hot path
+        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+        n.out_shape, n.out_dtype = out.shape, out.dtype
         if plan[6]:
             n._out = (out, res._vc, 0, 0)
         return res
