@@ -74,24 +74,20 @@ def _pair(input, target, name: str, warn: bool = True) -> tuple[Tensor, Tensor]:
 
 # ---- MSE -------------------------------------------------------------------------------------
 class MseLossBackward0(Node):
-    """d/dx = 2 (x - y) g (/ numel for 'mean'); d/dy = -d/dx."""
+    """d/dx = 2 (x - y) g (/ numel for 'mean'); d/dy = -d/dx. One rule, run on arrays
+    when no graph is recorded (`arith`) and on Tensors under create_graph."""
 
     arith = True
 
-    def _scale(self, g):
-        if self.reduction == "mean":
-            return g * (2.0 / self.count)
-        return g * 2.0
+    def _rule(self, g, x, y):
+        gx = (g * (2.0 / self.count) if self.reduction == "mean" else g * 2.0) * (x - y)
+        return (gx if self.need[0] else None, -gx if self.need[1] else None)
 
     def backward(self, g):
-        x, y = self.saved()
-        gx = self._scale(g) * (x - y)
-        return (gx if self.need[0] else None, -gx if self.need[1] else None)
+        return self._rule(g, *self.saved())
 
     def backward_fast(self, g):
-        x, y = self.saved()
-        gx = self._scale(g) * (x._data - y._data)
-        return (gx if self.need[0] else None, -gx if self.need[1] else None)
+        return self._rule(g, *self.saved_data())
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -254,70 +250,61 @@ def _row_grad(g, reduction: str, denom, tensor: bool):
 
 # ---- cross entropy ---------------------------------------------------------------------------
 class CrossEntropyLossBackward0(Node):
-    """log_softmax + nll in one node: d/dx = (softmax * a - b) * g, with a, b constants
-    built from the target, class weights and label smoothing ((softmax - onehot) in the
-    plain case). The Tensor rule recomputes softmax from x, so it differentiates again."""
+    """log_softmax + nll in one node: d/dx = (softmax * a - b) * g, with a (per row) and b
+    (per row and class) constants built from the target, class weights and label
+    smoothing: (softmax - onehot) in the plain case. One rule for both paths: on arrays
+    it uses the softmax kept from the forward; on Tensors it recomputes softmax from x,
+    so that it differentiates again."""
 
     arith = True
+    _always_release = True   # release() also drops the kept softmax
     _p = None
 
-    def _consts(self, dtype):
+    def _coefficients(self, dtype) -> tuple[np.ndarray, np.ndarray]:
         ct, eps = self.ct, self.eps
         a = ct.wt * (1.0 - eps)
         if eps:
             W = ct.w.sum() if ct.w is not None else ct.C
             a = a + ct.valid * (eps * W / ct.C)
-        return a.astype(dtype, copy=False)
+        b = ct.onehot(dtype) * (ct.wt * (1.0 - eps))[:, None]
+        if eps:
+            w = ct.w if ct.w is not None else np.ones(ct.C, dtype)
+            b = b + (eps / ct.C) * ct.valid[:, None] * w[None, :]
+        return a.astype(dtype, copy=False)[:, None], b.astype(dtype, copy=False)
+
+    def _rule(self, g, p, shape: tuple, dtype, tensor: bool):
+        a, b = self._coefficients(dtype)
+        if tensor:
+            a, b = _make(a), _make(b)
+        grad = (p * a - b) * _row_grad(g, self.reduction, self.denom, tensor)
+        return (self.ct.unrows(grad, shape),)
 
     def backward_fast(self, g):
         if self._saved is None:
             raise RuntimeError(_BACKWARD_TWICE)
         (x,) = self.saved()
-        ct, eps = self.ct, self.eps
-        p = self._p
-        if p is None:
-            p = self._softmax_rows(ct.rows(x._data))
-        if eps == 0 and ct.all_valid and ct.w is None:
-            grad = p.copy()
-            grad[np.arange(ct.M), ct.tsafe] -= 1.0
-        else:
-            grad = p * self._consts(p.dtype)[:, None]
-            grad[np.arange(ct.M), ct.tsafe] -= ct.wt * (1.0 - eps)
-        if eps:
-            w = ct.w if ct.w is not None else np.ones(ct.C, p.dtype)
-            grad -= (eps / ct.C) * ct.valid[:, None] * w[None, :]
-        grad *= _row_grad(g, self.reduction, self.denom, False)
-        return (ct.unrows(grad, x._data.shape),)
-
-    @staticmethod
-    def _softmax_rows(xr: np.ndarray) -> np.ndarray:
-        e = np.exp(xr - xr.max(axis=1, keepdims=True))
-        e /= e.sum(axis=1, keepdims=True)
-        return e
+        p = self._p if self._p is not None else _softmax_rows(self.ct.rows(x._data))
+        return self._rule(g, p, x._data.shape, x._data.dtype, tensor=False)
 
     def backward(self, g):
         (x,) = self.saved()
-        ct, eps = self.ct, self.eps
-        dt = x._data.dtype
         if x.ndim == 1:
             xr = x.reshape(1, -1)
         elif x.ndim == 2:
             xr = x
         else:
-            xr = x.movedim(1, -1).reshape(-1, ct.C)
-        p = xr.softmax(1)
-        b = ct.onehot(dt) * (ct.wt * (1.0 - eps))[:, None]
-        if eps:
-            w = ct.w if ct.w is not None else np.ones(ct.C, dt)
-            b = b + (eps / ct.C) * ct.valid[:, None] * w[None, :]
-        a = _make(self._consts(dt)[:, None])
-        grad = (p * a - _make(b.astype(dt, copy=False))) * _row_grad(
-            g, self.reduction, self.denom, True)
-        return (ct.unrows(grad, tuple(x.shape)),)
+            xr = x.movedim(1, -1).reshape(-1, self.ct.C)
+        return self._rule(g, xr.softmax(1), tuple(x.shape), x._data.dtype, tensor=True)
 
     def release(self) -> None:
         super().release()
         self._p = None
+
+
+def _softmax_rows(xr: np.ndarray) -> np.ndarray:
+    e = np.exp(xr - xr.max(axis=1, keepdims=True))
+    e /= e.sum(axis=1, keepdims=True)
+    return e
 
 
 def _cross_entropy_probs(x: Tensor, target: Tensor, weight, reduction: str,
@@ -388,22 +375,22 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 # ---- NLL -------------------------------------------------------------------------------------
 class NllLossBackward0(Node):
-    """d/dx = -w[t] * onehot(t) * g: linear in g, constant in x."""
+    """d/dx = -w[t] * onehot(t) * g: linear in g, constant in x. One rule for arrays and
+    Tensors."""
 
     arith = True
 
-    def backward_fast(self, g):
+    def _rule(self, g, tensor: bool):
         ct = self.ct
-        col = -ct.wt * _row_grad(g, self.reduction, self.denom, False).reshape(-1)
-        grad = np.zeros((ct.M, ct.C), dtype=self.in_dtype)
-        grad[np.arange(ct.M), ct.tsafe] = col
+        b = ct.onehot(self.in_dtype) * -ct.wt[:, None].astype(self.in_dtype, copy=False)
+        grad = (_make(b) if tensor else b) * _row_grad(g, self.reduction, self.denom, tensor)
         return (ct.unrows(grad, self.in_shape),)
 
+    def backward_fast(self, g):
+        return self._rule(g, tensor=False)
+
     def backward(self, g):
-        ct = self.ct
-        b = _make(ct.onehot(self.in_dtype) * -ct.wt[:, None])
-        grad = b * _row_grad(g, self.reduction, self.denom, True)
-        return (ct.unrows(grad, self.in_shape),)
+        return self._rule(g, tensor=True)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
