@@ -35,10 +35,14 @@ def _shape_error(a: Tensor, b: Tensor) -> RuntimeError:
 
 
 class MmBackward0(Node):
-    """Gradients of a @ b for any ranks: 1-D operands are treated as a row / a column."""
+    """Gradients of a @ b for any ranks: 1-D operands are treated as a row / a column.
 
-    def backward(self, g):
-        a, b = self.saved() if self.save_both else self._one_saved()
+    The rule uses only what numpy arrays and Tensors share (`@`, `mT`, `[..., None, :]`),
+    so the engine runs the same rule on arrays when no graph is being recorded."""
+
+    arith = True
+
+    def _rule(self, g, a, b):
         a1, b1 = self.a_1d, self.b_1d
         ga = gb = None
         if a1 and b1:                       # dot: g is 0-d
@@ -46,14 +50,14 @@ class MmBackward0(Node):
             gb = g * a if self.need_b else None
         elif a1:                            # (k) @ (..., k, m) -> (..., m)
             if self.need_a:
-                ga = (g.unsqueeze(-2) @ b.mT).squeeze(-2)
+                ga = (g[..., None, :] @ b.mT)[..., 0, :]
             if self.need_b:
-                gb = a.unsqueeze(-1) * g.unsqueeze(-2)
+                gb = a[:, None] * g[..., None, :]
         elif b1:                            # (..., n, k) @ (k) -> (..., n)
             if self.need_a:
-                ga = g.unsqueeze(-1) * b
+                ga = g[..., :, None] * b
             if self.need_b:
-                gb = (a.mT @ g.unsqueeze(-1)).squeeze(-1)
+                gb = (a.mT @ g[..., :, None])[..., 0]
         else:                               # batch dims are summed away by the engine
             if self.need_a:
                 ga = g @ b.mT
@@ -61,9 +65,16 @@ class MmBackward0(Node):
                 gb = a.mT @ g
         return (ga, gb)
 
-    def _one_saved(self):
-        (t,) = self.saved()
-        return (None, t) if self.need_a else (t, None)
+    def _operands(self, saved):
+        if self.save_both:
+            return saved
+        return (None, saved[0]) if self.need_a else (saved[0], None)
+
+    def backward(self, g):
+        return self._rule(g, *self._operands(self.saved()))
+
+    def backward_fast(self, g):
+        return self._rule(g, *self._operands(self.saved_data()))
 
 
 DotBackward0 = type("DotBackward0", (MmBackward0,), {})
@@ -158,22 +169,29 @@ def outer(a, b) -> Tensor:
 
 
 class AddmmBackward0(Node):
-    """linear: y = x @ W.T + b, for x of any rank >= 1 (leading dims are batch)."""
+    """linear: y = x @ W.T + b, for x of any rank >= 1 (leading dims are batch). The rule
+    uses only what arrays and Tensors share, so it also runs on arrays (`arith`)."""
 
-    def backward(self, g):
-        saved = self.saved()
-        x, w = saved[0], saved[1]
+    arith = True
+
+    def _rule(self, g, x, w):
         gx = gw = gb = None
         if self.need[0]:
             gx = g @ w
         if self.need[1]:
             if g.ndim == 1:
-                gw = g.unsqueeze(-1) * x
+                gw = g.reshape(-1, 1) * x.reshape(1, -1)
             else:
                 gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
         if self.need[2]:
             gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+    def backward(self, g):
+        return self._rule(g, *self.saved())
+
+    def backward_fast(self, g):
+        return self._rule(g, *self.saved_data())
 
 
 MmLinearBackward0 = type("MmBackward0", (AddmmBackward0,), {})
