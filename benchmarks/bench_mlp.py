@@ -169,14 +169,16 @@ def torch_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
 
 
 # ---- timing -------------------------------------------------------------------------------------
-def per_step(step, batches, rounds: int) -> float:
-    """Best of `rounds` passes over the batches, in seconds per step."""
-    best = float("inf")
+def per_step(contenders: dict, rounds: int) -> dict:
+    """{name: (step, batches)} -> best seconds per step of each. The contenders take turns
+    in every round, so a slow spell of a shared machine hits them all alike."""
+    best = {k: float("inf") for k in contenders}
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        for x, y in batches:
-            step(x, y)
-        best = min(best, (time.perf_counter() - t0) / len(batches))
+        for name, (step, batches) in contenders.items():
+            t0 = time.perf_counter()
+            for x, y in batches:
+                step(x, y)
+            best[name] = min(best[name], (time.perf_counter() - t0) / len(batches))
     return best
 
 
@@ -184,16 +186,16 @@ def mlp_case(sizes, batch, opt, lr, rounds, n_batches=50):
     rng = np.random.default_rng(1)
     xs = rng.standard_normal((n_batches, batch, sizes[0])).astype(np.float32)
     ys = rng.integers(0, sizes[-1], (n_batches, batch))
-    np_model = NumpyMLP(sizes, opt, lr)
-    res = {"numpy": per_step(np_model.step, list(zip(xs, ys)), rounds)}
-    ours = ours_step_fn(sizes, opt, lr)
-    res["ours"] = per_step(ours, [(ag.from_numpy(x), ag.from_numpy(y)) for x, y in zip(xs, ys)],
-                           rounds)
+    contenders = {
+        "numpy": (NumpyMLP(sizes, opt, lr).step, list(zip(xs, ys))),
+        "ours": (ours_step_fn(sizes, opt, lr),
+                 [(ag.from_numpy(x), ag.from_numpy(y)) for x, y in zip(xs, ys)]),
+    }
     if torch is not None:
-        th = torch_step_fn(sizes, opt, lr)
-        res["torch"] = per_step(th, [(torch.from_numpy(x), torch.from_numpy(y))
-                                     for x, y in zip(xs, ys)], rounds)
-    return res
+        contenders["torch"] = (torch_step_fn(sizes, opt, lr),
+                               [(torch.from_numpy(x), torch.from_numpy(y))
+                                for x, y in zip(xs, ys)])
+    return per_step(contenders, rounds)
 
 
 def moons_case(rounds):
