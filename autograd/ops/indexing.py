@@ -69,8 +69,10 @@ SliceBackward0 = type("SliceBackward0", (IndexBackward0,), {})
 
 
 def _basic_node_class(idx) -> type:
-    if len(idx) == 1 and isinstance(idx[0], (int, np.integer)):
-        return SelectBackward0
+    ints = [i for i in idx if isinstance(i, (int, np.integer))]
+    if len(ints) == 1 and all(isinstance(i, (int, np.integer)) or i == slice(None)
+                              for i in idx):
+        return SelectBackward0   # x[i], x.select(d, i), x[:, i]
     return SliceBackward0 if all(isinstance(i, slice) for i in idx) else IndexBackward0
 
 

@@ -11,9 +11,9 @@ from .core import OpInfo, Sample, floats
 
 
 @hs.composite
-def _matmul_sample(draw):
+def _matmul_sample(draw, kinds=("1x1", "1x2", "2x1", "2x2", "batched", "broadcast")):
     n, k, m = (draw(hs.integers(1, 4)) for _ in range(3))
-    kind = draw(hs.sampled_from(["1x1", "1x2", "2x1", "2x2", "batched", "broadcast"]))
+    kind = draw(hs.sampled_from(kinds))
     batch = tuple(draw(hs.lists(hs.integers(1, 3), min_size=1, max_size=2)))
     shapes = {"1x1": ((k,), (k,)), "1x2": ((k,), (k, m)), "2x1": ((n, k), (k,)),
               "2x2": ((n, k), (k, m)), "batched": (batch + (n, k), batch + (k, m)),
@@ -33,6 +33,11 @@ def _linear_sample(draw):
 
 OPS = [
     OpInfo("matmul", ag.matmul, np.matmul, _matmul_sample()),
+    OpInfo("dot", ag.dot, np.dot, _matmul_sample(("1x1",))),
+    OpInfo("mv", ag.mv, np.matmul, _matmul_sample(("2x1",))),
+    OpInfo("mm", ag.mm, np.matmul, _matmul_sample(("2x2",))),
+    OpInfo("matmul_1d_left", ag.matmul, np.matmul, _matmul_sample(("1x2",))),
+    OpInfo("bmm", ag.matmul, np.matmul, _matmul_sample(("batched",))),
     OpInfo("linear", ag.linear, lambda x, w, b=None: x @ w.T + (0 if b is None else b),
            _linear_sample()),
     OpInfo("outer", ag.outer, np.outer, hs.tuples(hs.integers(0, 4), hs.integers(0, 4)).flatmap(

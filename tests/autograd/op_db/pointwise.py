@@ -101,6 +101,16 @@ def _addcmul_sample(draw):
     return Sample(tuple(draw(floats(x, 0.3, 2.0)) for x in s))
 
 
+def _copy_into(x, src):
+    y = x * 1.0          # a non-leaf, which may be overwritten in place
+    return y.copy_(src)
+
+
+def _fill(x):
+    y = x * 1.0
+    return y.fill_(0.5) + x   # the filled part has a zero gradient
+
+
 OPS = [OpInfo(n, f, r, s) for n, f, r, s in U] + [OpInfo(n, f, r, s) for n, f, r, s in B] + [
     OpInfo("where", ag.where, np.where, _where_sample()),
     OpInfo("masked_fill", lambda x, m: x.masked_fill(m, 0.25),
@@ -109,4 +119,8 @@ OPS = [OpInfo(n, f, r, s) for n, f, r, s in U] + [OpInfo(n, f, r, s) for n, f, r
            lambda a, b, c: a + 0.5 * b * c, _addcmul_sample()),
     OpInfo("addcdiv", lambda a, b, c: ag.addcdiv(a, b, c, value=0.5),
            lambda a, b, c: a + 0.5 * b / c, _addcmul_sample()),
+    OpInfo("copy_", _copy_into, lambda x, src: np.broadcast_to(src, x.shape) + 0.0,
+           binary().filter(lambda s: np.broadcast_shapes(*(np.shape(a) for a in s.args)) ==
+                           np.shape(s.args[0]))),
+    OpInfo("fill_", _fill, lambda x: x + 0.5, unary()),
 ]

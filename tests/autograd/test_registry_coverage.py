@@ -1,0 +1,96 @@
+"""Every derivative rule is exercised by the op registry: a new op is not done until its
+node shows up in a graph built from some registry sample (first or second order)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import warnings
+
+import numpy as np
+from hypothesis.errors import NonInteractiveExampleWarning
+
+import autograd as ag
+import nn.functional
+from autograd.function import AccumulateGrad, BackwardCFunction, Node
+
+from .op_db import OPS
+
+# node classes that are bases or that only the engine makes, with the reason
+EXEMPT = {
+    "Node": "base class",
+    "UnaryNode": "base class of the unary table",
+    "BinaryNode": "base class of the binary table",
+    "_Reduction": "base class of the reductions",
+    "_EvenTies": "base class of MaxBackward1, MinBackward1, AmaxBackward0, AminBackward0",
+    "_IndexedExtreme": "base class of MaxBackward0, MinBackward0",
+}
+
+
+def _all_node_classes() -> dict:
+    for pkg in (ag.ops, nn.functional):
+        for info in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")
+    found, stack = {}, [Node]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub in (AccumulateGrad,) or issubclass(sub, BackwardCFunction):
+                continue
+            if sub.__module__.startswith(("autograd.ops", "nn.functional")):
+                found.setdefault(sub.__name__, sub)
+    return found
+
+
+def _graph_node_names(out) -> set:
+    names, stack, seen = set(), [out.grad_fn], set()
+    while stack:
+        n = stack.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        names.add(type(n).__name__)
+        stack.extend(c for c, _ in n.next_functions)
+    return names
+
+
+def _exercised() -> set:
+    names = set()
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        for op in OPS:
+            for _ in range(4):
+                sample = op.sample.example()
+                tensors = []
+                for a in sample.args:
+                    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+                        tensors.append(ag.tensor(a).requires_grad_())
+                    elif isinstance(a, np.ndarray):
+                        tensors.append(ag.tensor(a))
+                    else:
+                        tensors.append(a)
+                out = op.fn(*tensors, **sample.kwargs)
+                if not out.requires_grad:
+                    continue
+                names |= _graph_node_names(out)
+                leaves = [t for t in tensors if isinstance(t, ag.Tensor) and t.requires_grad]
+                if op.gradgrad and out.numel():   # second and third order
+                    v = ag.tensor(rng.standard_normal(out.shape)).requires_grad_()
+                    grads = ag.grad(out, leaves, v, create_graph=True, allow_unused=True)
+                    for g in grads:
+                        if g is not None and g.requires_grad:
+                            names |= _graph_node_names(g)
+                            w = ag.tensor(rng.standard_normal(g.shape)).requires_grad_()
+                            gg = ag.grad(g, [v], w, create_graph=True, allow_unused=True)[0]
+                            if gg is not None and gg.requires_grad:
+                                names |= _graph_node_names(gg)
+    return names
+
+
+def test_every_node_class_is_exercised_by_the_registry():
+    defined = _all_node_classes()
+    missing = sorted(set(defined) - _exercised() - set(EXEMPT))
+    assert not missing, ("node classes that no registry sample reaches (add an OpInfo in "
+                         f"tests/autograd/op_db/): {missing}")
