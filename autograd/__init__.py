@@ -8,7 +8,10 @@
 
 import builtins as _builtins
 
-from . import ops  # noqa: F401  (attaches the ops to Tensor)
+from . import (
+    _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
+    ops,  # noqa: F401  (attaches the ops to Tensor)
+)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
     arange,
