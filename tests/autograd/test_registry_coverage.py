@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import warnings
 
 import numpy as np
-from hypothesis.errors import NonInteractiveExampleWarning
+from hypothesis import HealthCheck, given, settings
 
 import autograd as ag
 import nn.functional
@@ -55,38 +54,50 @@ def _graph_node_names(out) -> set:
     return names
 
 
-def _exercised() -> set:
+def _names_for(op, sample, rng) -> set:
     names = set()
-    rng = np.random.default_rng(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
-        for op in OPS:
-            for _ in range(4):
-                sample = op.sample.example()
-                tensors = []
-                for a in sample.args:
-                    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-                        tensors.append(ag.tensor(a).requires_grad_())
-                    elif isinstance(a, np.ndarray):
-                        tensors.append(ag.tensor(a))
-                    else:
-                        tensors.append(a)
-                out = op.fn(*tensors, **sample.kwargs)
-                if not out.requires_grad:
-                    continue
-                names |= _graph_node_names(out)
-                leaves = [t for t in tensors if isinstance(t, ag.Tensor) and t.requires_grad]
-                if op.gradgrad and out.numel():   # second and third order
-                    v = ag.tensor(rng.standard_normal(out.shape)).requires_grad_()
-                    grads = ag.grad(out, leaves, v, create_graph=True, allow_unused=True)
-                    for g in grads:
-                        if g is not None and g.requires_grad:
-                            names |= _graph_node_names(g)
-                            w = ag.tensor(rng.standard_normal(g.shape)).requires_grad_()
-                            gg = ag.grad(g, [v], w, create_graph=True, allow_unused=True)[0]
-                            if gg is not None and gg.requires_grad:
-                                names |= _graph_node_names(gg)
+    tensors = []
+    for a in sample.args:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            tensors.append(ag.tensor(a).requires_grad_())
+        elif isinstance(a, np.ndarray):
+            tensors.append(ag.tensor(a))
+        else:
+            tensors.append(a)
+    out = op.fn(*tensors, **sample.kwargs)
+    if not out.requires_grad:
+        return names
+    names |= _graph_node_names(out)
+    leaves = [t for t in tensors if isinstance(t, ag.Tensor) and t.requires_grad]
+    if op.gradgrad and out.numel():   # second and third order
+        v = ag.tensor(rng.standard_normal(out.shape)).requires_grad_()
+        grads = ag.grad(out, leaves, v, create_graph=True, allow_unused=True)
+        for g in grads:
+            if g is not None and g.requires_grad:
+                names |= _graph_node_names(g)
+                w = ag.tensor(rng.standard_normal(g.shape)).requires_grad_()
+                gg = ag.grad(g, [v], w, create_graph=True, allow_unused=True)[0]
+                if gg is not None and gg.requires_grad:
+                    names |= _graph_node_names(gg)
     return names
+
+
+def _exercised() -> set:
+    """Node names reached by 12 derandomized samples of every op (deterministic)."""
+    names: set = set()
+    rng = np.random.default_rng(0)
+    for op in OPS:
+        _collector(op, names, rng)()
+    return names
+
+
+def _collector(op, names: set, rng):
+    @settings(max_examples=12, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(sample=op.sample)
+    def collect(sample):
+        names.update(_names_for(op, sample, rng))
+    return collect
 
 
 def test_every_node_class_is_exercised_by_the_registry():
