@@ -43,11 +43,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """kaiming_uniform_(a=sqrt(5)) for the weight, U(-1/sqrt(fan_in), +) for the bias."""
+        init._default_reset_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor) or input.ndim == 0 or \
