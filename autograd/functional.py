@@ -186,6 +186,13 @@ def _single_output(outputs: tuple, is_tuple: bool, fn_name: str) -> None:
 
 # -- the API -------------------------------------------------------------------------------
 
+def _result(outputs, res, create_graph: bool, outputs_tuple: bool, res_tuple: bool) -> tuple:
+    """`(func's output, the product)`, detached unless create_graph, unpacked like the inputs
+    the user gave (a tuple or a single tensor)."""
+    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), outputs_tuple),
+            _tuple_postprocess(_grad_postprocess(res, create_graph), res_tuple))
+
+
 def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """Return `(func(*inputs), v' J)`: the vector-Jacobian product at `inputs`."""
     with grad_mode.enable_grad():
@@ -200,8 +207,7 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     with grad_mode.set_grad_enabled(create_graph or grad_mode.is_grad_enabled()):
         res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "back")
-    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), is_outputs_tuple),
-            _tuple_postprocess(_grad_postprocess(res, create_graph), is_inputs_tuple))
+    return _result(outputs, res, create_graph, is_outputs_tuple, is_inputs_tuple)
 
 
 def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -222,8 +228,7 @@ def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
         res = _autograd_grad(grad_inputs, us, v, create_graph=create_graph)
         res = _fill_in_zeros(res, outputs, strict, create_graph, "back_trick")
-    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), is_outputs_tuple),
-            _tuple_postprocess(_grad_postprocess(res, create_graph), is_outputs_tuple))
+    return _result(outputs, res, create_graph, is_outputs_tuple, is_outputs_tuple)
 
 
 def _onehot(n: int, j: int, shape: tuple, dtype) -> Tensor:
@@ -395,8 +400,7 @@ def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     with grad_mode.set_grad_enabled(create_graph or grad_mode.is_grad_enabled()):
         res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
-    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), is_out_t),
-            _tuple_postprocess(_grad_postprocess(res, create_graph), is_in_t))
+    return _result(outputs, res, create_graph, is_out_t, is_in_t)
 
 
 def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -410,5 +414,4 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         _check_requires_grad(jac, "hessian", strict)
         res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back_trick")
-    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), is_out_t),
-            _tuple_postprocess(_grad_postprocess(res, create_graph), is_in_t))
+    return _result(outputs, res, create_graph, is_out_t, is_in_t)

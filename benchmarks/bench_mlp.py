@@ -105,25 +105,25 @@ class NumpyMLP:
                 p -= self.lr * m
 
 
-# ---- ours ---------------------------------------------------------------------------------------
-def ours_model(sizes):
+# ---- ours and PyTorch's: the same code, since the APIs are the same ----------------------
+def make_model(lib_nn, tensor_from_numpy, sizes):
+    """The MLP with the shared initial weights, in `ag`/`nn` or in `torch`/`torch.nn`."""
     layers = []
     for k, (w, b) in enumerate(init_weights(sizes)):
-        lin = nn.Linear(w.shape[1], w.shape[0])
-        with ag.no_grad():
-            lin.weight.copy_(ag.tensor(w))
-            lin.bias.copy_(ag.tensor(b))
+        lin = lib_nn.Linear(w.shape[1], w.shape[0])
+        lin.weight.data.copy_(tensor_from_numpy(w))
+        lin.bias.data.copy_(tensor_from_numpy(b))
         layers.append(lin)
         if k < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+            layers.append(lib_nn.ReLU())
+    return lib_nn.Sequential(*layers)
 
 
-def ours_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
-    model = ours_model(sizes)
-    o = optim.Adam(model.parameters(), lr=lr) if opt == "adam" else \
-        optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    ce = nn.CrossEntropyLoss()
+def make_step(lib_nn, lib_optim, tensor_from_numpy, sizes, opt="adam", lr=1e-3, loss="ce"):
+    model = make_model(lib_nn, tensor_from_numpy, sizes)
+    o = lib_optim.Adam(model.parameters(), lr=lr) if opt == "adam" else \
+        lib_optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    ce = lib_nn.CrossEntropyLoss()
 
     def step(x, y):
         out = model(x)
@@ -139,33 +139,16 @@ def ours_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
     return step
 
 
-def torch_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
-    layers = []
-    for k, (w, b) in enumerate(init_weights(sizes)):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(w))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers.append(lin)
-        if k < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    o = torch.optim.Adam(model.parameters(), lr=lr) if opt == "adam" else \
-        torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    ce = torch.nn.CrossEntropyLoss()
+def ours_model(sizes):
+    return make_model(nn, ag.from_numpy, sizes)
 
-    def step(x, y):
-        o.zero_grad()
-        out = model(x)
-        if loss == "ce":
-            value = ce(out, y)
-        else:
-            value = (1 - y * out[:, 0]).relu().mean() + 1e-4 * sum(
-                (p * p).sum() for n, p in model.named_parameters() if n.endswith("weight"))
-        value.backward()
-        o.step()
-        return value
-    return step
+
+def ours_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
+    return make_step(nn, optim, ag.from_numpy, sizes, opt, lr, loss)
+
+
+def torch_step_fn(sizes, opt="adam", lr=1e-3, loss="ce"):
+    return make_step(torch.nn, torch.optim, torch.from_numpy, sizes, opt, lr, loss)
 
 
 # ---- timing -------------------------------------------------------------------------------------
