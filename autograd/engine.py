@@ -14,7 +14,7 @@ import heapq
 import numpy as np
 
 from . import anomaly, grad_mode
-from .function import AccumulateGrad, BackwardCFunction
+from .function import AccumulateGrad, BackwardCFunction, Node, _wrap
 from .tensor import Tensor, _make
 
 __all__ = ["backward", "grad"]
@@ -117,13 +117,6 @@ def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
         np.add(old._data, g._data, out=old._data)
 
 
-def _wrap(g) -> Tensor | None:
-    if g is None or isinstance(g, Tensor):
-        return g
-    return _make(g if type(g) is _ndarray else np.asarray(g))
-
-
-_ndarray = np.ndarray
 
 
 def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | None,
@@ -138,9 +131,9 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     With `targets` ({(node, output_nr): keys}), gradients flowing into those edges are
     returned by key and only the part of the graph that leads to them runs.
 
-    Without `create_graph`, gradients travel between nodes as raw arrays; a node whose
-    rule uses only operators (`arith`) computes on them directly, any other is handed
-    Tensors. With `create_graph`, everything is Tensors and every rule records a graph.
+    Without `create_graph`, gradients travel between nodes as raw arrays and the engine
+    calls each node's `backward_fast` (which wraps them in Tensors for rules that need
+    Tensors). With `create_graph`, everything is Tensors and every rule records a graph.
     """
     needed = None
     if targets is not None:
@@ -150,99 +143,189 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     for node, nr, g in roots:
         if needed is None or node in needed:
             _give(heap, node, nr, g._data if fast else g)
-    owned = {id(g._data) for g in user_grads}
-    captured: dict = {}
-    check_nan = anomaly._enabled[0]
-    pruned = needed is not None
+    p = _Pass(retain_graph, create_graph, targets, needed, accumulate,
+              {id(g._data) for g in user_grads})
     prev = _state.grad_enabled
     _state.grad_enabled = create_graph
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (see detect_anomaly)
-    pop, push = heapq.heappop, heapq.heappush
-    nxt = None   # a node that may run next without going through the heap (chains)
     try:
-        while True:
-            if nxt is not None:
-                node, nxt = nxt, None
-            elif heap:
-                node = pop(heap)[1]
-            else:
-                break
-            g = node._g
-            node._g = None
-            if not node._plain or pruned:
-                if node._pre_hooks or node._retain is not None or pruned:
-                    if fast:
-                        g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
-                    if node._pre_hooks:
-                        g = _call_pre_hooks(node, g)
-                    if pruned and ((node, 0) in targets or node.n_outputs > 1):
-                        _capture(node, g, targets, captured)
-                    if node._retain is not None:
-                        t = node._retain()
-                        if t is not None:
-                            _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], owned,
-                                        create_graph)
-                    if fast:
-                        g = g._data if node.n_outputs == 1 else [None if x is None else x._data
-                                                                 for x in g]
-                if type(node) is AccumulateGrad:
-                    if accumulate:
-                        leaf = node._leaf()
-                        if leaf is not None:
-                            _store_grad(leaf, _wrap(g), owned, create_graph)
-                            if node._post_acc_hooks:
-                                for hook in list(node._post_acc_hooks.values()):
-                                    hook(leaf)
-                    continue
-                if pruned and not any(c in needed for c, _ in node.next_functions):
-                    continue   # a target that leads to nothing else needed
-            if check_nan:
-                grads = _call(node, g, fast)
-            elif fast:
-                grads = node.backward_fast(g) if node.arith else _call_wrapped(node, g)
-            else:
-                grads = node.backward(g) if node.n_outputs == 1 else node.backward(*g)
-            for (child, nr), gi in zip(node.next_functions, grads):
-                if gi is None or child is None or pruned and child not in needed:
-                    continue
-                if child.n_outputs != 1:
-                    _check_and_give(heap, node, child, nr, gi, fast)
-                    continue
-                arr = gi if fast else gi._data
-                if arr.shape != child.out_shape:
-                    gi = _sum_to(gi, child.out_shape, node, _index(node, child, nr))
-                if arr.dtype is not child.out_dtype and arr.dtype != child.out_dtype:
-                    gi = _fix_dtype(gi, child.out_dtype, node, _index(node, child, nr))
-                prev_g = child._g
-                if prev_g is None:
-                    child._g = gi
-                    if nxt is None:
-                        nxt = child
-                    else:
-                        push(heap, (-child._seq, child))
-                else:
-                    child._g = prev_g + gi
-            if nxt is not None and heap:   # not alone: let the heap order it
-                push(heap, (-nxt._seq, nxt))
-                nxt = None
-            if not retain_graph:
-                if node._always_release:
-                    node.release()
-                elif node._saved or node._out is not None:
-                    node._saved = node._out = None   # Node.release, inlined
-            if node._post_hooks:
-                for hook in list(node._post_hooks.values()):
-                    hook(tuple(None if x is None else _wrap(x) for x in grads),
-                         (_wrap(g),) if node.n_outputs == 1 else tuple(map(_wrap, g)))
+        if fast and needed is None and not p.check_nan:
+            _loop_fast(heap, p)
+        else:
+            _loop(heap, p)
     finally:
         _state.grad_enabled = prev
         errstate.__exit__(None, None, None)
         for _, node in heap:   # after an error: leave no pending gradient behind
             node._g = None
+    return p.captured
+
+
+_SKIP = object()
+
+
+class _Pass:
+    """One backward pass: its options, and the per-node work shared by both loops for
+    nodes that are not plain (hooks, retain_grad, leaves, pruning, anomaly checks)."""
+
+    def __init__(self, retain_graph, create_graph, targets, needed, accumulate, owned):
+        self.retain_graph, self.create_graph = retain_graph, create_graph
+        self.fast = not create_graph
+        self.targets, self.needed, self.pruned = targets, needed, needed is not None
+        self.accumulate, self.owned = accumulate, owned
+        self.captured: dict = {}
+        self.check_nan = anomaly._enabled[0]
+
+    def pre(self, node, g):
+        """Hooks, captures and retained grads before `node` runs; `_SKIP` if it runs no
+        rule (a leaf's AccumulateGrad, or a target that leads nowhere else needed)."""
+        fast, pruned = self.fast, self.pruned
+        if node._pre_hooks or node._retain is not None or pruned:
+            if fast:
+                g = _wrap(g) if node.n_outputs == 1 else [_wrap(x) for x in g]
+            if node._pre_hooks:
+                g = _call_pre_hooks(node, g)
+            if pruned and ((node, 0) in self.targets or node.n_outputs > 1):
+                _capture(node, g, self.targets, self.captured)
+            if node._retain is not None:
+                t = node._retain()
+                if t is not None:
+                    _store_grad(t, g if node.n_outputs == 1 else g[t._out_nr], self.owned,
+                                self.create_graph)
+            if fast:
+                g = g._data if node.n_outputs == 1 else [None if x is None else x._data
+                                                         for x in g]
+        if type(node) is AccumulateGrad:
+            if self.accumulate:
+                leaf = node._leaf()
+                if leaf is not None:
+                    _store_grad(leaf, _wrap(g), self.owned, self.create_graph)
+                    if node._post_acc_hooks:
+                        for hook in list(node._post_acc_hooks.values()):
+                            hook(leaf)
+            return _SKIP
+        if pruned and not any(c in self.needed for c, _ in node.next_functions):
+            return _SKIP
+        return g
+
+    def call(self, node, g) -> tuple:
+        """Run the node's rule: on arrays if it can, else on Tensors."""
+        if self.check_nan:
+            return _call(node, g, self.fast)
+        if self.fast:
+            return node.backward_fast(g)
+        return node.backward(g) if node.n_outputs == 1 else node.backward(*g)
+
+    def post(self, node, g, grads) -> None:
+        """Release what the node saved, and run its post-hooks."""
+        if not self.retain_graph:
+            node.release()
+        if node._post_hooks:
+            for hook in list(node._post_hooks.values()):
+                hook(tuple(None if x is None else _wrap(x) for x in grads),
+                     (_wrap(g),) if node.n_outputs == 1 else tuple(map(_wrap, g)))
+
+
+def _loop_fast(heap: list, p: _Pass) -> None:
+    """The loop of a plain backward (no create_graph, no pruning, no anomaly checks):
+    gradients are arrays, and plain nodes (no hooks) run without leaving the loop.
+
+    In a chain, the next node often is the only one with a pending gradient: it then runs
+    next (`nxt`) without going through the heap, its gradient kept in `nxt_g`."""
+    pop, push = heapq.heappop, heapq.heappush
+    retain_graph = p.retain_graph
+    nxt = nxt_g = None
+    try:
+        while True:
+            if nxt is not None:
+                node, g = nxt, nxt_g
+                nxt = nxt_g = None
+            elif heap:
+                node = pop(heap)[1]
+                g = node._g
+                node._g = None
+            else:
+                return
+            plain = node._plain
+            if plain:
+                grads = node.backward_fast(g)
+            else:
+                g = p.pre(node, g)
+                if g is _SKIP:
+                    continue
+                grads = p.call(node, g)
+            for (child, nr), gi in zip(node.next_functions, grads):
+                if gi is None or child is None:
+                    continue
+                shape = child.out_shape
+                if gi.shape != shape:
+                    if child.n_outputs != 1:
+                        _check_and_give(heap, node, child, nr, gi, True)
+                        continue
+                    gi = _sum_to(gi, shape, node, _index(node, child, nr))
+                dt = child.out_dtype
+                if gi.dtype is not dt and gi.dtype != dt:
+                    gi = _fix_dtype(gi, dt, node, _index(node, child, nr))
+                if child is nxt:
+                    nxt_g = nxt_g + gi
+                    continue
+                prev_g = child._g
+                if prev_g is not None:
+                    child._g = prev_g + gi
+                elif nxt is None:
+                    nxt, nxt_g = child, gi
+                else:
+                    child._g = gi
+                    push(heap, (-child._seq, child))
+            if nxt is not None and heap:   # not alone: let the heap order it
+                nxt._g = nxt_g
+                push(heap, (-nxt._seq, nxt))
+                nxt = nxt_g = None
+            if not plain:
+                p.post(node, g, grads)
+            elif not retain_graph and node._saved is not None:   # Node.release, inlined
+                if node._saved:
+                    node._saved = None
+                if node._out is not None:
+                    node._saved = node._out = None
+    finally:
         if nxt is not None:
             nxt._g = None
-    return captured
+
+
+def _loop(heap: list, p: _Pass) -> None:
+    """The general loop: Tensors under create_graph, pruning for grad()/inputs=, anomaly
+    checks; every node goes through `_Pass.pre`, `call` and `post`."""
+    pop, push = heapq.heappop, heapq.heappush
+    fast, pruned, needed = p.fast, p.pruned, p.needed
+    while heap:
+        node = pop(heap)[1]
+        g = node._g
+        node._g = None
+        if not node._plain or pruned:
+            g = p.pre(node, g)
+            if g is _SKIP:
+                continue
+        grads = p.call(node, g)
+        for (child, nr), gi in zip(node.next_functions, grads):
+            if gi is None or child is None or pruned and child not in needed:
+                continue
+            if child.n_outputs != 1:
+                _check_and_give(heap, node, child, nr, gi, fast)
+                continue
+            arr = gi if fast else gi._data
+            if arr.shape != child.out_shape:
+                gi = _sum_to(gi, child.out_shape, node, _index(node, child, nr))
+            if arr.dtype is not child.out_dtype and arr.dtype != child.out_dtype:
+                gi = _fix_dtype(gi, child.out_dtype, node, _index(node, child, nr))
+            prev_g = child._g
+            if prev_g is None:
+                child._g = gi
+                push(heap, (-child._seq, child))
+            else:
+                child._g = prev_g + gi
+        p.post(node, g, grads)
 
 
 def _check_and_give(heap: list, node, child, nr: int, gi, fast: bool) -> None:
@@ -278,12 +361,8 @@ def _index(node, child, nr) -> int:
 
 
 def _call_wrapped(node, g) -> tuple:
-    """Run a Tensor-only rule on array gradients; hand its results back as arrays."""
-    if node.n_outputs == 1:
-        res = node.backward(_wrap(g))
-    else:
-        res = node.backward(*[None if x is None else _wrap(x) for x in g])
-    return tuple([None if r is None else r._data for r in res])
+    """Run the node's rule on Tensors, even if it could run on arrays (anomaly mode)."""
+    return Node.backward_fast(node, g)
 
 
 def _fix_dtype(gi, dt, node, i: int):

@@ -13,6 +13,8 @@ import itertools
 import weakref
 from typing import Any
 
+import numpy as np
+
 from . import anomaly, grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "Function", "FunctionCtx", "once_differentiable"]
@@ -50,12 +52,13 @@ def _version_error(t, saved_version: int) -> RuntimeError:
 class Node:
     """One recorded op. Subclasses define `backward(self, grad) -> tuple of input grads`."""
 
-    # Rules that use only Python operators run on raw arrays when no graph is recorded
-    # (the engine calls `backward_fast`); others always receive Tensors.
+    # True when the rule uses only Python operators, so it runs on raw arrays as well as on
+    # Tensors (the op builders then compile a `backward_fast` that skips the wrapping)
     arith = False
 
     # set per instance in __init__; class defaults for the rarely used ones
-    _plain = True               # no hooks and no retain_grad: the engine's fast path
+    # no hooks, no retain_grad, the default release(): the engine runs it inline
+    _plain = True
     _pre_hooks: Any = None      # hooks registered on the output tensor (Tensor.register_hook)
     _retain: Any = None         # weakref to an output tensor that called retain_grad()
     _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
@@ -71,7 +74,6 @@ class Node:
     out_dtype: Any = None
     _seq = 0                    # creation number (set by every constructor)
     _g: Any = None              # the gradient waiting at this node during a backward
-    _always_release = False     # call release() after backward even with nothing saved
 
     def __init__(self, inputs: tuple) -> None:
         self.next_functions = tuple([
@@ -128,13 +130,24 @@ class Node:
             raise _version_error(self.saved()[-1], v)
         return arrays + (data,)
 
+    def backward_fast(self, g) -> tuple:
+        """`backward` on arrays, when no graph is recorded: the engine's call. This default
+        wraps them in Tensors for rules written in Tensor ops; nodes whose rule runs on
+        arrays directly override it."""
+        if self.n_outputs == 1:
+            res = self.backward(_wrap(g))
+        else:
+            res = self.backward(*[None if x is None else _wrap(x) for x in g])
+        return tuple([None if r is None else r._data for r in res])
+
     def release(self) -> None:
         """Free what backward needed (after a backward without retain_graph). The engine
-        inlines this for nodes whose `_always_release` is False: a subclass that overrides
-        `release` must set `_always_release = True`."""
-        if self._saved or self._out is not None:
+        inlines this for plain nodes: a subclass that overrides `release` must set
+        `_plain = False`."""
+        if self._saved:
             self._saved = None
-            self._out = None
+        if self._out is not None:   # (setting only what was set keeps the instance dict small)
+            self._saved = self._out = None
 
     # -- introspection (PyTorch's names) --------------------------------------------------
     def name(self) -> str:
@@ -222,7 +235,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _fn: Any = None
     _materialize = True
-    _always_release = True
+    _plain = False   # overrides release()
     needs_input_grad: tuple = ()
 
     @property
@@ -324,7 +337,8 @@ class Function(metaclass=_FunctionMeta):
         ctx.n_outputs = len(outs_t)
         ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
                               else ((), None) for o in results)
-        ctx.out_shape, ctx.out_dtype = ctx._out_meta[0]
+        # the engine checks gradients against out_shape for one output, _out_meta for more
+        ctx.out_shape, ctx.out_dtype = ctx._out_meta[0] if len(outs_t) == 1 else (None, None)
         # saved tensors: inputs stay as they are; outputs are kept as data only
         to_save = getattr(ctx, "to_save", ())
         ctx._had_saved = bool(to_save)
@@ -347,4 +361,10 @@ def once_differentiable(fn):
     return fn
 
 
-from .tensor import _make  # noqa: E402  (tensor.py imports this module first)
+def _wrap(g):
+    if g is None or isinstance(g, Tensor):
+        return g
+    return _make(g if type(g) is np.ndarray else np.asarray(g))
+
+
+from .tensor import Tensor, _make  # noqa: E402  (tensor.py imports this module first)

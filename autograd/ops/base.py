@@ -207,29 +207,6 @@ class UnaryNode(Node):
     def backward(self, g):
         return (self.rule(g, *self.saved(), *self.args),)
 
-    def backward_fast(self, g):
-        s = self._saved
-        if s is None:
-            raise RuntimeError(_BACKWARD_TWICE)
-        o = self._out
-        if s:
-            t = s[0]
-            if t._vc[0] != self._versions[0]:
-                return self.backward(g)  # raises the version error
-            if o is None:
-                if self.args:
-                    return (self.rule(g, t._data, *self.args),)
-                return (self.rule(g, t._data),)
-        if o is not None:
-            if o[1][0] != o[2]:
-                return self.backward(g)
-            if s:
-                return (self.rule(g, s[0]._data, o[0], *self.args),)
-            if self.args:
-                return (self.rule(g, o[0], *self.args),)
-            return (self.rule(g, o[0]),)
-        return (self.rule(g, *self.args),)
-
 
 def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = None,
           float_only: bool = True, register: bool = True):
@@ -244,6 +221,9 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
         n_args = len([p for p in params if p not in ("x", "out")])
         cls = type(node_name, (UnaryNode,), {"rule": staticmethod(rule),
                                              "arith": is_arith(rule)})
+        if cls.arith:
+            cls.backward_fast = _compile_fast(
+                ("x",) * uses_x + ("out",) * uses_out, {"": (rule, params)}, "(_r,)", n_args)
 
     def op(x, *args):
         if not isinstance(x, Tensor):
@@ -263,9 +243,13 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
             n._trace = anomaly._capture()
         if n_args:
             n.args = args
-        res = _make(out, n)
+        res = _new(Tensor)                    # _make(out, n), inlined
+        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+        n.out_shape, n.out_dtype = out.shape, out.dtype
         if uses_x:
             n._saved, n._versions = (x,), (x._vc[0],)
+        elif uses_out:
+            n._saved = ()   # set now, so that release() only overwrites it
         if uses_out:
             n._out = (out, res._vc, 0, 0)
         return res
@@ -290,32 +274,6 @@ class BinaryNode(Node):
 
     def backward(self, g):
         return self._apply(g, self.saved())
-
-    def backward_fast(self, g):
-        # the hot path of backward(): same rules, on arrays, with the same version checks
-        plan = self.plan
-        s = self._saved
-        if s is None:
-            raise RuntimeError(_BACKWARD_TWICE)
-        a, b, out, k = self._ca, self._cb, None, 0
-        if plan[4]:
-            t = s[0]
-            if t._vc[0] != self._versions[0]:
-                return self._apply(g, self.saved())  # raises the version error
-            a, k = t._data, 1
-        if plan[5]:
-            t = s[k]
-            if t._vc[0] != self._versions[k]:
-                return self._apply(g, self.saved())
-            b = t._data
-        if plan[6]:
-            out = self._out[0]
-            if self._out[1][0] != self._out[2]:
-                return self._apply(g, self.saved())
-        if plan[0] and plan[1]:
-            return (self.rule_a(g, a, b, out) if plan[2] else None,
-                    self.rule_b(g, a, b, out) if plan[3] else None)
-        return (self.rule_a(g, a, b, out),) if plan[0] else (self.rule_b(g, a, b, out),)
 
     def _apply(self, g, s):
         ta, tb, ra, rb, sa, sb, so = self.plan
@@ -349,6 +307,70 @@ def _plans(pa: set, pb: set) -> dict:
     return plans
 
 
+def _plan_classes(cls: type, plans: dict, rule_a: Callable, rule_b: Callable) -> dict:
+    """One subclass of the op's node class per saving plan, with the plan and, for rules
+    that run on arrays, a `backward_fast` compiled for exactly that plan."""
+    classes = {}
+    pa, pb = _rule_args(rule_a)[1:], _rule_args(rule_b)[1:]
+    for key, plan in plans.items():
+        ta, tb, ra, rb, sa, sb, so = plan
+        ns = {"plan": plan}
+        if cls.arith and (ra or rb):
+            rules = {}
+            if ra:
+                rules["a"] = (rule_a, pa)
+            if rb:
+                rules["b"] = (rule_b, pb)
+            grads = {"a": "_ra" if ra else "None", "b": "_rb" if rb else "None"}
+            ret = f"({grads['a']}, {grads['b']})" if ta and tb else \
+                f"({grads['a' if ta else 'b']},)"
+            scalars = ("a",) * (not ta) + ("b",) * (not tb)
+            ns["backward_fast"] = _compile_fast(("a",) * sa + ("b",) * sb + ("out",) * so,
+                                                rules, ret, 0, scalars)
+        classes[key] = type(cls.__name__, (cls,), ns)
+    return classes
+
+
+def _compile_fast(saved: tuple, rules: dict, ret: str, n_args: int = 0,
+                  scalars: tuple = ()) -> Callable:
+    """Compile a node's `backward_fast(self, g)` for one saving plan: fetch the saved
+    arrays (the saved inputs `saved` names, in order, then the output), check their
+    versions, call each rule with the values it names, return `ret`.
+
+    The table's rules stay the only definition of each derivative; this only removes the
+    interpretive overhead (which values are saved, which grads are wanted) from the path
+    every small op pays for, as PyTorch generates its autograd functions from
+    derivatives.yaml. `rules` maps a suffix to (rule, parameter names); the result of
+    rule `k` is bound to `_r{k}`; scalar operands are read from `_ca`/`_cb`."""
+    lines = ["def backward_fast(self, g):",
+             "    s = self._saved",
+             "    if s is None:",
+             "        raise RuntimeError(_BACKWARD_TWICE)"]
+    for k, name in enumerate(v for v in saved if v != "out"):
+        lines += [f"    t = s[{k}]",
+                  f"    if t._vc[0] != self._versions[{k}]:",
+                  "        return self.backward(g)   # raises the version error",
+                  f"    {name} = t._data"]
+    if "out" in saved:
+        lines += ["    o = self._out",
+                  "    if o[1][0] != o[2]:",
+                  "        return self.backward(g)",
+                  "    out = o[0]"]
+    for name in scalars:
+        lines.append(f"    {name} = self._c{name}")
+    env = {"RuntimeError": RuntimeError, "_BACKWARD_TWICE": _BACKWARD_TWICE}
+    for k, (rule, params) in rules.items():
+        env[f"rule{k}"] = rule
+        args = "".join(f", {p}" for p in params[:len(params) - n_args])
+        lines.append(f"    _r{k} = rule{k}(g{args}{', *self.args' if n_args else ''})")
+    lines.append(f"    return {ret}")
+    src = "\n".join(lines) + "\n"
+    exec(compile(src, f"<backward_fast {ret}>", "exec"), env)  # noqa: S102 - our own template
+    fn = env["backward_fast"]
+    fn.source = src
+    return fn
+
+
 def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | None, *,
            node: str | None = None, true_divide: bool = False, register: bool = True):
     """Declare a binary pointwise op with numpy broadcasting and PyTorch's promotion.
@@ -364,7 +386,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         cls = type(node or f"{name.capitalize()}Backward0", (BinaryNode,),
                    {"rule_a": staticmethod(call_a), "rule_b": staticmethod(call_b),
                     "arith": is_arith(rule_a) and is_arith(rule_b)})
-        plans = _plans(pa, pb)
+        classes = _plan_classes(cls, _plans(pa, pb), rule_a, rule_b)
 
     def slow(a, b):
         ops = operands(a, b, true_divide)
@@ -377,31 +399,78 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         bd = b._data if tb else b
         return a, b, ta, tb, ad, bd
 
+    if differentiable:
+        c_a, c_b, c_ab = (classes[True, True, True, False], classes[True, True, False, True],
+                          classes[True, True, True, True])
+
     def op(a, b):
-        # fast path: two tensors of one dtype, or a float tensor and a Python number
-        if (type(b) is Tensor or isinstance(b, Tensor)) and isinstance(a, Tensor) and \
-                a._data.dtype is b._data.dtype and not (true_divide and
-                                                        a._data.dtype.kind != "f"):
-            ad, bd, ta, tb = a._data, b._data, True, True
-        elif (type(b) is float or type(b) is int) and isinstance(a, Tensor) and \
-                a._data.dtype.kind == "f":
-            ad, bd, ta, tb = a._data, b, True, False
+        if isinstance(a, Tensor):
+            ad = a._data
+            if isinstance(b, Tensor):
+                bd = b._data
+                if ad.dtype is not bd.dtype or true_divide and ad.dtype.kind != "f":
+                    return general(*slow(a, b))
+            elif (type(b) is float or type(b) is int) and ad.dtype.kind == "f":
+                return general(a, b, True, False, ad, b)   # no promotion needed
+            else:
+                return general(*slow(a, b))
         else:
-            a, b, ta, tb, ad, bd = slow(a, b)
+            return general(*slow(a, b))
+        # two tensors of one dtype: the hot path, everything inlined
+        try:
+            out = fn(ad, bd)
+        except ValueError:
+            out = compute(ad, bd)   # raises the shape error
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        ra, rb = a._rg, b._rg
+        if not (ra or rb) or not differentiable or not _state.grad_enabled:
+            return _make(out)
+        if ra:
+            ea = (a.grad_fn or a._accum or a._accumulator(), a._out_nr)
+            if rb:
+                n = _new(c_ab)
+                n.next_functions = ea, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
+            else:
+                n = _new(c_a)
+                n.next_functions = ea, _NO_EDGE
+        else:
+            n = _new(c_b)
+            n.next_functions = _NO_EDGE, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
+        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
+        if _anomaly[0]:
+            n._trace = anomaly._capture()
+        plan = n.plan
+        if plan[4]:
+            if plan[5]:
+                n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
+            else:
+                n._saved, n._versions = (a,), (a._vc[0],)
+        elif plan[5]:
+            n._saved, n._versions = (b,), (b._vc[0],)
+        res = _new(Tensor)                    # _make(out, n), inlined
+        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+        n.out_shape, n.out_dtype = out.shape, out.dtype
+        if plan[6]:
+            n._out = (out, res._vc, 0, 0)
+        return res
+
+    def compute(ad, bd):
         try:
             out = fn(ad, bd)
         except ValueError:
             if np.ndim(ad) and np.ndim(bd):
                 raise shape_mismatch(name, ad, bd) from None
             raise
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
+        return out if type(out) is _ndarray else np.asarray(out)
+
+    def general(a, b, ta, tb, ad, bd):
+        out = compute(ad, bd)
         ra = ta and a._rg
         rb = tb and b._rg
         if not (ra or rb) or not differentiable or not _state.grad_enabled:
             return _make(out)
-        n = _new(cls)
-        plan = n.plan = plans[ta, tb, ra, rb]
+        n = _new(classes[ta, tb, ra, rb])
         if ta and tb:
             n.next_functions = (
                 (a.grad_fn or a._accum or a._accumulator(), a._out_nr) if ra else _NO_EDGE,
@@ -412,15 +481,20 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         else:
             n.next_functions = ((b.grad_fn or b._accum or b._accumulator(), b._out_nr),)
             n._ca = a
+        return finish(n, a, b, out)
+
+    def finish(n, a, b, out):
+        """Number the node, save what its plan names, and wrap the output."""
         n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         if _anomaly[0]:
             n._trace = anomaly._capture()
-        sa, sb = plan[4], plan[5]
-        if sa and sb:
-            n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
-        elif sa:
-            n._saved, n._versions = (a,), (a._vc[0],)
-        elif sb:
+        plan = n.plan
+        if plan[4]:
+            if plan[5]:
+                n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
+            else:
+                n._saved, n._versions = (a,), (a._vc[0],)
+        elif plan[5]:
             n._saved, n._versions = (b,), (b._vc[0],)
         res = _new(Tensor)                    # _make(out, n), inlined: the hot path
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]

@@ -131,7 +131,7 @@ class ConvolutionBackward0(Node):
     """Gradients of a 1-D/2-D convolution with respect to input, weight and bias."""
 
     cols = None
-    _always_release = True   # release() also drops the forward's im2col
+    _plain = False   # release() also drops the forward's im2col: not inlined by the engine
 
     def release(self) -> None:
         super().release()

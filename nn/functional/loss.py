@@ -257,7 +257,7 @@ class CrossEntropyLossBackward0(Node):
     so that it differentiates again."""
 
     arith = True
-    _always_release = True   # release() also drops the kept softmax
+    _plain = False   # release() also drops the kept softmax: not inlined by the engine
     _p = None
 
     def _coefficients(self, dtype) -> tuple[np.ndarray, np.ndarray]:
