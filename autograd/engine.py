@@ -222,6 +222,7 @@ class _Pass:
         if not self.retain_graph:
             node.release()
         if node._post_hooks:
+            grads = tuple(grads) + (None,) * (len(node.next_functions) - len(grads))
             for hook in list(node._post_hooks.values()):
                 hook(tuple(None if x is None else _wrap(x) for x in grads),
                      (_wrap(g),) if node.n_outputs == 1 else tuple(map(_wrap, g)))

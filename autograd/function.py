@@ -133,7 +133,7 @@ class Node:
     def backward_fast(self, g) -> tuple:
         """`backward` on arrays, when no graph is recorded: the engine's call. This default
         wraps them in Tensors for rules written in Tensor ops; nodes whose rule runs on
-        arrays directly override it."""
+        arrays directly override it (and may leave out trailing None gradients)."""
         if self.n_outputs == 1:
             res = self.backward(_wrap(g))
         else:

@@ -14,6 +14,7 @@ graph under `create_graph=True`.
 
 from __future__ import annotations
 
+import ast
 import inspect
 from collections.abc import Callable
 
@@ -322,7 +323,8 @@ def _plan_classes(cls: type, plans: dict, rule_a: Callable, rule_b: Callable) ->
             if rb:
                 rules["b"] = (rule_b, pb)
             grads = {"a": "_ra" if ra else "None", "b": "_rb" if rb else "None"}
-            ret = f"({grads['a']}, {grads['b']})" if ta and tb else \
+            # a trailing None may be left out: the engine zips grads with next_functions
+            ret = f"({grads['a']}, {grads['b']})" if ta and tb and rb else \
                 f"({grads['a' if ta else 'b']},)"
             scalars = ("a",) * (not ta) + ("b",) * (not tb)
             ns["backward_fast"] = _compile_fast(("a",) * sa + ("b",) * sb + ("out",) * so,
@@ -331,17 +333,76 @@ def _plan_classes(cls: type, plans: dict, rule_a: Callable, rule_b: Callable) ->
     return classes
 
 
+_LAMBDAS: dict = {}   # source file -> its lambda expressions (ast nodes)
+
+
+def _lambda_body(rule: Callable) -> str | None:
+    """The body (ast) of a table rule, if the rule is a lambda whose first parameter is `g`
+    and whose source is found (matched by compiled code); else None."""
+    code = getattr(rule, "__code__", None)
+    if code is None or rule.__name__ != "<lambda>" or code.co_varnames[:1] != ("g",):
+        return None
+    fname = code.co_filename
+    if fname not in _LAMBDAS:
+        try:
+            with open(fname, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        _LAMBDAS[fname] = [] if tree is None else \
+            [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
+    for lam in _LAMBDAS[fname]:
+        if lam.lineno != code.co_firstlineno:
+            continue
+        twin = eval(compile(ast.Expression(lam), fname, "eval"), {})  # noqa: S307 - own source
+        c = twin.__code__
+        if (c.co_code, c.co_consts, c.co_varnames) == \
+                (code.co_code, code.co_consts, code.co_varnames):
+            return lam.body
+    return None
+
+
+class _Constants(ast.NodeTransformer):
+    """Replace a rule's numeric constants by `_k{key}[i]`: 0-d arrays of the gradient's
+    dtype. On small arrays numpy 2 takes about twice as long for `1 - x` as for the same
+    with a 0-d array of x's dtype (a Python scalar takes its slow, weak-promotion path);
+    the result is the same, as numpy casts a Python scalar to the array's dtype."""
+
+    def __init__(self, key: str) -> None:
+        self.key, self.values = key, []
+
+    def visit_Constant(self, node):
+        if type(node.value) not in (int, float):
+            return node
+        self.values.append(node.value)
+        return ast.Subscript(ast.Name(f"_k{self.key}", ast.Load()),
+                             ast.Constant(len(self.values) - 1), ast.Load())
+
+
+class _PerDtype(dict):
+    """dtype -> the constants as 0-d arrays of that dtype (made on first use)."""
+
+    def __init__(self, values: list) -> None:
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, dtype):
+        arrays = self[dtype] = tuple(np.asarray(v, dtype=dtype) for v in self.values)
+        return arrays
+
+
 def _compile_fast(saved: tuple, rules: dict, ret: str, n_args: int = 0,
                   scalars: tuple = ()) -> Callable:
     """Compile a node's `backward_fast(self, g)` for one saving plan: fetch the saved
     arrays (the saved inputs `saved` names, in order, then the output), check their
-    versions, call each rule with the values it names, return `ret`.
+    versions, evaluate each rule on the values it names, return `ret`.
 
     The table's rules stay the only definition of each derivative; this only removes the
     interpretive overhead (which values are saved, which grads are wanted) from the path
     every small op pays for, as PyTorch generates its autograd functions from
-    derivatives.yaml. `rules` maps a suffix to (rule, parameter names); the result of
-    rule `k` is bound to `_r{k}`; scalar operands are read from `_ca`/`_cb`."""
+    derivatives.yaml. A lambda rule's expression is written in line (found in its source
+    file), any other rule is called. `rules` maps a suffix to (rule, parameter names);
+    the result of rule `k` is bound to `_r{k}`; scalar operands are read from `_ca`/`_cb`."""
     lines = ["def backward_fast(self, g):",
              "    s = self._saved",
              "    if s is None:",
@@ -360,6 +421,15 @@ def _compile_fast(saved: tuple, rules: dict, ret: str, n_args: int = 0,
         lines.append(f"    {name} = self._c{name}")
     env = {"RuntimeError": RuntimeError, "_BACKWARD_TWICE": _BACKWARD_TWICE}
     for k, (rule, params) in rules.items():
+        body = None if n_args else _lambda_body(rule)
+        if body is not None:   # the rule's expression, in line: no call
+            consts = _Constants(k)
+            body = consts.visit(body)
+            if consts.values:
+                env[f"_K{k}"] = _PerDtype(consts.values)
+                lines.append(f"    _k{k} = _K{k}[g.dtype]")
+            lines.append(f"    _r{k} = ({ast.unparse(body)})")
+            continue
         env[f"rule{k}"] = rule
         args = "".join(f", {p}" for p in params[:len(params) - n_args])
         lines.append(f"    _r{k} = rule{k}(g{args}{', *self.args' if n_args else ''})")
