@@ -232,7 +232,7 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
         d = x._data
         if float_only and d.dtype.kind != "f":
             d = float_data(x)
-        out = fn(d, *args)
+        out = fn(d, *args) if args else fn(d)
         if type(out) is not _ndarray:
             out = np.asarray(out)
         if rule is None or not (x._rg and _state.grad_enabled):
@@ -478,7 +478,8 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
             ad = a._data
             if isinstance(b, Tensor):
                 bd = b._data
-                if ad.dtype is not bd.dtype or true_divide and ad.dtype.kind != "f":
+                dt = ad.dtype
+                if dt is not bd.dtype or true_divide and dt.kind != "f":
                     return general(*slow(a, b))
             elif (type(b) is float or type(b) is int) and ad.dtype.kind == "f":
                 return general(a, b, True, False, ad, b)   # no promotion needed
@@ -520,7 +521,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
             n._saved, n._versions = (b,), (b._vc[0],)
         res = _new(Tensor)                    # _make(out, n), inlined
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
-        n.out_shape, n.out_dtype = out.shape, out.dtype
+        n.out_shape, n.out_dtype = out.shape, dt   # a float op keeps its inputs' dtype
         if plan[6]:
             n._out = (out, res._vc, 0, 0)
         return res
