@@ -285,11 +285,8 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                 nxt = nxt_g = None
             if not plain:
                 p.post(node, g, grads)
-            elif not retain_graph and node._saved is not None:   # Node.release, inlined
-                if node._saved:
-                    node._saved = None
-                if node._out is not None:
-                    node._saved = node._out = None
+            elif not retain_graph and node._saved:   # Node.release, inlined
+                node._saved = None
     finally:
         if nxt is not None:
             nxt._g = None

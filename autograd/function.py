@@ -64,9 +64,11 @@ class Node:
     _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
     _post_acc_hooks: Any = None  # (AccumulateGrad) Tensor.register_post_accumulate_grad_hook
     _trace: Any = None          # forward stack, recorded only under detect_anomaly
-    _saved: Any = ()            # saved input tensors (None once released)
-    _versions: Any = ()         # their versions when saved
-    _out: Any = None            # saved output: (data, version counter, version)
+    # what backward needs, in one attribute so that releasing it is one store: the saved
+    # input tensors, then (if the op saved its output) the output's record (data, version
+    # counter, version, output nr) as a tuple (see `_out`); None once released
+    _saved: Any = ()
+    _versions: Any = ()         # the saved inputs' versions when saved
     n_outputs = 1
     # shape and dtype of the output (set when the output is made), against which the
     # engine checks the gradient arriving at this node
@@ -86,12 +88,30 @@ class Node:
     # -- saving tensors for backward ------------------------------------------------------
     def save(self, *tensors) -> None:
         """Keep input tensors for backward; an in-place change to one is caught there."""
-        self._saved = tensors
+        rec = self._out
+        self._saved = tensors if rec is None else tensors + (rec,)
         self._versions = tuple(t._vc[0] for t in tensors)
 
     def save_output(self, out) -> None:
         """Keep the op's output without a reference cycle: its data, not the Tensor."""
         self._out = (out._data, out._vc, out._vc[0], out._out_nr)
+
+    @property
+    def _out(self):
+        """The saved output's record (data, version counter, version, output nr), or None."""
+        s = self._saved
+        if s and type(s[-1]) is tuple:
+            return s[-1]
+        return None
+
+    @_out.setter
+    def _out(self, rec) -> None:
+        s = self._saved
+        if s is None:
+            return   # released
+        if s and type(s[-1]) is tuple:
+            s = s[:-1]
+        self._saved = s if rec is None else s + (rec,)
 
     def saved(self) -> tuple:
         """The saved tensors, checked against in-place changes (inputs, then the output)."""
@@ -101,34 +121,30 @@ class Node:
         for t, v in zip(saved, self._versions):
             if t._vc[0] != v:
                 raise _version_error(t, v)
-        if self._out is None:
+        if not saved or type(saved[-1]) is not tuple:
             return saved
-        data, vc, v, nr = self._out
+        data, vc, v, nr = saved[-1]
         out = _make(data, self)
         out._vc = vc
         out._out_nr = nr
         if vc[0] != v:
             raise _version_error(out, v)
-        return saved + (out,)
+        return saved[:-1] + (out,)
 
     def saved_data(self) -> tuple:
         """Like `saved`, as raw arrays (for rules the engine runs on arrays)."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(_BACKWARD_TWICE)
-        if saved:
-            for t, v in zip(saved, self._versions):
-                if t._vc[0] != v:
-                    raise _version_error(t, v)
-            arrays = tuple([t._data for t in saved])
-        else:
-            arrays = ()
-        if self._out is None:
-            return arrays
-        data, vc, v, nr = self._out
+        for t, v in zip(saved, self._versions):
+            if t._vc[0] != v:
+                raise _version_error(t, v)
+        if not saved or type(saved[-1]) is not tuple:
+            return tuple([t._data for t in saved])
+        data, vc, v, nr = saved[-1]
         if vc[0] != v:
             raise _version_error(self.saved()[-1], v)
-        return arrays + (data,)
+        return tuple([t._data for t in saved[:-1]]) + (data,)
 
     def backward_fast(self, g) -> tuple:
         """`backward` on arrays, when no graph is recorded: the engine's call. This default
@@ -144,10 +160,8 @@ class Node:
         """Free what backward needed (after a backward without retain_graph). The engine
         inlines this for plain nodes: a subclass that overrides `release` must set
         `_plain = False`."""
-        if self._saved:
+        if self._saved:   # (nothing saved: nothing to set, which keeps the dict small)
             self._saved = None
-        if self._out is not None:   # (setting only what was set keeps the instance dict small)
-            self._saved = self._out = None
 
     # -- introspection (PyTorch's names) --------------------------------------------------
     def name(self) -> str:
@@ -177,7 +191,7 @@ class Node:
                 return items[-1]
             if attr in ("_saved_self", "_saved_other") and self._saved:
                 i = 0 if attr == "_saved_self" else 1
-                if i < len(self._saved):
+                if i < len(self._versions):
                     return self._saved[i]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 

@@ -356,7 +356,7 @@ class Tensor:
         if fn is not None and fn._saved:
             # the rule saved self's old value: keep a copy, since it is about to be overwritten
             saved, versions = list(fn._saved), list(fn._versions)
-            for i, t in enumerate(saved):
+            for i, t in enumerate(saved[:len(versions)]):   # the inputs (not the output)
                 if t._data is data:
                     snap = _make(data.copy(), t.grad_fn)
                     snap._rg, snap._out_nr, snap._accum = t._rg, t._out_nr, t._accum

@@ -248,11 +248,12 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, out.dtype
         if uses_x:
-            n._saved, n._versions = (x,), (x._vc[0],)
+            if uses_out:
+                n._saved, n._versions = (x, (out, res._vc, 0, 0)), (x._vc[0],)
+            else:
+                n._saved, n._versions = (x,), (x._vc[0],)
         elif uses_out:
-            n._saved = ()   # set now, so that release() only overwrites it
-        if uses_out:
-            n._out = (out, res._vc, 0, 0)
+            n._saved = ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
         return res
 
     op.__name__ = name
@@ -407,13 +408,14 @@ def _compile_fast(saved: tuple, rules: dict, ret: str, n_args: int = 0,
              "    s = self._saved",
              "    if s is None:",
              "        raise RuntimeError(_BACKWARD_TWICE)"]
-    for k, name in enumerate(v for v in saved if v != "out"):
+    inputs = [v for v in saved if v != "out"]
+    for k, name in enumerate(inputs):
         lines += [f"    t = s[{k}]",
                   f"    if t._vc[0] != self._versions[{k}]:",
                   "        return self.backward(g)   # raises the version error",
                   f"    {name} = t._data"]
     if "out" in saved:
-        lines += ["    o = self._out",
+        lines += [f"    o = s[{len(inputs)}]   # the output's record (see Node._out)",
                   "    if o[1][0] != o[2]:",
                   "        return self.backward(g)",
                   "    out = o[0]"]
@@ -523,7 +525,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, dt   # a float op keeps its inputs' dtype
         if plan[6]:
-            n._out = (out, res._vc, 0, 0)
+            n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
         return res
 
     def compute(ad, bd):
@@ -571,7 +573,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, out.dtype
         if plan[6]:
-            n._out = (out, res._vc, 0, 0)
+            n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
         return res
 
     op.__name__ = name
