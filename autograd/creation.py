@@ -23,7 +23,7 @@ def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         t._rg = True
-    if grad_mode._state.inference:
+    if grad_mode._inference.get():
         t._extra = {"inference": True}
     return t
 

@@ -19,7 +19,7 @@ from .tensor import Tensor, _make
 
 __all__ = ["backward", "grad"]
 
-_state = grad_mode._state
+_grad_enabled = grad_mode._grad_enabled
 
 
 def _as_tuple(x) -> tuple:
@@ -145,8 +145,8 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
             _give(heap, node, nr, g._data if fast else g)
     p = _Pass(retain_graph, create_graph, targets, needed, accumulate,
               {id(g._data) for g in user_grads})
-    prev = _state.grad_enabled
-    _state.grad_enabled = create_graph
+    prev = _grad_enabled()
+    grad_mode._set_grad(create_graph)
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (see detect_anomaly)
     try:
@@ -155,7 +155,7 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
         else:
             _loop(heap, p)
     finally:
-        _state.grad_enabled = prev
+        grad_mode._set_grad(prev)
         errstate.__exit__(None, None, None)
         for _, node in heap:   # after an error: leave no pending gradient behind
             node._g = None

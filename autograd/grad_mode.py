@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled"]
 
 
-class _State(threading.local):
-    grad_enabled = True
-    inference = False
-
-
-_state = _State()
+# Thread-local (each thread, and each asyncio task, has its own context; a new thread starts
+# with grad mode on). A ContextVar reads in about half the time of a threading.local.
+_grad = contextvars.ContextVar("grad_enabled", default=True)
+_inference = contextvars.ContextVar("inference_mode", default=False)
+_grad_enabled = _grad.get    # the hot paths' read: `_grad_enabled()`
+_set_grad = _grad.set
 
 
 def is_grad_enabled() -> bool:
-    return _state.grad_enabled
+    return _grad.get()
 
 
 def is_inference_mode_enabled() -> bool:
-    return _state.inference
+    return _inference.get()
 
 
 class _Mode:
@@ -42,22 +42,22 @@ class no_grad(_Mode):
     """Ops inside record no graph; their results do not require grad."""
 
     def __enter__(self):
-        self._prev = _state.grad_enabled
-        _state.grad_enabled = False
+        self._prev = _grad.get()
+        _grad.set(False)
 
     def __exit__(self, *exc):
-        _state.grad_enabled = self._prev
+        _grad.set(self._prev)
 
 
 class enable_grad(_Mode):
     """Turn recording back on inside `no_grad`."""
 
     def __enter__(self):
-        self._prev = _state.grad_enabled
-        _state.grad_enabled = True
+        self._prev = _grad.get()
+        _grad.set(True)
 
     def __exit__(self, *exc):
-        _state.grad_enabled = self._prev
+        _grad.set(self._prev)
 
 
 class set_grad_enabled(_Mode):
@@ -65,17 +65,17 @@ class set_grad_enabled(_Mode):
 
     def __init__(self, mode: bool) -> None:
         self._args = (mode,)
-        self._prev = _state.grad_enabled
-        _state.grad_enabled = bool(mode)
+        self._prev = _grad.get()
+        _grad.set(bool(mode))
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        _state.grad_enabled = self._prev
+        _grad.set(self._prev)
 
     def __call__(self, fn):  # as a decorator, undo the eager switch made by __init__
-        _state.grad_enabled = self._prev
+        _grad.set(self._prev)
         return super().__call__(fn)
 
 
@@ -87,9 +87,11 @@ class inference_mode(_Mode):
         self._mode = mode
 
     def __enter__(self):
-        self._prev = (_state.grad_enabled, _state.inference)
+        self._prev = (_grad.get(), _inference.get())
         if self._mode:
-            _state.grad_enabled, _state.inference = False, True
+            _grad.set(False)
+            _inference.set(True)
 
     def __exit__(self, *exc):
-        _state.grad_enabled, _state.inference = self._prev
+        _grad.set(self._prev[0])
+        _inference.set(self._prev[1])

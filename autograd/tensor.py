@@ -19,7 +19,7 @@ from .function import AccumulateGrad, Node
 __all__ = ["Tensor", "Size", "RemovableHandle"]
 
 _new = object.__new__
-_state = grad_mode._state
+_grad_enabled = grad_mode._grad_enabled
 
 
 class Size(tuple):
@@ -316,12 +316,13 @@ class Tensor:
     # ---- in-place machinery (used by every `op_`) --------------------------------------
     def _check_inplace(self) -> None:
         """Raise PyTorch's error for an in-place op that autograd cannot allow."""
-        if _state.inference is False and self._extra is not None and self._extra.get("inference"):
+        if self._extra is not None and self._extra.get("inference") and \
+                not grad_mode._inference.get():
             raise RuntimeError(
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You "
                 "can make a clone to get a normal tensor before doing inplace update.See "
                 "https://github.com/pytorch/rfcs/pull/17 for more details.")
-        if not _state.grad_enabled:
+        if not _grad_enabled():
             return
         if self._rg and self.grad_fn is None:
             raise RuntimeError(_INPLACE_VIEW_LEAF if self._base is not None else _INPLACE_LEAF)

@@ -24,7 +24,7 @@ from .. import anomaly, dtypes, grad_mode
 from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, next_seq
 from ..tensor import Tensor, _make
 
-_state = grad_mode._state
+_grad_enabled = grad_mode._grad_enabled
 _anomaly = anomaly._enabled
 _new = object.__new__
 _ndarray = np.ndarray
@@ -54,7 +54,7 @@ def wrap(data, node: Node | None = None) -> Tensor:
 
 
 def needs_graph(*tensors) -> bool:
-    if not _state.grad_enabled:
+    if not _grad_enabled():
         return False
     for t in tensors:
         if t._rg:
@@ -235,7 +235,7 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
         out = fn(d, *args) if args else fn(d)
         if type(out) is not _ndarray:
             out = np.asarray(out)
-        if rule is None or not (x._rg and _state.grad_enabled):
+        if rule is None or not (x._rg and _grad_enabled()):
             return _make(out)
         n = _new(cls)
         n.next_functions = ((x.grad_fn or x._accum or x._accumulator(), x._out_nr),)
@@ -497,7 +497,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         if type(out) is not _ndarray:
             out = np.asarray(out)
         ra, rb = a._rg, b._rg
-        if not (ra or rb) or not differentiable or not _state.grad_enabled:
+        if not (ra or rb) or not differentiable or not _grad_enabled():
             return _make(out)
         if ra:
             ea = (a.grad_fn or a._accum or a._accumulator(), a._out_nr)
@@ -541,7 +541,7 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
         out = compute(ad, bd)
         ra = ta and a._rg
         rb = tb and b._rg
-        if not (ra or rb) or not differentiable or not _state.grad_enabled:
+        if not (ra or rb) or not differentiable or not _grad_enabled():
             return _make(out)
         n = _new(classes[ta, tb, ra, rb])
         if ta and tb:
@@ -594,7 +594,7 @@ def inplace(op: Callable) -> Callable:
     def op_(self, *args, **kwargs):
         self._check_inplace()
         src = self
-        if _state.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
+        if _grad_enabled() and (self._rg or any(isinstance(a, Tensor) and a._rg
                                                      for a in args)):
             src = self._alias_for_inplace()
         return self._inplace_from(op(src, *args, **kwargs))

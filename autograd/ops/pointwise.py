@@ -11,12 +11,11 @@ import math
 
 import numpy as np
 
-from .. import dtypes, grad_mode
+from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
 from .base import binary, inplace, method, needs_graph, operands, to_tensor, unary
 
-_state = grad_mode._state
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
 
