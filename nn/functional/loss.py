@@ -7,6 +7,7 @@ it differentiates again) with a numpy fast path for plain backward.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -160,7 +161,7 @@ class _ClassTarget:
         if t._data.dtype not in (np.int64, np.uint8):
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                                f"{t.dtype._legacy}")
-        xs, ts = tuple(x.shape), tuple(t.shape)
+        xs, ts = x._data.shape, t._data.shape
         if x.ndim == 1:
             if t._data.size != 1 or t.ndim > 1:
                 raise RuntimeError(f"{name}: expected a 0-d target for a 1-d input of shape "
@@ -178,15 +179,21 @@ class _ClassTarget:
                 raise RuntimeError(f"Expected target size {list(expect)}, got {list(ts)}")
             self.C = xs[1]
         C = self.C
-        self.target_shape = ts
+        self.target_shape, self.dtype = ts, x._data.dtype
         tf = t._data.reshape(-1).astype(np.int64, copy=False)
+        self.M = tf.size
+        self.plain = False   # every target valid, no class weights (the common case)
+        if weight is None and not (tf.view(np.uint64) >= C).any() and \
+                (not 0 <= ignore_index < C or not (tf == ignore_index).any()):   # (negatives wrap)
+            self.tsafe, self.all_valid, self.w, self.plain = tf, True, None, True
+            return   # valid and wt are made if asked for
         valid = tf != ignore_index
         all_valid = bool(valid.all())
         tsafe = tf if all_valid else np.where(valid, tf, 0)
         bad = (tsafe < 0) | (tsafe >= C)
         if bad.any():
             raise IndexError(f"Target {int(tsafe[bad][0])} is out of bounds.")
-        dt = x._data.dtype
+        dt = self.dtype
         self.w = None
         if weight is not None:
             w = to_tensor(weight, "weight")
@@ -201,7 +208,14 @@ class _ClassTarget:
         else:
             wt = valid.astype(dt)
         self.tsafe, self.valid, self.wt, self.all_valid = tsafe, valid, wt, all_valid
-        self.M = tf.size
+
+    @functools.cached_property
+    def valid(self) -> np.ndarray:   # (the plain case only: otherwise set in __init__)
+        return np.ones(self.M, bool)
+
+    @functools.cached_property
+    def wt(self) -> np.ndarray:   # per-row weight: 1 in the plain case
+        return np.ones(self.M, self.dtype)
 
     def rows(self, d: np.ndarray) -> np.ndarray:
         """Input data laid out as (M, C)."""
@@ -234,6 +248,8 @@ def _finish(loss_rows: np.ndarray, ct: _ClassTarget, reduction: str):
     total = loss_rows.sum()
     if reduction == "sum":
         return np.asarray(total, dtype=loss_rows.dtype), 1.0
+    if ct.plain and ct.M:
+        return np.asarray(total / ct.M, dtype=loss_rows.dtype), ct.M
     denom = ct.wt.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(total / denom, dtype=loss_rows.dtype), denom
@@ -273,6 +289,12 @@ class CrossEntropyLossBackward0(Node):
         return a.astype(dtype, copy=False)[:, None], b.astype(dtype, copy=False)
 
     def _rule(self, g, p, shape: tuple, dtype, tensor: bool):
+        ct = self.ct
+        if ct.plain and not self.eps and not tensor and self.reduction == "mean":
+            grad = p.copy()   # (softmax - onehot) * g / M, as hand-written numpy does it
+            grad[np.arange(ct.M), ct.tsafe] -= 1
+            grad *= g / np.asarray(self.denom, dtype=grad.dtype)
+            return (ct.unrows(grad, shape),)
         a, b = self._coefficients(dtype)
         if tensor:
             a, b = _make(a), _make(b)
@@ -354,6 +376,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     e = np.exp(s)
     se = e.sum(axis=1, keepdims=True)
     lse = np.log(se)
+    if ct.plain and not eps and reduction == "mean" and ct.M:
+        out = np.asarray((lse.sum() - s[np.arange(ct.M), ct.tsafe].sum()) / ct.M,
+                         dtype=x._data.dtype)
+        return _cross_entropy_node(x, out, e, se, ct, eps, reduction, ct.M)
     picked = s[np.arange(ct.M), ct.tsafe] - lse[:, 0]
     loss = picked * -ct.wt if not (ct.all_valid and ct.w is None) else -picked
     if eps:
@@ -363,6 +389,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         loss = loss * (1.0 - eps) + smooth * (ct.valid * eps)
     loss = loss.astype(x._data.dtype, copy=False)
     out, denom = _finish(loss, ct, reduction)
+    return _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom)
+
+
+def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom) -> Tensor:
+    """Wrap the loss; when recording, keep softmax = e / se for the backward."""
     if not needs_graph(x):
         return _make(out)
     n = CrossEntropyLossBackward0((x,))

@@ -304,3 +304,29 @@ def test_against_torch():
         b = getattr(F, name)(t64(z), t64(y), **{k: t64(v) if isinstance(v, np.ndarray) else v
                                                for k, v in kw.items()})
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-10, err_msg=name)
+
+
+@pytest.mark.parametrize("ignore", [-100, 2])
+def test_cross_entropy_plain_path_matches_weighted_path(ignore):
+    """The plain case (all targets valid, no weights: a shortcut) gives the values and
+    gradients of the general path (taken here through all-ones class weights)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4)).astype(np.float32) * 5
+    t = ag.tensor([0, 3, 1, 2, 1, 0] if ignore == -100 else [0, 3, 1, 3, 1, 0])
+    xa, xb = ag.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
+    a = F.cross_entropy(xa, t, ignore_index=ignore)
+    b = F.cross_entropy(xb, t, weight=ag.ones(4), ignore_index=ignore)
+    g = ag.tensor(0.7)
+    a.backward(g)
+    b.backward(g)
+    np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)
+    np.testing.assert_allclose(xa.grad.numpy(), xb.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_in_range_ignore_index_is_not_plain():
+    x = ag.tensor([[1.0, 2.0, 3.0], [0.5, 0.1, -1.0]], requires_grad=True)
+    out = F.cross_entropy(x, ag.tensor([1, 2]), ignore_index=2)   # row 1 is ignored
+    ref = -np.log(np.exp(2.0) / np.exp([1.0, 2.0, 3.0]).sum())
+    np.testing.assert_allclose(out.item(), ref, rtol=1e-6)
+    out.backward()
+    assert np.all(x.grad.numpy()[1] == 0)
