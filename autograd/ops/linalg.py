@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Node
+from ..grad_mode import _grad_enabled
 from ..tensor import Tensor, _make
 from .base import method, needs_graph, operands
 
@@ -217,11 +218,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out += bias._data
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    if not needs_graph(*tensors):
+    need = (x._rg, weight._rg, bias is not None and bias._rg)
+    if not (True in need and _grad_enabled()):
         return _make(out)
+    tensors = (x, weight) if bias is None else (x, weight, bias)
     n = (AddmmBackward0 if bias is not None else MmLinearBackward0)(tensors)
-    n.has_bias = bias is not None
-    n.need = (x._rg, weight._rg, bias is not None and bias._rg)
-    n.save(x, weight)
+    n.has_bias, n.need = bias is not None, need
+    n._saved, n._versions = (x, weight), (x._vc[0], weight._vc[0])   # Node.save, inlined
     return _make(out, n)

@@ -47,12 +47,14 @@ class Linear(Module):
         init._default_reset_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if not isinstance(input, Tensor) or input.ndim == 0 or \
-                input.shape[-1] != self.in_features:
+        if not isinstance(input, Tensor) or not input._data.shape or \
+                input._data.shape[-1] != self.in_features:
             shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
             raise RuntimeError(f"{self._get_name()}({self.extra_repr()}): expected input with "
                                f"last dimension {self.in_features}, got shape {shape}")
-        return F.linear(input, self.weight, self.bias)
+        ps = self._parameters   # (read directly: a module's __getattr__ is slow)
+        w, b = ps.get("weight"), ps.get("bias")
+        return F.linear(input, self.weight if w is None else w, self.bias if b is None else b)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
