@@ -150,7 +150,7 @@ def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | No
     errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     errstate.__enter__()   # inf/nan gradients are results, as in PyTorch (see detect_anomaly)
     try:
-        if fast and needed is None and not p.check_nan:
+        if fast and needed is None and accumulate and not p.check_nan:
             _loop_fast(heap, p)
         else:
             _loop(heap, p)
@@ -229,13 +229,14 @@ class _Pass:
 
 
 def _loop_fast(heap: list, p: _Pass) -> None:
-    """The loop of a plain backward (no create_graph, no pruning, no anomaly checks):
-    gradients are arrays, and plain nodes (no hooks) run without leaving the loop.
+    """The loop of a plain backward (no create_graph, no pruning, no anomaly checks; leaves
+    accumulate): gradients are arrays, and plain nodes (no hooks) and leaves' sinks run
+    without leaving the loop.
 
     In a chain, the next node often is the only one with a pending gradient: it then runs
     next (`nxt`) without going through the heap, its gradient kept in `nxt_g`."""
     pop, push = heapq.heappop, heapq.heappush
-    retain_graph = p.retain_graph
+    retain_graph, owned = p.retain_graph, p.owned
     nxt = nxt_g = None
     try:
         while True:
@@ -251,6 +252,12 @@ def _loop_fast(heap: list, p: _Pass) -> None:
             plain = node._plain
             if plain:
                 grads = node.backward_fast(g)
+            elif type(node) is AccumulateGrad and not node._pre_hooks and \
+                    not node._post_acc_hooks:   # a leaf's sink, the common way: inline
+                leaf = node._leaf()
+                if leaf is not None:
+                    _store_grad(leaf, _wrap(g), owned, False)
+                continue
             else:
                 g = p.pre(node, g)
                 if g is _SKIP:
