@@ -372,6 +372,10 @@ class _Constants(ast.NodeTransformer):
     def __init__(self, key: str) -> None:
         self.key, self.values = key, []
 
+    def visit_Subscript(self, node):   # an index stays a Python int
+        node.value = self.visit(node.value)
+        return node
+
     def visit_Constant(self, node):
         if type(node.value) not in (int, float):
             return node

@@ -105,3 +105,21 @@ def test_every_node_class_is_exercised_by_the_registry():
     missing = sorted(set(defined) - _exercised() - set(EXEMPT))
     assert not missing, ("node classes that no registry sample reaches (add an OpInfo in "
                          f"tests/autograd/op_db/): {missing}")
+
+
+def test_compiled_backward_inlines_rules_and_their_constants():
+    """Table rules run on arrays through a compiled backward_fast: the lambda's expression in
+    line, its numeric constants as 0-d arrays of the gradient's dtype (same values)."""
+    from autograd.ops import pointwise
+
+    src = pointwise.tanh.node_class.backward_fast.source
+    assert "(g * (_k[0] - out * out))" in src and "rule" not in src
+    x = ag.tensor(np.linspace(-2, 2, 7), requires_grad=True)
+    for dt in (ag.float32, ag.float64):
+        xd = x.detach().to(dt).requires_grad_()
+        y = xd.tanh()
+        g = ag.tensor(np.linspace(0.5, 1.5, 7), dtype=dt)
+        y.backward(g)
+        out = np.tanh(xd.detach().numpy())
+        assert xd.grad.dtype == dt
+        np.testing.assert_array_equal(xd.grad.numpy(), g.numpy() * (1 - out * out))
