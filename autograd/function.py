@@ -64,24 +64,30 @@ class Node:
     _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
     _post_acc_hooks: Any = None  # (AccumulateGrad) Tensor.register_post_accumulate_grad_hook
     _trace: Any = None          # forward stack, recorded only under detect_anomaly
-    # what backward needs, in one attribute so that releasing it is one store: the saved
-    # input tensors, then (if the op saved its output) the output's record (data, version
-    # counter, version, output nr) as a tuple (see `_out`); None once released
-    _saved: Any = ()
-    _versions: Any = ()         # the saved inputs' versions when saved
     n_outputs = 1
-    # shape and dtype of the output (set when the output is made), against which the
-    # engine checks the gradient arriving at this node
-    out_shape: tuple = ()
-    out_dtype: Any = None
-    _seq = 0                    # creation number (set by every constructor)
     _g: Any = None              # the gradient waiting at this node during a backward
+
+    # The fields every node sets are slots (a node is made per op: slots make that and
+    # freeing it cheaper); every constructor sets all of them, the op builders in line:
+    # - next_functions: (input's node, output nr) per input, (None, 0) if none;
+    # - _seq: creation number, the engine's order (newest first);
+    # - out_shape, out_dtype: of the output (set when the output is made), against which
+    #   the engine checks the gradient arriving at this node;
+    # - _saved: what backward needs, in one field so that releasing it is one store: the
+    #   saved input tensors, then (if the op saved its output) the output's record (data,
+    #   version counter, version, output nr) as a tuple (see `_out`); None once released;
+    # - _versions: the saved inputs' versions when saved (may be unset while no input is
+    #   saved: it is read only beside a saved input).
+    __slots__ = ("next_functions", "_seq", "out_shape", "out_dtype", "_saved", "_versions",
+                 "__dict__", "__weakref__")
 
     def __init__(self, inputs: tuple) -> None:
         self.next_functions = tuple([
             (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
             for t in inputs])
         self._seq = next_seq()   # newer than every input's node, including a new AccumulateGrad
+        self.out_shape, self.out_dtype = (), None   # set again when the output is made
+        self._saved = self._versions = ()
         if _anomaly[0]:
             self._trace = anomaly._capture()
 
@@ -214,6 +220,7 @@ class AccumulateGrad(Node):
         self._seq = next_seq()
         self.next_functions = ()
         self.out_shape, self.out_dtype = leaf._data.shape, leaf._data.dtype
+        self._saved = self._versions = ()
         self._leaf = weakref.ref(leaf)
 
     @property

@@ -74,7 +74,7 @@ class Adagrad(Optimizer):
                 t = _incr_step(st)
                 g = self._grad(p, gt._data, maximize, wd)
                 clr = lr / (1 + (t - 1) * lr_decay)
-                tmp = self._buf(x, 0)
+                tmp = self._buf(x)
                 s = st["sum"]._data
                 np.add(s, np.multiply(g, g, out=tmp), out=s)
                 np.sqrt(s, out=tmp)

@@ -59,7 +59,7 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state, scratch = self.state, self._scratch
+        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
@@ -87,10 +87,7 @@ class Adam(Optimizer):
                 elif maximize or wd != 0:
                     g = self._grad(p, g, maximize, wd)
                 m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
-                key = (x.shape, x.dtype.char, 0)
-                tmp = scratch.get(key)
-                if tmp is None:
-                    tmp = self._buf(x, 0)
+                tmp = np.empty(x.shape, x.dtype)   # fresh: see optimizer.py
                 # m.lerp_(g, 1 - beta1), with torch's two-sided lerp formula
                 np.subtract(g, m, out=tmp)
                 if w1 < 0.5:

@@ -75,7 +75,7 @@ class RMSprop(Optimizer):
                         st["grad_avg"] = _state_tensor(np.zeros_like(x))
                 _incr_step(st)
                 g = self._grad(p, gt._data, maximize, wd)
-                tmp = self._buf(x, 0)
+                tmp = self._buf(x)
                 v = st["square_avg"]._data
                 np.multiply(v, alpha, out=v)
                 np.multiply(g, 1 - alpha, out=tmp)

@@ -42,7 +42,7 @@ class SGD(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state, scratch = self.state, self._scratch
+        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             momentum, dampening = group["momentum"], group["dampening"]
@@ -54,9 +54,7 @@ class SGD(Optimizer):
                 g = gt._data
                 if maximize or wd != 0:
                     g = self._grad(p, g, maximize, wd)
-                tmp = scratch.get((g.shape, g.dtype.char, 0))
-                if tmp is None:
-                    tmp = self._buf(g, 0)
+                tmp = np.empty(g.shape, g.dtype)   # fresh: see optimizer.py
                 if momentum != 0:
                     st = state[p]
                     buf_t = st.get("momentum_buffer")

@@ -252,8 +252,10 @@ def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = 
                 n._saved, n._versions = (x, (out, res._vc, 0, 0)), (x._vc[0],)
             else:
                 n._saved, n._versions = (x,), (x._vc[0],)
-        elif uses_out:
-            n._saved = ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
+        elif uses_out:   # the output's record (see Node._out)
+            n._saved, n._versions = ((out, res._vc, 0, 0),), ()
+        else:
+            n._saved = n._versions = ()
         return res
 
     op.__name__ = name
@@ -526,6 +528,8 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
                 n._saved, n._versions = (a,), (a._vc[0],)
         elif plan[5]:
             n._saved, n._versions = (b,), (b._vc[0],)
+        else:
+            n._saved = n._versions = ()
         res = _new(Tensor)                    # _make(out, n), inlined
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, dt   # a float op keeps its inputs' dtype
@@ -576,6 +580,8 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
                 n._saved, n._versions = (a,), (a._vc[0],)
         elif plan[5]:
             n._saved, n._versions = (b,), (b._vc[0],)
+        else:
+            n._saved = n._versions = ()
         res = _new(Tensor)                    # _make(out, n), inlined
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, out.dtype
