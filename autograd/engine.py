@@ -46,7 +46,9 @@ def _root_grads(outputs: tuple, grads, create_graph: bool, caller: str) -> list:
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = _make(np.ones(out._data.shape, out._data.dtype))
+            g = np.empty(out._data.shape, out._data.dtype)
+            g.fill(1)   # (np.ones, in two C calls)
+            g = _make(g)
         else:
             if not isinstance(g, Tensor):
                 from .creation import tensor
@@ -439,13 +441,13 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
             node = t.grad_fn if t.grad_fn is not None else t._accumulator()
             targets.setdefault((node, t._out_nr), []).append(k)
         captured = _run(roots, retain_graph, create_graph, targets, True,
-                        tuple(g for *_, g in roots))
+                        tuple([g for *_, g in roots]))
         owned: set = set()
         for k, t in enumerate(inputs):  # non-leaf inputs receive their grad in .grad too
             if t.grad_fn is not None and captured.get(k) is not None:
                 _store_grad(t, captured[k], owned, create_graph)
         return
-    _run(roots, retain_graph, create_graph, None, True, tuple(g for *_, g in roots))
+    _run(roots, retain_graph, create_graph, None, True, tuple([g for *_, g in roots]))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -475,7 +477,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         targets.setdefault((node, t._out_nr), []).append(k)
     roots = _root_grads(outs, grad_outputs, create_graph, "grad")
     captured = _run(roots, retain_graph, create_graph, targets, False,
-                    tuple(g for *_, g in roots))
+                    tuple([g for *_, g in roots]))
     result = []
     for k, t in enumerate(ins):
         g = captured.get(k)

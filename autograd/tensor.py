@@ -283,9 +283,8 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `autograd.backward`)."""
-        from .engine import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph,
-                 create_graph, inputs=inputs)
+        _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                         create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing data and version counter with self, outside the graph."""
@@ -462,3 +461,5 @@ class Tensor:
             return format(self._data.item(), spec)
         return repr(self)
 
+
+from . import engine as _engine  # noqa: E402  (engine.py imports this module first)

@@ -183,7 +183,7 @@ class _ClassTarget:
         tf = t._data.reshape(-1).astype(np.int64, copy=False)
         self.M = tf.size
         self.plain = False   # every target valid, no class weights (the common case)
-        if weight is None and not (tf.view(np.uint64) >= C).any() and \
+        if weight is None and (not tf.size or tf.view(np.uint64).max() < C) and \
                 (not 0 <= ignore_index < C or not (tf == ignore_index).any()):   # (negatives wrap)
             self.tsafe, self.all_valid, self.w, self.plain = tf, True, None, True
             return   # valid and wt are made if asked for
@@ -274,7 +274,8 @@ class CrossEntropyLossBackward0(Node):
 
     arith = True
     _plain = False   # release() also drops the kept softmax: not inlined by the engine
-    _p = None
+    _p = None    # softmax (M, C), kept from the forward
+    _pT = None   # or its transpose (C, M), in the plain 2-D case with few classes
 
     def _coefficients(self, dtype) -> tuple[np.ndarray, np.ndarray]:
         ct, eps = self.ct, self.eps
@@ -305,6 +306,12 @@ class CrossEntropyLossBackward0(Node):
         if self._saved is None:
             raise RuntimeError(_BACKWARD_TWICE)
         (x,) = self.saved()
+        pT = self._pT
+        if pT is not None:   # plain 2-D case, softmax kept as (C, M): (p - onehot) * g / M
+            scale = g / np.asarray(self.ct.M, dtype=g.dtype)
+            gT = pT * scale
+            gT.reshape(-1)[self._picked] -= scale
+            return (gT.T,)   # (M, C), laid out as (C, M): every consumer takes strides
         p = self._p if self._p is not None else _softmax_rows(self.ct.rows(x._data))
         return self._rule(g, p, x._data.shape, x._data.dtype, tensor=False)
 
@@ -320,7 +327,7 @@ class CrossEntropyLossBackward0(Node):
 
     def release(self) -> None:
         super().release()
-        self._p = None
+        self._p = self._pT = None
 
 
 def _softmax_rows(xr: np.ndarray) -> np.ndarray:
@@ -370,6 +377,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             t = t.to(x.dtype)
         return _cross_entropy_probs(x, t, weight, reduction, eps)
     ct = _ClassTarget(x, t, weight, ignore_index, "cross_entropy")
+    if ct.plain and not eps and reduction == "mean" and x.ndim == 2 and 0 < ct.C <= _FEW and \
+            ct.M >= ct.C:
+        return _cross_entropy_few_classes(x, ct)
     xr = ct.rows(x._data)
     m = xr.max(axis=1, keepdims=True)
     s = xr - m
@@ -390,6 +400,31 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     loss = loss.astype(x._data.dtype, copy=False)
     out, denom = _finish(loss, ct, reduction)
     return _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom)
+
+
+_FEW = 32   # up to this many classes (and at least as many rows), work on (C, M)
+
+
+def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor:
+    """The plain case (valid targets, no weights or smoothing, mean) of a 2-D input with
+    few classes, the usual classifier's loss. numpy reduces an (M, C) array along C = 10
+    row by row, at about 3x the cost of the same reduction on the transposed (C, M) copy,
+    which runs as C vectorized steps; so the work is done on that copy."""
+    M = ct.M
+    xt = np.ascontiguousarray(x._data.T)
+    s = xt - xt.max(axis=0)
+    e = np.exp(s)
+    se = e.sum(axis=0)
+    picked = ct.tsafe * M + np.arange(M)   # flat indices of the targets in (C, M)
+    out = np.asarray((np.log(se).sum() - s.reshape(-1)[picked].sum()) / M, dtype=x._data.dtype)
+    if not needs_graph(x):
+        return _make(out)
+    n = CrossEntropyLossBackward0((x,))
+    n.ct, n.eps, n.reduction, n.denom = ct, 0.0, "mean", M
+    e /= se
+    n._pT, n._picked = e, picked
+    n._saved, n._versions = (x,), (x._vc[0],)   # Node.save, inlined
+    return _make(out, n)
 
 
 def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom) -> Tensor:

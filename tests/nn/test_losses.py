@@ -330,3 +330,34 @@ def test_cross_entropy_in_range_ignore_index_is_not_plain():
     np.testing.assert_allclose(out.item(), ref, rtol=1e-6)
     out.backward()
     assert np.all(x.grad.numpy()[1] == 0)
+
+
+def test_cross_entropy_few_classes_path():
+    """A 2-D input with few classes (the usual classifier) is computed on its transposed
+    copy: same values and gradients as the general path, stable at +-1e4, unchanged by a
+    second backward, and differentiable twice."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 10)) * 3
+    x[0, 3], x[1, :] = 1e4, -1e4
+    t = ag.tensor(rng.integers(0, 10, 40))
+    X = t64(x, True)
+    loss = F.cross_entropy(X, t)
+    assert loss.grad_fn._pT is not None   # the path under test was taken
+    W = t64(x, True)   # the general path, through all-ones class weights
+    ref = F.cross_entropy(W, t, weight=ag.ones(10, dtype=ag.float64))
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-12)
+    g = ag.tensor(0.3, dtype=ag.float64)
+    loss.backward(g, retain_graph=True)
+    ref.backward(g)
+    np.testing.assert_allclose(X.grad.numpy(), W.grad.numpy(), rtol=1e-10, atol=1e-15)
+    first = X.grad.numpy().copy()
+    X.grad = None
+    loss.backward(g)   # the kept softmax was not modified by the first backward
+    np.testing.assert_array_equal(X.grad.numpy(), first)
+    assert X.grad.numpy().flags.c_contiguous
+    # a non-contiguous input, gradcheck and gradgradcheck (the Tensor path) in float64
+    xs = t64(rng.standard_normal((10, 12)), True)
+    tt = ag.tensor(rng.integers(0, 5, 12))
+    fn = lambda a: F.cross_entropy(a.T[:, :5], tt)  # noqa: E731
+    assert fn(xs).grad_fn._pT is not None
+    assert ag.gradcheck(fn, (xs,)) and ag.gradgradcheck(fn, (xs,))
