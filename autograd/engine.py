@@ -236,10 +236,15 @@ def _loop_fast(heap: list, p: _Pass) -> None:
     without leaving the loop.
 
     In a chain, the next node often is the only one with a pending gradient: it then runs
-    next (`nxt`) without going through the heap, its gradient kept in `nxt_g`."""
+    next (`nxt`) without going through the heap, its gradient kept in `nxt_g`.
+
+    A leaf's sink without hooks has no edges and nothing to observe it run, so it does not
+    go through the heap either: it collects its gradient, and all of them are stored
+    into `.grad` at the end (`sinks`), when no other node can still read those arrays."""
     pop, push = heapq.heappop, heapq.heappush
     retain_graph, owned = p.retain_graph, p.owned
     nxt = nxt_g = None
+    sinks: list = []
     try:
         while True:
             if nxt is not None:
@@ -250,7 +255,7 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                 g = node._g
                 node._g = None
             else:
-                return
+                break
             plain = node._plain
             if plain:
                 grads = node.backward_fast(g)
@@ -287,7 +292,11 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                     nxt, nxt_g = child, gi
                 else:
                     child._g = gi
-                    push(heap, (-child._seq, child))
+                    if type(child) is AccumulateGrad and not child._pre_hooks and \
+                            not child._post_acc_hooks:
+                        sinks.append(child)
+                    else:
+                        push(heap, (-child._seq, child))
             if nxt is not None and heap:   # not alone: let the heap order it
                 nxt._g = nxt_g
                 push(heap, (-nxt._seq, nxt))
@@ -296,9 +305,16 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                 p.post(node, g, grads)
             elif not retain_graph and node._saved:   # Node.release, inlined
                 node._saved = None
+        for node in sinks:
+            leaf = node._leaf()
+            if leaf is not None:
+                _store_grad(leaf, _wrap(node._g), owned, False)
+            node._g = None
     finally:
         if nxt is not None:
             nxt._g = None
+        for node in sinks:   # (after an error)
+            node._g = None
 
 
 def _loop(heap: list, p: _Pass) -> None:

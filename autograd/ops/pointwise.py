@@ -382,7 +382,7 @@ Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
-Tensor.__hash__ = lambda self: id(self)
+Tensor.__hash__ = object.__hash__   # by identity, as PyTorch (in C: dicts keyed by tensors)
 
 
 # ---- in-place fills: the old value gets a zero gradient ----------------------------------------

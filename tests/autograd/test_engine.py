@@ -291,6 +291,42 @@ def test_grads_never_alias_each_other_or_the_user_gradient():
     np.testing.assert_array_equal(v.numpy(), [1., 2., 3.])
 
 
+def test_leaf_fed_by_many_nodes_and_an_array_shared_with_a_pending_node():
+    """A leaf's sink collects contributions that arrive at different times, one of them an
+    array that add's rule also hands to another node still to run: that node must read
+    it unchanged, and .grad is the sum (here d/dx of x + exp(x) + 3x*x + x = 2 + e^x + 6x)."""
+    x = ag.tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=ag.float64)
+    w = ag.tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=ag.float64)
+    y = (x + x.exp()) + (x * x) * 3 + (x + w)
+    g = ag.tensor([1.0, 0.5, -2.0], dtype=ag.float64)
+    y.backward(g)
+    xs = x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), g.numpy() * (2 + np.exp(xs) + 6 * xs))
+    np.testing.assert_allclose(w.grad.numpy(), g.numpy())
+    assert not np.shares_memory(x.grad.numpy(), w.grad.numpy())
+
+
+def test_failed_backward_leaves_no_pending_gradient_at_a_leaf():
+    x = ag.ones(2, requires_grad=True)
+
+    class Boom(ag.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("boom")
+
+    w = ag.ones(2, requires_grad=True)
+    y = Boom.apply(x) + x * w   # MulBackward runs first: w's sink collects a gradient,
+    with pytest.raises(ValueError, match="boom"):   # then Boom's backward fails
+        y.sum().backward()
+    assert x.grad is None and w.grad is None
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])   # nothing stale added
+
+
 def test_chain_of_100000_ops_backprops_without_recursion():
     x = ag.tensor(1.0, requires_grad=True)
     y = x
