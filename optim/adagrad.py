@@ -82,4 +82,5 @@ class Adagrad(Optimizer):
                 np.divide(g, tmp, out=tmp)
                 np.add(x, np.multiply(tmp, -clr, out=tmp), out=x)
                 p._vc[0] += 1
+                tmp = g = None   # freed before the next parameter's scratch is made
         return loss

@@ -109,4 +109,5 @@ class Adam(Optimizer):
                 np.divide(m, tmp, out=tmp)
                 np.add(x, np.multiply(tmp, -step_size, out=tmp), out=x)
                 p._vc[0] += 1
+                tmp = g = None   # freed before the next parameter's scratch is made
         return loss

@@ -104,4 +104,5 @@ class RMSprop(Optimizer):
                     np.multiply(tmp, -lr, out=tmp)
                 np.add(x, tmp, out=x)
                 p._vc[0] += 1
+                tmp = g = None   # freed before the next parameter's scratch is made
         return loss

@@ -75,4 +75,5 @@ class SGD(Optimizer):
                 x = p._data
                 np.add(x, np.multiply(g, -lr, out=tmp), out=x)
                 p._vc[0] += 1
+                tmp = g = None   # freed before the next parameter's scratch is made
         return loss
