@@ -49,6 +49,11 @@ def _version_error(t, saved_version: int) -> RuntimeError:
         f"expected version {saved_version} instead. {hint}")
 
 
+def edge(t) -> tuple:
+    """The edge from a new node to input `t`: (t's node, output nr), or (None, 0)."""
+    return (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
+
+
 class Node:
     """One recorded op. Subclasses define `backward(self, grad) -> tuple of input grads`."""
 

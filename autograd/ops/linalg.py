@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Node
+from .. import anomaly
+from ..function import _BACKWARD_TWICE, Node, edge, next_seq
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor, _make
 from .base import method, needs_graph, operands
+
+_new = object.__new__
+_anomaly = anomaly._enabled
 
 
 def _dtype_check(a: Tensor, b: Tensor, op: str) -> None:
@@ -174,25 +178,40 @@ class AddmmBackward0(Node):
     uses only what arrays and Tensors share, so it also runs on arrays (`arith`)."""
 
     arith = True
+    __slots__ = ("has_bias", "need")   # (set by linear; slots: no instance dict to make)
 
     def _rule(self, g, x, w):
+        need = self.need
         gx = gw = gb = None
-        if self.need[0]:
+        if need[0]:
             gx = g @ w
-        if self.need[1]:
-            if g.ndim == 1:
-                gw = g.reshape(-1, 1) * x.reshape(1, -1)
-            else:
-                gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
-        if self.need[2]:
-            gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+        if g.ndim == 2:   # the common case, without the reshapes
+            if need[1]:
+                gw = g.T @ x
+            if need[2]:
+                gb = g.sum(0)
+        else:
+            if need[1]:
+                if g.ndim == 1:
+                    gw = g.reshape(-1, 1) * x.reshape(1, -1)
+                else:
+                    gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+            if need[2]:
+                gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def backward(self, g):
         return self._rule(g, *self.saved())
 
     def backward_fast(self, g):
-        return self._rule(g, *self.saved_data())
+        s = self._saved   # (saved_data, in line: two inputs, no output)
+        if s is None:
+            raise RuntimeError(_BACKWARD_TWICE)
+        x, w = s
+        vx, vw = self._versions
+        if x._vc[0] != vx or w._vc[0] != vw:
+            return self.backward(g)   # raises the version error
+        return self._rule(g, x._data, w._data)
 
 
 MmLinearBackward0 = type("MmBackward0", (AddmmBackward0,), {})
@@ -218,11 +237,16 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out += bias._data
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    need = (x._rg, weight._rg, bias is not None and bias._rg)
-    if not (True in need and _grad_enabled()):
+    rb = bias is not None and bias._rg
+    if not ((x._rg or weight._rg or rb) and _grad_enabled()):
         return _make(out)
-    tensors = (x, weight) if bias is None else (x, weight, bias)
-    n = (AddmmBackward0 if bias is not None else MmLinearBackward0)(tensors)
-    n.has_bias, n.need = bias is not None, need
-    n._saved, n._versions = (x, weight), (x._vc[0], weight._vc[0])   # Node.save, inlined
+    # Node.__init__ and save(), in line
+    n = _new(AddmmBackward0 if bias is not None else MmLinearBackward0)
+    n.next_functions = ((edge(x), edge(weight)) if bias is None else
+                        (edge(x), edge(weight), edge(bias)))
+    n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
+    if _anomaly[0]:
+        n._trace = anomaly._capture()
+    n.has_bias, n.need = bias is not None, (x._rg, weight._rg, rb)
+    n._saved, n._versions = (x, weight), (x._vc[0], weight._vc[0])
     return _make(out, n)

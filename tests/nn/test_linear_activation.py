@@ -54,6 +54,19 @@ def test_linear_gradcheck_double():
     assert ag.gradcheck(lambda a, w, b: F.linear(a, w, b), (x, lin.weight, lin.bias))
 
 
+def test_linear_backward_checks_versions_and_handles_any_rank():
+    lin = nn.Linear(3, 2)
+    y = lin(ag.randn(4, 3)).sum()
+    with ag.no_grad():
+        lin.weight.mul_(2)   # saved for the backward: caught there
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    for shape in [(3,), (5, 3), (2, 4, 3)]:
+        x = ag.randn(*shape, dtype=ag.float64, requires_grad=True)
+        lin64 = nn.Linear(3, 2, dtype=ag.float64)
+        assert ag.gradcheck(lambda a, w, b: F.linear(a, w, b), (x, lin64.weight, lin64.bias))
+
+
 def test_bilinear():
     m = nn.Bilinear(2, 3, 4).double()
     x1, x2 = t64(R.normal(size=(5, 2)), True), t64(R.normal(size=(5, 3)), True)
