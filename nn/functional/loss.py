@@ -14,7 +14,7 @@ import numpy as np
 
 import autograd
 from autograd import dtypes
-from autograd.function import _BACKWARD_TWICE, Node
+from autograd.function import Node
 from autograd.ops.base import needs_graph, to_tensor
 from autograd.tensor import Tensor, _make
 
@@ -273,9 +273,9 @@ class CrossEntropyLossBackward0(Node):
     so that it differentiates again."""
 
     arith = True
-    _plain = False   # release() also drops the kept softmax: not inlined by the engine
-    _p = None    # softmax (M, C), kept from the forward
-    _pT = None   # or its transpose (C, M), in the plain 2-D case with few classes
+    # _saved = (x, softmax (M, C)), or in the plain 2-D case with few classes (x, softmax
+    # transposed (C, M), the targets' flat indices in it): the arrays kept from the forward
+    # ride in _saved (with a version for x only), so that releasing it drops them too
 
     def _coefficients(self, dtype) -> tuple[np.ndarray, np.ndarray]:
         ct, eps = self.ct, self.eps
@@ -303,20 +303,17 @@ class CrossEntropyLossBackward0(Node):
         return (self.ct.unrows(grad, shape),)
 
     def backward_fast(self, g):
-        if self._saved is None:
-            raise RuntimeError(_BACKWARD_TWICE)
-        (x,) = self.saved()
-        pT = self._pT
-        if pT is not None:   # plain 2-D case, softmax kept as (C, M): (p - onehot) * g / M
+        s = self.saved()   # (raises if released or if x was modified in place)
+        x = s[0]
+        if len(s) == 3:   # plain 2-D case, softmax kept as (C, M): (p - onehot) * g / M
             scale = g / np.asarray(self.ct.M, dtype=g.dtype)
-            gT = pT * scale
-            gT.reshape(-1)[self._picked] -= scale
+            gT = s[1] * scale
+            gT.reshape(-1)[s[2]] -= scale
             return (gT.T,)   # (M, C), laid out as (C, M): every consumer takes strides
-        p = self._p if self._p is not None else _softmax_rows(self.ct.rows(x._data))
-        return self._rule(g, p, x._data.shape, x._data.dtype, tensor=False)
+        return self._rule(g, s[1], x._data.shape, x._data.dtype, tensor=False)
 
     def backward(self, g):
-        (x,) = self.saved()
+        x = self.saved()[0]
         if x.ndim == 1:
             xr = x.reshape(1, -1)
         elif x.ndim == 2:
@@ -324,16 +321,6 @@ class CrossEntropyLossBackward0(Node):
         else:
             xr = x.movedim(1, -1).reshape(-1, self.ct.C)
         return self._rule(g, xr.softmax(1), tuple(x.shape), x._data.dtype, tensor=True)
-
-    def release(self) -> None:
-        super().release()
-        self._p = self._pT = None
-
-
-def _softmax_rows(xr: np.ndarray) -> np.ndarray:
-    e = np.exp(xr - xr.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
-    return e
 
 
 def _cross_entropy_probs(x: Tensor, target: Tensor, weight, reduction: str,
@@ -422,8 +409,7 @@ def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor:
     n = CrossEntropyLossBackward0((x,))
     n.ct, n.eps, n.reduction, n.denom = ct, 0.0, "mean", M
     e /= se
-    n._pT, n._picked = e, picked
-    n._saved, n._versions = (x,), (x._vc[0],)   # Node.save, inlined
+    n._saved, n._versions = (x, e, picked), (x._vc[0],)
     return _make(out, n)
 
 
@@ -434,8 +420,7 @@ def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom) -> Tensor:
     n = CrossEntropyLossBackward0((x,))
     n.ct, n.eps, n.reduction, n.denom = ct, eps, reduction, denom
     e /= se
-    n._p = e
-    n.save(x)
+    n._saved, n._versions = (x, e), (x._vc[0],)
     return _make(out, n)
 
 

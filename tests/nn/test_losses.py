@@ -342,7 +342,7 @@ def test_cross_entropy_few_classes_path():
     t = ag.tensor(rng.integers(0, 10, 40))
     X = t64(x, True)
     loss = F.cross_entropy(X, t)
-    assert loss.grad_fn._pT is not None   # the path under test was taken
+    assert len(loss.grad_fn._saved) == 3   # the path under test was taken (see the node)
     W = t64(x, True)   # the general path, through all-ones class weights
     ref = F.cross_entropy(W, t, weight=ag.ones(10, dtype=ag.float64))
     np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-12)
@@ -359,5 +359,5 @@ def test_cross_entropy_few_classes_path():
     xs = t64(rng.standard_normal((10, 12)), True)
     tt = ag.tensor(rng.integers(0, 5, 12))
     fn = lambda a: F.cross_entropy(a.T[:, :5], tt)  # noqa: E731
-    assert fn(xs).grad_fn._pT is not None
+    assert len(fn(xs).grad_fn._saved) == 3
     assert ag.gradcheck(fn, (xs,)) and ag.gradgradcheck(fn, (xs,))
