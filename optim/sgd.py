@@ -54,7 +54,6 @@ class SGD(Optimizer):
                 g = gt._data
                 if maximize or wd != 0:
                     g = self._grad(p, g, maximize, wd)
-                tmp = np.empty(g.shape, g.dtype)   # fresh: see optimizer.py
                 if momentum != 0:
                     st = state[p]
                     buf_t = st.get("momentum_buffer")
@@ -65,15 +64,13 @@ class SGD(Optimizer):
                         buf = buf_t._data
                         np.multiply(buf, momentum, out=buf)
                         if dampening != 0:
-                            np.add(buf, np.multiply(g, 1 - dampening, out=tmp), out=buf)
+                            np.add(buf, np.multiply(g, 1 - dampening), out=buf)
                         else:
                             np.add(buf, g, out=buf)
-                    if nesterov:
-                        g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp)
-                    else:
-                        g = buf
+                    # (scratch arrays are made in the expressions, freed at once: see
+                    # optimizer.py)
+                    g = np.add(g, np.multiply(buf, momentum)) if nesterov else buf
                 x = p._data
-                np.add(x, np.multiply(g, -lr, out=tmp), out=x)
+                np.subtract(x, np.multiply(g, lr), out=x)
                 p._vc[0] += 1
-                tmp = g = None   # freed before the next parameter's scratch is made
         return loss
