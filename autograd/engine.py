@@ -306,10 +306,16 @@ def _loop_fast(heap: list, p: _Pass) -> None:
             elif not retain_graph and node._saved:   # Node.release, inlined
                 node._saved = None
         for node in sinks:
-            leaf = node._leaf()
-            if leaf is not None:
-                _store_grad(leaf, _wrap(node._g), owned, False)
+            leaf, g = node._leaf(), node._g
             node._g = None
+            if leaf is None:
+                continue
+            if leaf._grad is None and type(g) is np.ndarray and g.base is None and \
+                    id(g) not in owned and g.flags.writeable:   # _store_grad, the common way
+                owned.add(id(g))
+                leaf._grad = _make(g)
+            else:
+                _store_grad(leaf, _wrap(g), owned, False)
     finally:
         if nxt is not None:
             nxt._g = None
