@@ -259,6 +259,19 @@ def _loop_fast(heap: list, p: _Pass) -> None:
             plain = node._plain
             if plain:
                 grads = node.backward_fast(g)
+                if len(grads) == 1:   # one gradient, of the right shape and dtype, for a
+                    child = node.next_functions[0][0]   # node with none pending: the chain
+                    gi = grads[0]                       # step, without the general edge loop
+                    if child is not None and gi is not None and child._g is None and \
+                            gi.shape == child.out_shape and gi.dtype is child.out_dtype:
+                        if heap:   # not alone: let the heap order it
+                            child._g = gi
+                            push(heap, (-child._seq, child))
+                        else:
+                            nxt, nxt_g = child, gi
+                        if not retain_graph and node._saved:   # Node.release, inlined
+                            node._saved = None
+                        continue
             elif type(node) is AccumulateGrad and not node._pre_hooks and \
                     not node._post_acc_hooks:   # a leaf's sink, the common way: inline
                 leaf = node._leaf()
