@@ -480,11 +480,13 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
     if differentiable:
         c_a, c_b, c_ab = (classes[True, True, True, False], classes[True, True, False, True],
                           classes[True, True, True, True])
+        # what each saves, as (save a, save b, save out): read by the hot path below
+        s_a, s_b, s_ab = c_a.plan[4:], c_b.plan[4:], c_ab.plan[4:]
 
     def op(a, b):
-        if isinstance(a, Tensor):
+        if type(a) is Tensor or isinstance(a, Tensor):
             ad = a._data
-            if isinstance(b, Tensor):
+            if type(b) is Tensor or isinstance(b, Tensor):
                 bd = b._data
                 dt = ad.dtype
                 if dt is not bd.dtype or true_divide and dt.kind != "f":
@@ -510,30 +512,32 @@ def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | 
             if rb:
                 n = _new(c_ab)
                 n.next_functions = ea, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
+                sa, sb, so = s_ab
             else:
                 n = _new(c_a)
                 n.next_functions = ea, _NO_EDGE
+                sa, sb, so = s_a
         else:
             n = _new(c_b)
             n.next_functions = _NO_EDGE, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
+            sa, sb, so = s_b
         # finish(n, a, b, out), in line:
         n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         if _anomaly[0]:
             n._trace = anomaly._capture()
-        plan = n.plan
-        if plan[4]:
-            if plan[5]:
+        if sa:
+            if sb:
                 n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
             else:
                 n._saved, n._versions = (a,), (a._vc[0],)
-        elif plan[5]:
+        elif sb:
             n._saved, n._versions = (b,), (b._vc[0],)
         else:
             n._saved = n._versions = ()
         res = _new(Tensor)                    # _make(out, n), inlined
         res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
         n.out_shape, n.out_dtype = out.shape, dt   # a float op keeps its inputs' dtype
-        if plan[6]:
+        if so:
             n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
         return res
 
