@@ -148,31 +148,35 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 
 # ---- class-index targets: shared checks ------------------------------------------------------
+_TARGET_DTYPES = (np.dtype(np.int64), np.dtype(np.uint8))
+
+
 class _ClassTarget:
     """Validated class-index target, flattened to M rows of C classes (class dim last)."""
 
     def __init__(self, x: Tensor, target, weight, ignore_index: int, name: str) -> None:
         t = to_tensor(target, "target")
+        xd, td = x._data, t._data
         if x._data.dtype.kind != "f":
             raise RuntimeError(f"{name}: expected a floating-point input, got {x.dtype}")
-        if x.ndim == 0:
+        if xd.ndim == 0:
             raise ValueError(f"{name}: expected input with at least 1 dimension (C) or "
                              "(N, C, ...), got a 0-d tensor")
-        if t._data.dtype not in (np.int64, np.uint8):
+        if td.dtype not in _TARGET_DTYPES:
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                                f"{t.dtype._legacy}")
         xs, ts = x._data.shape, t._data.shape
-        if x.ndim == 1:
-            if t._data.size != 1 or t.ndim > 1:
+        if xd.ndim == 1:
+            if t._data.size != 1 or td.ndim > 1:
                 raise RuntimeError(f"{name}: expected a 0-d target for a 1-d input of shape "
                                    f"{list(xs)}, got target of shape {list(ts)}")
             self.C = xs[0]
         else:
             n = xs[0]
-            if t.ndim == 0 or ts[0] != n:
+            if td.ndim == 0 or ts[0] != n:
                 raise ValueError(f"Expected input batch_size ({n}) to match target batch_size "
-                                 f"({ts[0] if t.ndim else 0}).")
-            if x.ndim == 2 and t.ndim != 1:
+                                 f"({ts[0] if td.ndim else 0}).")
+            if xd.ndim == 2 and td.ndim != 1:
                 raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
             expect = (n,) + xs[2:]
             if ts != expect:
@@ -183,7 +187,7 @@ class _ClassTarget:
         tf = t._data.reshape(-1).astype(np.int64, copy=False)
         self.M = tf.size
         self.plain = False   # every target valid, no class weights (the common case)
-        if weight is None and (not tf.size or tf.view(np.uint64).max() < C) and \
+        if weight is None and (not tf.size or np.maximum.reduce(tf.view(np.uint64)) < C) and \
                 (not 0 <= ignore_index < C or not (tf == ignore_index).any()):   # (negatives wrap)
             self.tsafe, self.all_valid, self.w, self.plain = tf, True, None, True
             return   # valid and wt are made if asked for
@@ -357,14 +361,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
     x = to_tensor(input, "input")
     t = to_tensor(target, "target")
-    if t._data.dtype.kind == "f" and t.shape == x.shape and x.ndim >= 1:
+    if t._data.dtype.kind == "f" and t._data.shape == x._data.shape and x._data.ndim >= 1:
         if x._data.dtype.kind != "f":
             raise RuntimeError(f"cross_entropy: expected a floating-point input, got {x.dtype}")
         if t.dtype is not x.dtype:
             t = t.to(x.dtype)
         return _cross_entropy_probs(x, t, weight, reduction, eps)
     ct = _ClassTarget(x, t, weight, ignore_index, "cross_entropy")
-    if ct.plain and not eps and reduction == "mean" and x.ndim == 2 and 0 < ct.C <= _FEW and \
+    if ct.plain and not eps and reduction == "mean" and x._data.ndim == 2 and 0 < ct.C <= _FEW and \
             ct.M >= ct.C:
         return _cross_entropy_few_classes(x, ct)
     xr = ct.rows(x._data)
@@ -399,11 +403,12 @@ def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor:
     which runs as C vectorized steps; so the work is done on that copy."""
     M = ct.M
     xt = np.ascontiguousarray(x._data.T)
-    s = xt - xt.max(axis=0)
-    e = np.exp(s)
-    se = e.sum(axis=0)
+    s = xt - np.maximum.reduce(xt, axis=0)   # (the ufuncs' reduce: ndarray.max and .sum
+    e = np.exp(s)                            # add a Python call around it)
+    se = np.add.reduce(e, axis=0)
     picked = ct.tsafe * M + np.arange(M)   # flat indices of the targets in (C, M)
-    out = np.asarray((np.log(se).sum() - s.reshape(-1)[picked].sum()) / M, dtype=x._data.dtype)
+    out = np.asarray((np.add.reduce(np.log(se)) - np.add.reduce(s.reshape(-1)[picked])) / M,
+                     dtype=x._data.dtype)
     if not needs_graph(x):
         return _make(out)
     n = CrossEntropyLossBackward0((x,))
