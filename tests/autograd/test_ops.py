@@ -118,9 +118,9 @@ def test_gradgradcheck(op, data):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_on_large_arrays_matches_maximum(dtype):
-    """relu of a large array runs against a cached row of zeros (numpy's vectorized
-    loop): the values are np.maximum's, NaN and infinities included, and the result is
-    the caller's own writeable array."""
+    """relu of a large contiguous array runs against cached zeros (numpy's vectorized
+    loop): the values are np.maximum's, NaN and infinities included, for contiguous and
+    strided inputs, and the result is the caller's own writeable array."""
     x = np.random.default_rng(0).standard_normal((64, 40)).astype(dtype)
     x[0, :4] = [np.nan, np.inf, -np.inf, -0.0]
     t = ag.tensor(x, requires_grad=True)
@@ -129,6 +129,8 @@ def test_relu_on_large_arrays_matches_maximum(dtype):
     assert y.dtype == dtype and y.flags.writeable
     y[:] = 5   # must not touch the cached zeros
     np.testing.assert_array_equal(ag.tensor(x).relu().numpy(), np.maximum(x, 0))
+    np.testing.assert_array_equal(ag.tensor(x).T.relu().numpy(), np.maximum(x.T, 0))
+    assert y.base is None
     g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
     t.relu().backward(ag.tensor(g))
     np.testing.assert_array_equal(t.grad.numpy(), g * (np.maximum(x, 0) > 0))
