@@ -105,7 +105,8 @@ def _sum_to(g, shape: tuple, node, i: int):
 
 
 def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
-    """Accumulate `g` into `t.grad` (a leaf, or a non-leaf that retains its grad)."""
+    """Accumulate `g` into `t.grad` (a leaf, or a non-leaf that retains its grad).
+    (`_loop_fast` has the first case written in line for leaves' sinks: keep them alike.)"""
     old = t._grad
     if old is None:
         d = g._data

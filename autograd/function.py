@@ -81,8 +81,7 @@ class Node:
     # - _saved: what backward needs, in one field so that releasing it is one store: the
     #   saved input tensors, then (if the op saved its output) the output's record (data,
     #   version counter, version, output nr) as a tuple (see `_out`); None once released;
-    # - _versions: the saved inputs' versions when saved (may be unset while no input is
-    #   saved: it is read only beside a saved input).
+    # - _versions: the saved inputs' versions when saved.
     __slots__ = ("next_functions", "_seq", "out_shape", "out_dtype", "_saved", "_versions",
                  "__dict__", "__weakref__")
 
