@@ -106,7 +106,7 @@ def _sum_to(g, shape: tuple, node, i: int):
 
 def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
     """Accumulate `g` into `t.grad` (a leaf, or a non-leaf that retains its grad).
-    (`_loop_fast` has the first case written in line for leaves' sinks: keep them alike.)"""
+    (`_store_array` has the first case for arrays: keep them alike.)"""
     old = t._grad
     if old is None:
         d = g._data
@@ -120,6 +120,22 @@ def _store_grad(t: Tensor, g: Tensor, owned: set, create_graph: bool) -> None:
         np.add(old._data, g._data, out=old._data)
 
 
+
+
+def _store_array(t: Tensor, g, owned: set) -> None:
+    """`_store_grad` for the fast loop's array gradients: the first gradient of `t`, a fresh
+    array nothing else holds, becomes `.grad` as it is (no Tensor made just to unwrap)."""
+    if t._grad is None and type(g) is np.ndarray and g.base is None and \
+            id(g) not in owned and g.flags.writeable:
+        owned.add(id(g))
+        t._grad = _make(g)
+    else:
+        _store_grad(t, _wrap(g), owned, False)
+
+
+def _plain_sink(node) -> bool:
+    """A leaf's AccumulateGrad with no hooks: the fast loop stores its gradient itself."""
+    return type(node) is AccumulateGrad and not node._pre_hooks and not node._post_acc_hooks
 
 
 def _run(roots: list, retain_graph: bool, create_graph: bool, targets: dict | None,
@@ -273,11 +289,10 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                         if not retain_graph and node._saved:   # Node.release, inlined
                             node._saved = None
                         continue
-            elif type(node) is AccumulateGrad and not node._pre_hooks and \
-                    not node._post_acc_hooks:   # a leaf's sink, the common way: inline
+            elif _plain_sink(node):   # (one reached as `nxt`)
                 leaf = node._leaf()
                 if leaf is not None:
-                    _store_grad(leaf, _wrap(g), owned, False)
+                    _store_array(leaf, g, owned)
                 continue
             else:
                 g = p.pre(node, g)
@@ -306,8 +321,7 @@ def _loop_fast(heap: list, p: _Pass) -> None:
                     nxt, nxt_g = child, gi
                 else:
                     child._g = gi
-                    if type(child) is AccumulateGrad and not child._pre_hooks and \
-                            not child._post_acc_hooks:
+                    if _plain_sink(child):
                         sinks.append(child)
                     else:
                         push(heap, (-child._seq, child))
@@ -322,14 +336,8 @@ def _loop_fast(heap: list, p: _Pass) -> None:
         for node in sinks:
             leaf, g = node._leaf(), node._g
             node._g = None
-            if leaf is None:
-                continue
-            if leaf._grad is None and type(g) is np.ndarray and g.base is None and \
-                    id(g) not in owned and g.flags.writeable:   # _store_grad, the common way
-                owned.add(id(g))
-                leaf._grad = _make(g)
-            else:
-                _store_grad(leaf, _wrap(g), owned, False)
+            if leaf is not None:
+                _store_array(leaf, g, owned)
     finally:
         if nxt is not None:
             nxt._g = None

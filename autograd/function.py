@@ -49,7 +49,7 @@ def _version_error(t, saved_version: int) -> RuntimeError:
         f"expected version {saved_version} instead. {hint}")
 
 
-def edge(t) -> tuple:
+def _edge(t) -> tuple:
     """The edge from a new node to input `t`: (t's node, output nr), or (None, 0)."""
     return (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
 
@@ -86,9 +86,7 @@ class Node:
                  "__dict__", "__weakref__")
 
     def __init__(self, inputs: tuple) -> None:
-        self.next_functions = tuple([
-            (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
-            for t in inputs])
+        self.next_functions = tuple([_edge(t) for t in inputs])
         self._seq = next_seq()   # newer than every input's node, including a new AccumulateGrad
         self.out_shape, self.out_dtype = (), None   # set again when the output is made
         self._saved = self._versions = ()

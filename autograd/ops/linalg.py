@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import anomaly
-from ..function import _BACKWARD_TWICE, Node, edge, next_seq
+from ..function import _BACKWARD_TWICE, Node, _edge, next_seq
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor, _make
 from .base import method, needs_graph, operands
@@ -242,8 +242,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _make(out)
     # Node.__init__ and save(), in line
     n = _new(AddmmBackward0 if bias is not None else MmLinearBackward0)
-    n.next_functions = ((edge(x), edge(weight)) if bias is None else
-                        (edge(x), edge(weight), edge(bias)))
+    n.next_functions = ((_edge(x), _edge(weight)) if bias is None else
+                        (_edge(x), _edge(weight), _edge(bias)))
     n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
     if _anomaly[0]:
         n._trace = anomaly._capture()

@@ -409,23 +409,19 @@ def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor:
     picked = ct.tsafe * M + np.arange(M)   # flat indices of the targets in (C, M)
     out = np.asarray((np.add.reduce(np.log(se)) - np.add.reduce(s.reshape(-1)[picked])) / M,
                      dtype=x._data.dtype)
-    if not needs_graph(x):
-        return _make(out)
-    n = CrossEntropyLossBackward0((x,))
-    n.ct, n.eps, n.reduction, n.denom = ct, 0.0, "mean", M
-    e /= se
-    n._saved, n._versions = (x, e, picked), (x._vc[0],)
-    return _make(out, n)
+    return _cross_entropy_node(x, out, e, se, ct, 0.0, "mean", M, picked)
 
 
-def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom) -> Tensor:
-    """Wrap the loss; when recording, keep softmax = e / se for the backward."""
+def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom, picked=None) -> Tensor:
+    """Wrap the loss; when recording, keep softmax = e / se for the backward (and, for the
+    transposed few-classes form, the targets' flat indices `picked`)."""
     if not needs_graph(x):
         return _make(out)
     n = CrossEntropyLossBackward0((x,))
     n.ct, n.eps, n.reduction, n.denom = ct, eps, reduction, denom
     e /= se
-    n._saved, n._versions = (x, e), (x._vc[0],)
+    n._saved = (x, e) if picked is None else (x, e, picked)
+    n._versions = (x._vc[0],)
     return _make(out, n)
 
 
