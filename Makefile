@@ -23,7 +23,7 @@ test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 tests
 
 train: $(STAMP)
-	$(BIN)/python -m nn.train $(ARGS)
+	$(BIN)/python -m ndgrad.train $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -11,7 +11,7 @@ import pytest
 
 import autograd as ag
 import nn
-from nn import train
+from ndgrad import train
 
 
 def test_tiny_moons_run_writes_outputs(tmp_path, capsys):
@@ -104,7 +104,7 @@ def test_unwritable_out_is_a_file(tmp_path, capsys):
 
 
 def test_module_entry_point_exit_code(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "nn.train", "--dataset", "nope"],
+    proc = subprocess.run([sys.executable, "-m", "ndgrad.train", "--dataset", "nope"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("ndgrad-train: error: unknown dataset 'nope'; choose one of "

@@ -1,8 +1,8 @@
-"""The main job: train an MLP and show it working (``python -m nn.train``, ``ndgrad-train``).
+"""The main job: train an MLP and show it working (``python -m ndgrad.train``, ``ndgrad-train``).
 
-    python -m nn.train                                   # digits, ~97% test accuracy
-    python -m nn.train --dataset moons --hidden 16,16 --epochs 100
-    python -m nn.train --dataset mnist --data-dir ~/data/mnist --epochs 5
+    python -m ndgrad.train                                   # digits, ~97% test accuracy
+    python -m ndgrad.train --dataset moons --hidden 16,16 --epochs 100
+    python -m ndgrad.train --dataset mnist --data-dir ~/data/mnist --epochs 5
 
 Holds out 20% of the data (seeded; MNIST uses its own test split), trains with ``nn.fit``
 and writes to ``--out`` (default ``runs/<dataset>``): ``checkpoint.npz``
@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m nn.train`` / ``ndgrad-train``; returns the exit code."""
+    """Entry point of ``python -m ndgrad.train`` / ``ndgrad-train``; returns the exit code."""
     try:
         args = _parse(argv)
     except SystemExit as e:  # --help

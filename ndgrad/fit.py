@@ -1,4 +1,4 @@
-"""Keras-style training helpers on top of nn/optim: ``fit``, ``evaluate``, ``predict``, ``History``.
+"""Keras-style training on top of nn and optim: ``fit``, ``evaluate``, ``predict``, ``History``.
 
     history = nn.fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters()),
                      (X, y), epochs=5, validation_split=0.2)
@@ -24,8 +24,7 @@ import autograd
 from autograd import Tensor
 from autograd.data import DataLoader, Dataset, Subset, TensorDataset
 
-from . import summary as _summary  # noqa: F401  (attaches Module.summary)
-from .module import Module
+from nn import Module
 
 __all__ = ["History", "fit", "evaluate", "predict"]
 
