@@ -23,7 +23,6 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from autograd.data import DataLoader, Dataset, Subset, TensorDataset
-
 from nn import Module
 
 __all__ = ["History", "fit", "evaluate", "predict"]
