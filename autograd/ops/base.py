@@ -668,3 +668,74 @@ def size_args(args) -> tuple:
             raise TypeError(f"sizes must be integers, got {a!r} of type {type(a).__name__}")
         out.append(int(a))
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------
+# The derivative table of the ops that are not pointwise (views, shape ops, reductions,
+# indexing reads, linalg, ...): one line per op, as in PyTorch's derivatives.yaml.
+#
+#     View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape))
+#     ...
+#     return record(View, data, (x,), view_of=x, shape=x._data.shape)
+#
+# The rule gets the output's gradient `g` and, by parameter name, what the forward
+# recorded: Tensors are saved for backward (and checked against in-place changes), `out`
+# is the op's result, anything else is kept as it is. It returns the gradient of each
+# input in `inputs` (a tuple, or one Tensor for one input; None where there is none),
+# written in Tensor ops so that it is differentiable again.
+
+
+class TableNode(Node):
+    """Node of an op in the derivative table; the class made by `derivative` carries the
+    rule, the instance what the forward recorded for it."""
+
+    rule: Callable
+    params: tuple = ()        # the rule's parameters after g
+    uses_out: bool = False
+
+    def backward(self, g):
+        saved = self.saved()
+        values = dict(self.values)
+        values.update(zip(self.saved_names, saved))
+        if self.uses_out:
+            values["out"] = saved[-1]
+        res = self.rule(g, *[values[p] for p in self.params])
+        return res if type(res) is tuple else (res,)
+
+
+def derivative(name: str, rule: Callable) -> type:
+    """A node class named `name` (PyTorch's grad_fn name) whose backward is `rule`."""
+    params = _rule_args(rule)[1:]
+    return type(name, (TableNode,), {"rule": staticmethod(rule), "params": params,
+                                     "uses_out": "out" in params})
+
+
+def record(cls: type, out: np.ndarray, inputs: tuple, *, view_of: Tensor | None = None,
+           **values) -> Tensor:
+    """Wrap the forward result `out` of an op with inputs `inputs` in a Tensor and, if a
+    graph is being recorded, attach a `cls` node holding `values` for its rule.
+
+    `view_of=x`: the result may share x's storage; it then shares x's version counter,
+    so that an in-place change through either is seen by the saved-tensor checks."""
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    if not needs_graph(*inputs):
+        n = None
+    else:
+        n = cls(inputs)
+        names, tensors = [], []
+        for k, v in list(values.items()):
+            if isinstance(v, Tensor):
+                names.append(k)
+                tensors.append(values.pop(k))
+        n.values, n.saved_names = values, tuple(names)
+        if tensors:
+            n.save(*tensors)
+    res = _make(out, n)
+    if view_of is not None and out.base is not None and \
+            np.may_share_memory(out, view_of._data):
+        res._vc = view_of._vc
+        res._base = view_of._base if view_of._base is not None else view_of
+    if n is not None and cls.uses_out:
+        n.save_output(res)
+    return res

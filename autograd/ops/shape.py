@@ -12,7 +12,21 @@ import numpy as np
 from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import method, needs_graph, normalize_dims, size_args, to_tensor
+from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
+
+# ---- the derivative table ----------------------------------------------------------------
+#           node name                 gradient of the input, from what the forward recorded
+View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape))
+Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape))
+Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape))
+Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape))
+Permute = derivative("PermuteBackward0", lambda g, inverse: g.permute(inverse))
+Transpose = derivative("TransposeBackward0", lambda g, inverse: g.permute(inverse))
+T = derivative("TBackward0", lambda g, inverse: g.permute(inverse))
+Expand = derivative("ExpandBackward0", lambda g, shape: g.sum_to_size(shape))
+Tril = derivative("TrilBackward0", lambda g, k: g.tril(k))
+Triu = derivative("TriuBackward0", lambda g, k: g.triu(k))
+Flip = derivative("FlipBackward0", lambda g, dims: g.flip(dims))
 
 
 def _view(x: Tensor, data: np.ndarray, node: Node | None) -> Tensor:
@@ -34,11 +48,6 @@ def _wrap_dim(x: Tensor, dim: int, extra: int = 0) -> int:
 
 
 # ---- reshape / view -------------------------------------------------------------------------
-class ViewBackward0(Node):
-    def backward(self, g):
-        return (g.reshape(self.shape),)
-
-
 def _infer_shape(x: Tensor, shape: tuple, op: str) -> tuple:
     size = x._data.size
     if shape.count(-1) > 1:
@@ -68,12 +77,8 @@ def reshape(x, *shape) -> Tensor:
     return _reshape(x, shape, x._data.reshape(shape))
 
 
-def _reshape(x, shape, data) -> Tensor:
-    if not needs_graph(x):
-        return _view(x, data, None)
-    n = ViewBackward0((x,))
-    n.shape = x._data.shape
-    return _view(x, data, n)
+def _reshape(x, shape, data, cls=View) -> Tensor:
+    return record(cls, data, (x,), view_of=x, shape=x._data.shape)
 
 
 @method("view")
@@ -133,18 +138,8 @@ def unflatten(x, dim: int, sizes) -> Tensor:
 
 
 # ---- squeeze / unsqueeze ---------------------------------------------------------------------
-SqueezeBackward0 = type("SqueezeBackward0", (ViewBackward0,), {})
-SqueezeBackward1 = type("SqueezeBackward1", (ViewBackward0,), {})
-UnsqueezeBackward0 = type("UnsqueezeBackward0", (ViewBackward0,), {})
-
-
 def _reshape_named(x: Tensor, shape: tuple, cls) -> Tensor:
-    data = x._data.reshape(shape)
-    if not needs_graph(x):
-        return _view(x, data, None)
-    n = cls((x,))
-    n.shape = x._data.shape
-    return _view(x, data, n)
+    return _reshape(x, shape, x._data.reshape(shape), cls)
 
 
 @method("squeeze")
@@ -152,10 +147,10 @@ def squeeze(x, dim=None) -> Tensor:
     """Drop dims of size 1 (all of them, or those among `dim` that have size 1)."""
     shp = x._data.shape
     if dim is None:
-        return _reshape_named(x, tuple(s for s in shp if s != 1), SqueezeBackward0)
+        return _reshape_named(x, tuple(s for s in shp if s != 1), Squeeze0)
     dims = normalize_dims(x, dim, "squeeze") or ()
     return _reshape_named(x, tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1)),
-                          SqueezeBackward1)
+                          Squeeze1)
 
 
 @method("unsqueeze")
@@ -163,26 +158,13 @@ def unsqueeze(x, dim: int) -> Tensor:
     """Insert a dim of size 1 at `dim` (which may be ndim, or negative)."""
     d = _wrap_dim(x, dim, extra=1)
     shp = x._data.shape
-    return _reshape_named(x, shp[:d] + (1,) + shp[d:], UnsqueezeBackward0)
+    return _reshape_named(x, shp[:d] + (1,) + shp[d:], Unsqueeze)
 
 
 # ---- transpose / permute ---------------------------------------------------------------------
-class PermuteBackward0(Node):
-    def backward(self, g):
-        return (g.permute(self.inverse),)
-
-
-TransposeBackward0 = type("TransposeBackward0", (PermuteBackward0,), {})
-TBackward0 = type("TBackward0", (PermuteBackward0,), {})
-
-
-def _permute(x: Tensor, perm: tuple, cls=PermuteBackward0) -> Tensor:
-    data = x._data.transpose(perm)
-    if not needs_graph(x):
-        return _view(x, data, None)
-    n = cls((x,))
-    n.inverse = tuple(np.argsort(perm))
-    return _view(x, data, n)
+def _permute(x: Tensor, perm: tuple, cls=Permute) -> Tensor:
+    return record(cls, x._data.transpose(perm), (x,), view_of=x,
+                  inverse=tuple(int(i) for i in np.argsort(perm)))
 
 
 @method("permute")
@@ -204,10 +186,10 @@ def transpose(x, dim0: int, dim1: int) -> Tensor:
     perm = list(range(x._data.ndim))
     if x._data.ndim == 0:
         _wrap_dim(x, dim0), _wrap_dim(x, dim1)
-        return _permute(x, (), TransposeBackward0)
+        return _permute(x, (), Transpose)
     a, b = _wrap_dim(x, dim0), _wrap_dim(x, dim1)
     perm[a], perm[b] = perm[b], perm[a]
-    return _permute(x, tuple(perm), TransposeBackward0)
+    return _permute(x, tuple(perm), Transpose)
 
 
 @method("t")
@@ -216,7 +198,7 @@ def t(x) -> Tensor:
     if x._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{x._data.ndim}D")
-    return _permute(x, tuple(range(x._data.ndim))[::-1], TBackward0)
+    return _permute(x, tuple(range(x._data.ndim))[::-1], T)
 
 
 Tensor.T = property(lambda self: _permute(self, tuple(range(self._data.ndim))[::-1]))
@@ -242,11 +224,6 @@ def movedim(x, source, destination) -> Tensor:
 
 
 # ---- expand / repeat ------------------------------------------------------------------------
-class ExpandBackward0(Node):
-    def backward(self, g):
-        return (g.sum_to_size(self.shape),)
-
-
 @method("expand")
 def expand(x, *sizes) -> Tensor:
     """Broadcast to `sizes` without copying (-1 keeps a dim)."""
@@ -274,12 +251,8 @@ def expand(x, *sizes) -> Tensor:
 
 
 def _expand(x, target) -> Tensor:
-    data = np.broadcast_to(x._data, target)
-    if not needs_graph(x):
-        return _view(x, data, None)
-    n = ExpandBackward0((x,))
-    n.shape = x._data.shape
-    return _view(x, data, n)
+    return record(Expand, np.broadcast_to(x._data, target), (x,), view_of=x,
+                  shape=x._data.shape)
 
 
 @method("expand_as")
@@ -631,26 +604,12 @@ def _index_pad(x: Tensor, pad: tuple, mode: str) -> Tensor:
     return out
 
 
-class TrilBackward0(Node):
-    def backward(self, g):
-        return (g.tril(self.k),)
-
-
-class TriuBackward0(Node):
-    def backward(self, g):
-        return (g.triu(self.k),)
-
-
 def _tri(x, k, lower: bool) -> Tensor:
     if x._data.ndim < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
                            "dimensions")
-    out = (np.tril if lower else np.triu)(x._data, k)
-    if not needs_graph(x):
-        return _make(out)
-    n = (TrilBackward0 if lower else TriuBackward0)((x,))
-    n.k = k
-    return _make(out, n)
+    return record(Tril if lower else Triu, (np.tril if lower else np.triu)(x._data, k), (x,),
+                  k=k)
 
 
 @method("tril")
@@ -663,18 +622,8 @@ def triu(x, diagonal: int = 0) -> Tensor:
     return _tri(x, diagonal, False)
 
 
-class FlipBackward0(Node):
-    def backward(self, g):
-        return (g.flip(self.dims),)
-
-
 @method("flip")
 def flip(x, *dims) -> Tensor:
     dims = normalize_dims(x, size_args(dims), "flip") or ()
     out = np.flip(x._data, dims) if dims else x._data.copy()
-    out = np.ascontiguousarray(out)
-    if not needs_graph(x):
-        return _make(out)
-    n = FlipBackward0((x,))
-    n.dims = dims
-    return _make(out, n)
+    return record(Flip, np.ascontiguousarray(out), (x,), dims=dims)
