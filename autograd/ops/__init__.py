@@ -8,3 +8,7 @@ linalg     - matmul (1-D, 2-D, batched) and linear
 """
 
 from . import indexing, linalg, pointwise, reduction, shape  # noqa: F401
+
+# isort: split
+# (the families below build on those above)
+from . import cumulative, sorting, special, statistics  # noqa: F401

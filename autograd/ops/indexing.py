@@ -14,6 +14,7 @@ import numpy as np
 from ..function import Node
 from ..tensor import Tensor, _make
 from .base import inplace, method, needs_graph, to_tensor
+from .numpy_names import numpy_names
 from .shape import _view, _wrap_dim
 
 
@@ -173,6 +174,7 @@ def _index_1d(index, name: str) -> np.ndarray:
 
 
 @method("index_select")
+@numpy_names
 def index_select(x, dim: int, index) -> Tensor:
     """Entries of x at `index` (1-D) along `dim`."""
     d = _wrap_dim(x, dim)
@@ -204,6 +206,7 @@ def _check_gather(x: Tensor, d: int, index: np.ndarray, name: str) -> None:
 
 
 @method("gather")
+@numpy_names
 def gather(x, dim: int, index) -> Tensor:
     """out[i][j] = x[i][index[i][j]] (for dim=1), for any rank."""
     d = _wrap_dim(x, dim)

@@ -7,6 +7,7 @@ maximum/minimum split ties evenly.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -14,13 +15,31 @@ import numpy as np
 from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import binary, inplace, method, needs_graph, operands, to_tensor, unary
+from .base import (
+    _cast,
+    binary,
+    derivative,
+    inplace,
+    method,
+    needs_graph,
+    operands,
+    record,
+    shape_mismatch,
+    to_tensor,
+    unary,
+)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
 
 def _zero(g):
     return _make(np.zeros(g._data.shape, g._data.dtype))
+
+
+def _sign(x):
+    """numpy's sign, but 0 at NaN (PyTorch's)."""
+    return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype) if x.dtype.kind == "f" else \
+        np.sign(x)
 
 
 def _sigmoid(x):
@@ -72,12 +91,12 @@ relu = unary("relu", _relu, lambda g, out: g * (out > 0), float_only=False)
 abs = unary("abs", np.abs, lambda g, x: g * x.sign(), float_only=False)  # noqa: A001
 reciprocal = unary("reciprocal", np.reciprocal, lambda g, out: -g * out * out)
 square = unary("square", np.square, lambda g, x: g * x * 2, float_only=False)
-sign = unary("sign", np.sign, _zero, float_only=False)
+sign = unary("sign", lambda x: _sign(x), _zero, float_only=False)
 floor = unary("floor", np.floor, _zero, float_only=False)
 ceil = unary("ceil", np.ceil, _zero, float_only=False)
 trunc = unary("trunc", np.trunc, _zero, float_only=False)
 frac = unary("frac", lambda x: x - np.trunc(x), lambda g: g)
-round = unary("round", np.round, _zero, float_only=False)  # noqa: A001
+_round = unary("round", np.round, _zero, float_only=False, register=False)
 logical_not = unary("logical_not", np.logical_not, None, float_only=False)
 isnan = unary("isnan", np.isnan, None, float_only=False)
 isinf = unary("isinf", np.isinf, None, float_only=False)
@@ -97,6 +116,31 @@ erf = unary("erf", _erf, lambda g, x: g * (x * x * -1).exp() * (2 / math.sqrt(ma
 
 
 # ---- ops with scalar parameters ------------------------------------------------------
+def _round_decimals(x, decimals):
+    """PyTorch's rounding to `decimals` places: scale, round half to even, unscale, all in
+    x's dtype."""
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"round_cpu" not implemented for '
+                                  f"'{dtypes.from_np(x.dtype)._legacy}'")
+    scale = np.asarray(10.0 ** builtins.abs(decimals), x.dtype)
+    if decimals > 0:
+        return np.rint(x * scale) / scale
+    return np.rint(x / scale) * scale
+
+
+_round_dec = unary("round", _round_decimals, lambda g, decimals: _zero(g),
+                   node="RoundBackward1", float_only=False, register=False)
+
+
+@method("round")
+def round(x, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even, to `decimals` decimal places (RoundBackward0/1: zero gradient)."""
+    return _round(x) if decimals == 0 else _round_dec(x, decimals)
+
+
+Tensor.round_ = inplace(round)
+
+
 def _pow_scalar_rule(g, x, p):
     if p == 0:
         return g * 0
@@ -135,15 +179,50 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        return _clamp_tensors(x, min, max)
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _make(x._data.astype(dtypes._DEFAULT[0].np))
     return _clamp(x, min, max)
+
+
+def _clamp_tensors_rule(g, x, lo, hi):
+    """PyTorch's ClampBackward0: x gets the gradient where lo <= x <= hi (a tie goes to x);
+    a bound gets it where it is the result; NaN anywhere gives 0."""
+    keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
+    grads = [where(keep, g, 0.0)]
+    if lo is not None:
+        grads.append(where(x < lo if hi is None else (x < lo) & (lo < hi), g, 0.0))
+    if hi is not None:
+        grads.append(where(x > hi if lo is None else (x > hi) | (hi < lo), g, 0.0))
+    return tuple(grads)
+
+
+_ClampTensors = derivative("ClampBackward0", _clamp_tensors_rule)
+
+
+def _clamp_tensors(x, lo, hi) -> Tensor:
+    """clamp with tensor bounds (ClampBackward0)."""
+    if not all(b is None or isinstance(b, Tensor) for b in (lo, hi)):
+        kinds = ", ".join(type(v).__name__ for v in (x, lo, hi))
+        raise TypeError(f"clamp() received an invalid combination of arguments - got ({kinds}), "
+                        "but expected one of:\n"
+                        " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = "
+                        "None)\n"
+                        " * (Tensor input, Number min = None, Number max = None, *, Tensor out = "
+                        "None)\n")
+    present = [b for b in (lo, hi) if b is not None]
+    rt = dtypes.result_type(x, *present)
+    x, lo, hi = (None if t is None else _cast(t, rt) for t in (x, lo, hi))
+    out = x._data
+    try:
+        if lo is not None:
+            out = np.maximum(out, lo._data)
+        if hi is not None:
+            out = np.minimum(out, hi._data)
+    except ValueError:
+        raise shape_mismatch("clamp", x._data, (lo if lo is not None else hi)._data) from None
+    inputs = (x, *(b for b in (lo, hi) if b is not None))
+    return record(_ClampTensors, out, inputs, x=x, lo=lo, hi=hi)
 
 
 Tensor.clamp_ = Tensor.clip_ = inplace(clamp)

@@ -17,6 +17,7 @@ from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
 from .base import method, needs_graph, normalize_dims
+from .numpy_names import numpy_names
 
 _int_kinds = "iub"
 
@@ -65,6 +66,7 @@ SumBackward1 = type("SumBackward1", (SumBackward0,), {})
 
 
 @method("sum")
+@numpy_names
 def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over `dim` (int or tuple; all dims if None). Ints and bools sum to int64."""
     dims = normalize_dims(x, dim, "sum")
@@ -94,6 +96,7 @@ MeanBackward1 = type("MeanBackward1", (MeanBackward0,), {})
 
 
 @method("mean")
+@numpy_names
 def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over `dim`; defined for floating-point tensors only, as in PyTorch."""
     d = x._data
@@ -138,6 +141,7 @@ ProdBackward1 = type("ProdBackward1", (ProdBackward0,), {})
 
 
 @method("prod")
+@numpy_names
 def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all); exact gradients even with zeros in the input."""
     if dim is not None and not isinstance(dim, (int, np.integer)):
@@ -238,12 +242,14 @@ def _extreme(x, dim, keepdim, is_max: bool, name: str):
 
 
 @method("max")
+@numpy_names
 def max(x, dim=None, keepdim: bool = False):  # noqa: A001
     """`max()` -> value; `max(dim)` -> (values, indices); `max(other)` -> maximum."""
     return _extreme(x, dim, keepdim, True, "max")
 
 
 @method("min")
+@numpy_names
 def min(x, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(x, dim, keepdim, False, "min")
 
@@ -265,22 +271,26 @@ def _amax(x, dim, keepdim, is_max: bool) -> Tensor:
 
 
 @method("amax")
+@numpy_names
 def amax(x, dim=(), keepdim: bool = False) -> Tensor:
     """Max over `dim` (all dims by default), ties sharing the gradient evenly."""
     return _amax(x, dim if dim != () else None, keepdim, True)
 
 
 @method("amin")
+@numpy_names
 def amin(x, dim=(), keepdim: bool = False) -> Tensor:
     return _amax(x, dim if dim != () else None, keepdim, False)
 
 
 @method("argmax")
+@numpy_names
 def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, np.argmax)
 
 
 @method("argmin")
+@numpy_names
 def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, np.argmin)
 
@@ -296,11 +306,13 @@ def _arg(x, dim, keepdim, fn) -> Tensor:
 
 
 @method("all")
+@numpy_names
 def all(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.all(x._data, axis=normalize_dims(x, dim, "all"), keepdims=keepdim)))
 
 
 @method("any")
+@numpy_names
 def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.any(x._data, axis=normalize_dims(x, dim, "any"), keepdims=keepdim)))
 
@@ -364,12 +376,14 @@ def _var(x, dim, unbiased, keepdim, correction, std: bool):
 
 
 @method("var")
+@numpy_names
 def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over `dim`; unbiased (correction=1) by default."""
     return _var(x, dim, unbiased, keepdim, correction, std=False)
 
 
 @method("std")
+@numpy_names
 def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     return _var(x, dim, unbiased, keepdim, correction, std=True)
 
@@ -390,6 +404,7 @@ class LogsumexpBackward0(_Reduction):
 
 
 @method("logsumexp")
+@numpy_names
 def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shifted by the max: stable for inputs of any size."""
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
@@ -457,12 +472,14 @@ def _softmax_family(x, dim, dtype, name: str, np_fn, node_cls, zero_d) -> Tensor
 
 
 @method("softmax")
+@numpy_names
 def softmax(x, dim=None, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable)."""
     return _softmax_family(x, dim, dtype, "softmax", _softmax_np, SoftmaxBackward0, 1.0)
 
 
 @method("log_softmax")
+@numpy_names
 def log_softmax(x, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along `dim` (stable)."""
     return _softmax_family(x, dim, dtype, "log_softmax", _log_softmax_np, LogSoftmaxBackward0,
@@ -515,6 +532,7 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
 
 
 @method("cumsum")
+@numpy_names
 def cumsum(x, dim, *, dtype=None) -> Tensor:
     """Cumulative sum along `dim` (CumsumBackward0: reversed cumsum of the gradient)."""
     d = x._wrap_dim(dim)

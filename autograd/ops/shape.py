@@ -13,6 +13,7 @@ from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
 from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
+from .numpy_names import numpy_names
 
 # ---- the derivative table ----------------------------------------------------------------
 #           node name                 gradient of the input, from what the forward recorded
@@ -143,6 +144,7 @@ def _reshape_named(x: Tensor, shape: tuple, cls) -> Tensor:
 
 
 @method("squeeze")
+@numpy_names
 def squeeze(x, dim=None) -> Tensor:
     """Drop dims of size 1 (all of them, or those among `dim` that have size 1)."""
     shp = x._data.shape
@@ -154,6 +156,7 @@ def squeeze(x, dim=None) -> Tensor:
 
 
 @method("unsqueeze")
+@numpy_names
 def unsqueeze(x, dim: int) -> Tensor:
     """Insert a dim of size 1 at `dim` (which may be ndim, or negative)."""
     d = _wrap_dim(x, dim, extra=1)
@@ -413,6 +416,7 @@ class CatBackward0(Node):
         return tuple(out)
 
 
+@numpy_names
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
     tensors = [to_tensor(t, "tensors") for t in tensors]
@@ -450,6 +454,7 @@ class StackBackward0(Node):
         return tuple(g.select(self.dim, i) for i in range(self.n))
 
 
+@numpy_names
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join equally shaped tensors along a new dim."""
     tensors = [to_tensor(t, "tensors") for t in tensors]
@@ -480,6 +485,7 @@ def vstack(tensors) -> Tensor:
 
 
 @method("narrow")
+@numpy_names
 def narrow(x, dim: int, start: int, length: int) -> Tensor:
     d = _wrap_dim(x, dim)
     size = x._data.shape[d]
@@ -491,6 +497,7 @@ def narrow(x, dim: int, start: int, length: int) -> Tensor:
 
 
 @method("select")
+@numpy_names
 def select(x, dim: int, index: int) -> Tensor:
     d = _wrap_dim(x, dim)
     size = x._data.shape[d]
@@ -525,6 +532,7 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 @method("chunk")
+@numpy_names
 def chunk(x, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -534,6 +542,7 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 
 
 @method("unbind")
+@numpy_names
 def unbind(x, dim: int = 0) -> tuple:
     d = _wrap_dim(x, dim)
     return tuple(select(x, d, i) for i in range(x._data.shape[d]))
