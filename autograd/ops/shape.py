@@ -12,7 +12,16 @@ import numpy as np
 from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
+from .base import (
+    derivative,
+    method,
+    needs_graph,
+    normalize_dims,
+    record,
+    shape_mismatch,
+    size_args,
+    to_tensor,
+)
 from .numpy_names import numpy_names
 
 # ---- the derivative table ----------------------------------------------------------------
@@ -271,13 +280,25 @@ Tensor.broadcast_to = broadcast_to
 
 
 def broadcast_tensors(*tensors) -> tuple:
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t in tensors:
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            raise shape_mismatch("broadcast_tensors", np.broadcast_to(0.0, shape),
+                                 t._data) from None
     return tuple(expand(t, shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
     from ..tensor import Size
-    return Size(np.broadcast_shapes(*shapes))
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
+                           f"{', '.join(str(list(np.atleast_1d(s))) for s in shapes)}") from None
 
 
 @method("sum_to_size")
@@ -474,14 +495,6 @@ def stack(tensors, dim: int = 0) -> Tensor:
     n = StackBackward0(tuple(tensors))
     n.dim, n.n = d, len(tensors)
     return _make(out, n)
-
-
-def hstack(tensors) -> Tensor:
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors) -> Tensor:
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
 
 
 @method("narrow")
