@@ -384,7 +384,7 @@ class WhereBackward0(Node):
 def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
     """Elements of `input` where `condition`, else of `other` (scalars allowed)."""
     if input is None and other is None:
-        from .indexing import nonzero
+        from .selection import nonzero
         return nonzero(condition, as_tuple=True)
     cond = to_tensor(condition, "condition")
     if cond._data.dtype.kind != "b":
