@@ -9,6 +9,7 @@
 
 from . import (
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
+    linalg,  # noqa: F401  (torch.linalg; attaches det, inverse, qr, svd, ... to Tensor)
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -70,6 +71,12 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .linalg.decompositions import qr_deprecated as qr
+from .linalg.decompositions import svd_deprecated as svd
+from .linalg.functions import cross_legacy as cross
+from .linalg.functions import matrix_exp
+from .linalg.inverses import cholesky_deprecated as cholesky
+from .linalg.inverses import det, inverse, logdet, matrix_power, pinverse, slogdet
 from .ops.compare import allclose, equal, isclose
 from .ops.cumulative import (
     cummax,
@@ -296,6 +303,10 @@ absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 swapaxes = swapdims = transpose
 moveaxis = movedim
+chain_matmul = linalg.multi_dot
+ger = outer
+vdot = dot
+trapz = trapezoid
 
 
 def numel(x: Tensor) -> int:
