@@ -96,7 +96,7 @@ def multi_output(name: str, forward, backward, non_differentiable=()) -> type:
     there is none) and the outputs as graph tensors, and returns A's gradient."""
 
     def fwd(ctx, A, *args):
-        outs = tuple(_make(np.ascontiguousarray(o)) for o in forward(A._data, *args))
+        outs = tuple(_make(np.require(o, requirements="C")) for o in forward(A._data, *args))
         ctx.set_materialize_grads(False)
         ctx.args = args
         ctx.save_for_backward(*outs)

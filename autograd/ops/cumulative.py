@@ -106,8 +106,8 @@ def _running_extreme(x, dim, is_max: bool):
         idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=-1)
         vals = np.take_along_axis(m, idx, axis=-1)
         idx, vals = np.moveaxis(idx, -1, d), np.moveaxis(vals, -1, d)
-    idx_t = _make(np.ascontiguousarray(idx, dtype=np.int64))
-    out = record(Cummax if is_max else Cummin, np.ascontiguousarray(vals), (x,), dim=d,
+    idx_t = _make(np.require(idx, np.int64, "C"))
+    out = record(Cummax if is_max else Cummin, np.require(vals, requirements="C"), (x,), dim=d,
                  indices=idx_t, shape=data.shape)
     return (return_types.cummax if is_max else return_types.cummin)(out, idx_t)
 
@@ -133,6 +133,8 @@ def diff(x, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     d = _wrap_dim(x, dim)
+    if n == 0:   # nothing to difference: prepend and append are ignored, as in PyTorch
+        return x
     if prepend is not None or append is not None:
         from .shape import cat
         parts = [to_tensor(p, "prepend") for p in (prepend,) if p is not None] + [x] + \
@@ -140,7 +142,7 @@ def diff(x, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
         x = cat(parts, d)
     for _ in range(n):
         size = x._data.shape[d]
-        hi, lo = x.narrow(d, 1, max(size - 1, 0)), x.narrow(d, 0, max(size - 1, 0))
+        hi, lo = x.narrow(d, min(1, size), max(size - 1, 0)), x.narrow(d, 0, max(size - 1, 0))
         x = hi.logical_xor(lo) if x._data.dtype.kind == "b" else hi - lo
     return x
 

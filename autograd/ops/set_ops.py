@@ -13,7 +13,7 @@ from .shape import _wrap_dim
 
 def _results(values: np.ndarray, inverse: np.ndarray, counts: np.ndarray,
              return_inverse: bool, return_counts: bool):
-    out = [_make(np.ascontiguousarray(values))]
+    out = [_make(np.require(values, requirements="C"))]
     if return_inverse:
         out.append(_make(inverse.astype(np.int64)))
     if return_counts:

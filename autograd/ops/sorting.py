@@ -59,8 +59,8 @@ def _values_at(x: Tensor, cls, idx: np.ndarray, d: int, keepdim: bool = True) ->
         vals = np.take_along_axis(data, idx, axis=d)
         if not keepdim:
             vals = vals.squeeze(d)
-    idx_t = _make(np.ascontiguousarray(idx if keepdim or data.ndim == 0 else idx.squeeze(d))
-                  .astype(np.int64))
+    idx_t = _make(np.require(idx if keepdim or data.ndim == 0 else idx.squeeze(d), np.int64,
+                             "C"))
     return record(cls, vals, (x,), dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim), idx_t
 
 

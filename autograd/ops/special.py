@@ -65,11 +65,11 @@ def _logit_rule(g, x, eps):
     return where((x >= eps) & (x <= 1 - eps), g / (x * (1 - x)), 0.0)
 
 
-def _sinc_rule(g, x):
-    px = x * math.pi
+def _sinc_rule(g, x, out):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at 0 (PyTorch's value
+    there; this form has no 0/0 for tiny x, where x * x underflows)."""
     safe = where(x == 0, 1.0, x)
-    d = (px * px.cos() - px.sin()) / (safe * safe * math.pi)
-    return where(x == 0, 0.0, g * d)
+    return where(x == 0, 0.0, g * ((x * math.pi).cos() - out) / safe)
 
 
 def _xlogy_fwd(a, b):

@@ -71,8 +71,8 @@ def _median(x, dim, keepdim, ignore_nan: bool):
         vals = np.take_along_axis(data, idx, d)
         if not keepdim:
             idx, vals = idx.squeeze(d), vals.squeeze(d)
-    idx_t = _make(np.ascontiguousarray(idx, dtype=np.int64))
-    out = record(NanmedianDim if ignore_nan else MedianDim, np.ascontiguousarray(vals), (x,),
+    idx_t = _make(np.require(idx, np.int64, "C"))
+    out = record(NanmedianDim if ignore_nan else MedianDim, np.require(vals, requirements="C"), (x,),
                  dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim or data.ndim == 0)
     return (return_types.nanmedian if ignore_nan else return_types.median)(out, idx_t)
 
@@ -115,8 +115,8 @@ def mode(x, dim: int = -1, keepdim: bool = False):
         vals = np.take_along_axis(data, idx, d)
         if not keepdim:
             idx, vals = idx.squeeze(d), vals.squeeze(d)
-    idx_t = _make(np.ascontiguousarray(idx, dtype=np.int64))
-    out = record(Mode, np.ascontiguousarray(vals), (x,), dim=d, indices=idx_t,
+    idx_t = _make(np.require(idx, np.int64, "C"))
+    out = record(Mode, np.require(vals, requirements="C"), (x,), dim=d, indices=idx_t,
                  shape=data.shape, keepdim=keepdim or data.ndim == 0)
     return return_types.mode(out, idx_t)
 
@@ -247,7 +247,8 @@ def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {x.dtype._legacy}")
     count = (~x.isnan()).sum(dim, keepdim=keepdim)
-    return nansum(x, dim, keepdim) / count
+    with np.errstate(invalid="ignore"):   # an all-NaN slice: 0 / 0 = NaN, silently
+        return nansum(x, dim, keepdim) / count
 
 
 @method("count_nonzero")
