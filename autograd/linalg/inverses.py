@@ -369,9 +369,9 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     """A multiplied by itself n times (n < 0: of its inverse; n = 0: the identity)."""
     check_matrix(A, "linalg.matrix_power") if A._data.dtype.kind == "f" else \
         _check_int_square(A)
-    if n == 0:
-        return _make(np.array(np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype),
-                                              A._data.shape)))
+    if n == 0:   # the identity, with a zero gradient (CopyBackwards), as PyTorch
+        from ..ops.pointwise import _copy_op
+        return _copy_op(A, _make(np.eye(A._data.shape[-1], dtype=A._data.dtype)))
     if n < 0:
         A, n = inv(A), -n
     result, base = None, A

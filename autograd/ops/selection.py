@@ -56,8 +56,8 @@ IndexAdd = derivative("IndexAddBackward0", lambda g, dim, index, alpha, src_shap
 IndexCopy = derivative("IndexCopyBackward0", lambda g, dim, index, src_shape: (
     g.index_fill(dim, index, 0.0), g.index_select(dim, index).reshape(src_shape)))
 IndexFill0 = derivative("IndexFillBackward0", lambda g, dim, index: g.index_fill(dim, index, 0.0))
-IndexFill1 = derivative("IndexFillBackward1", lambda g, dim, index: (
-    g.index_fill(dim, index, 0.0), g.index_select(dim, index).sum()))
+IndexFill1 = derivative("IndexFillBackward1", lambda g, dim, index, unique: (
+    g.index_fill(dim, index, 0.0), g.index_select(dim, unique).sum()))
 
 
 def _source(x: Tensor, dim: int, index: Tensor, source, name: str) -> Tensor:
@@ -116,7 +116,8 @@ def index_fill(x, dim: int, index, value) -> Tensor:
     out = out.reshape(x._data.shape)
     if isinstance(value, Tensor):
         v = value if value._data.dtype == x._data.dtype else value.to(x.dtype)
-        return record(IndexFill1, out, (x, v), dim=d, index=i)
+        return record(IndexFill1, out, (x, v), dim=d, index=i,
+                      unique=_make(np.unique(i._data)))   # each filled position once
     return record(IndexFill0, out, (x,), dim=d, index=i)
 
 

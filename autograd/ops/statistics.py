@@ -72,8 +72,8 @@ def _median(x, dim, keepdim, ignore_nan: bool):
         if not keepdim:
             idx, vals = idx.squeeze(d), vals.squeeze(d)
     idx_t = _make(np.require(idx, np.int64, "C"))
-    out = record(NanmedianDim if ignore_nan else MedianDim, np.require(vals, requirements="C"), (x,),
-                 dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim or data.ndim == 0)
+    out = record(NanmedianDim if ignore_nan else MedianDim, np.require(vals, requirements="C"),
+                 (x,), dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim or data.ndim == 0)
     return (return_types.nanmedian if ignore_nan else return_types.median)(out, idx_t)
 
 
