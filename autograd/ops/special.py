@@ -65,6 +65,11 @@ def _logit_rule(g, x, eps):
     return where((x >= eps) & (x <= 1 - eps), g / (x * (1 - x)), 0.0)
 
 
+def _sinc(x):
+    with np.errstate(invalid="ignore"):   # sinc(inf) is NaN, silently
+        return np.sinc(x)
+
+
 def _sinc_rule(g, x, out):
     """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at 0 (PyTorch's value
     there; this form has no 0/0 for tiny x, where x * x underflows)."""
@@ -96,7 +101,7 @@ erfc = unary("erfc", lambda x: _vectorised(_erfc_obj, x),
              lambda g, x: g * (x * x * -1).exp() * (-2 / _SQRT_PI))
 erfinv = unary("erfinv", _erfinv, lambda g, out: g * (out * out).exp() * (_SQRT_PI / 2))
 _logit = unary("logit", _logit_fwd, _logit_rule, register=False)
-sinc = unary("sinc", np.sinc, _sinc_rule)
+sinc = unary("sinc", _sinc, _sinc_rule)
 _nan_to_num = unary("nan_to_num", _nan_to_num_fwd, lambda g, x, nan, posinf, neginf:
                     g * x.isfinite(), node="NanToNumBackward0", float_only=False,
                     register=False)
