@@ -30,16 +30,29 @@ def _dtype_name(t) -> str:
     return str(t.dtype).split(".")[-1]
 
 
-def compare(torch, fn, tfn=None, *arrays, grad: bool = True, atol: float = 1e-6,
-            rtol: float = 1e-5, names: bool = True, seed: int = 0):
-    """Call `fn` on autograd tensors and `tfn` (default: fn) on torch tensors made from
-    the same arrays; check every tensor output's shape, dtype and values, the grad_fn
-    names, and (with `grad`) the gradients of a random weighting of the float outputs.
-    Returns the autograd outputs."""
-    tfn = tfn or fn
+def _resolve(torch, fn, tfn):
+    """`fn` may name a function of both libraries ("sort", "linalg.svd")."""
+    if isinstance(fn, str):
+        def get(mod):
+            for part in fn.split("."):
+                mod = getattr(mod, part)
+            return mod
+        return get(ag), get(torch)
+    return fn, tfn or fn
+
+
+def compare(torch, fn, tfn=None, *arrays, kwargs: dict | None = None, grad: bool = True,
+            atol: float = 1e-6, rtol: float = 1e-5, names: bool = True, seed: int = 0):
+    """Call `fn` on autograd tensors and `tfn` (default: fn; both looked up by name if fn
+    is a string) on torch tensors made from the same arrays, with `kwargs`; check every
+    tensor output's shape, dtype and values, that both record a graph or neither, and
+    (with `grad`) the gradients of a random weighting of the float outputs. Returns the
+    autograd outputs."""
+    fn, tfn = _resolve(torch, fn, tfn)
+    kwargs = kwargs or {}
     ins = [_to(ag, a, grad) for a in arrays]
     tins = [_to(torch, a, grad) for a in arrays]
-    out, tout = fn(*ins), tfn(*tins)
+    out, tout = fn(*ins, **kwargs), tfn(*tins, **kwargs)
     outs, touts = _outputs(out), _outputs(tout)
     assert len(outs) == len(touts)
     rng = np.random.default_rng(seed)
@@ -74,14 +87,15 @@ def grad_fn_name(out) -> str | None:
     return None if out.grad_fn is None else out.grad_fn.name()
 
 
-def same_error(torch, fn, tfn=None, *arrays):
+def same_error(torch, fn, tfn=None, *arrays, kwargs: dict | None = None):
     """Both raise; the same kind of exception, and ours contains PyTorch's message (ours
     may add the shapes or arguments at fault)."""
-    tfn = tfn or fn
+    fn, tfn = _resolve(torch, fn, tfn)
+    kwargs = kwargs or {}
     with pytest.raises(Exception) as theirs:
-        tfn(*[_to(torch, a, False) for a in arrays])
+        tfn(*[_to(torch, a, False) for a in arrays], **kwargs)
     with pytest.raises(Exception) as ours:
-        fn(*[_to(ag, a, False) for a in arrays])
+        fn(*[_to(ag, a, False) for a in arrays], **kwargs)
     tt, ot = theirs.type, ours.type
     assert ot.__name__.lstrip("_") == tt.__name__.lstrip("_") or \
         (issubclass(ot, RuntimeError) and issubclass(tt, RuntimeError)), (ot, tt)
