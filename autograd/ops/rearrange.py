@@ -18,7 +18,8 @@ from .base import derivative, method, record, size_args, to_tensor
 from .numpy_names import numpy_names
 from .shape import _wrap_dim, cat, stack
 
-Roll = derivative("RollBackward0", lambda g, shifts, dims: g.roll(tuple(-s for s in shifts), dims))
+Roll = derivative("RollBackward0", lambda g, shifts, dims: g.roll(tuple(-s for s in shifts), dims)
+                  if dims is not None else g.roll(-shifts[0]))
 Rot90 = derivative("Rot90Backward0", lambda g, k, dims: g.rot90(-k, dims))
 
 
@@ -26,10 +27,11 @@ Rot90 = derivative("Rot90Backward0", lambda g, k, dims: g.rot90(-k, dims))
 def roll(x, shifts, dims=None) -> Tensor:
     """Shift elements along `dims` cyclically (of the flattened tensor if dims is None)."""
     shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
-    if dims is None:
+    if dims is None:   # of the flattened tensor
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        return roll(x.flatten(), shifts, 0).view(x.shape)
+        out = np.roll(x._data.reshape(-1), shifts[0]).reshape(x._data.shape)
+        return record(Roll, out, (x,), shifts=shifts, dims=None)
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
@@ -111,6 +113,10 @@ def repeat_interleave(x, repeats=None, dim: int | None = None, *,
                            f"got {output_size}")
     if x._data.ndim == 0:
         x = x.reshape(1)
+    if not isinstance(repeats, Tensor):   # each element k times: a broadcast, as PyTorch
+        shape = x._data.shape
+        wide = x.unsqueeze(d + 1).expand(*shape[:d + 1], int(r[0]) if n else 0, *shape[d + 1:])
+        return wide.reshape(*shape[:d], -1, *shape[d + 1:])
     return x.index_select(d, _make(np.repeat(np.arange(n, dtype=np.int64), r)))
 
 
