@@ -187,7 +187,9 @@ def einsum(equation: str, *operands) -> Tensor:
     t, lab = _sum_unneeded(t, lab, set(out_lab))
     t = _expand_to(t, lab, out_lab, sizes)
     perm = [lab.index(c) for c in out_lab]
-    return t.permute(perm) if perm != list(range(len(perm))) else t
+    if perm == list(range(len(perm))) and t is not operands[0]:
+        return t
+    return t.permute(perm)   # (also a new view when nothing else happened, as PyTorch)
 
 
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
@@ -256,7 +258,8 @@ Addbmm = derivative("AddbmmBackward0", _add_product_rule)
 Baddbmm = derivative("BaddbmmBackward0", _add_product_rule)
 
 
-def _check_ranks(kind: str, a: Tensor, b: Tensor) -> None:
+def check_product_shapes(kind: str, a: Tensor, b: Tensor) -> None:
+    """PyTorch's rank and size errors of mm ('mm'), mv ('mv') and bmm ('bmm') operands."""
     sa, sb = a._data.shape, b._data.shape
     if kind == "mm":
         for name, t in (("mat1", a), ("mat2", b)):
@@ -278,13 +281,28 @@ def _check_ranks(kind: str, a: Tensor, b: Tensor) -> None:
                                f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
 
 
+def _check_dtypes(kind: str, i: Tensor, a: Tensor, b: Tensor) -> None:
+    """PyTorch's dtype errors, which differ from op to op."""
+    di, da, db = (t.dtype._legacy for t in (i, a, b))
+    if di == da == db:
+        return
+    if kind == "mv":
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {di}, {da}, "
+                           f"and {db}")
+    if kind == "bmm":
+        if di != da:
+            raise RuntimeError(f"Input dtypes must be the same, got: input {di.lower()}, batch1: "
+                               f"{da.lower()}, batch2: {db.lower()}")
+        raise RuntimeError(f"expected scalar type {da} but found {db}")
+    if da != db:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {da} and {db}")
+    raise RuntimeError(f"self and mat2 must have the same dtype, but got {di} and {db}")
+
+
 def _add_product(cls, kind: str, input, a, b, beta, alpha) -> Tensor:
     input = to_tensor(input, "input")
-    _check_ranks(kind, a, b)
-    for t in (a, b):
-        if t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "
-                               f"{t.dtype._legacy}")
+    check_product_shapes(kind, a, b)
+    _check_dtypes(kind, input, a, b)
     if kind == "mv" and a._data.shape[1] != b._data.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({', '.join(map(str, input.shape))}), mat "
                            f"({a.shape[0]}x{a.shape[1]}), vec ({b.shape[0]})")
