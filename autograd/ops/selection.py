@@ -248,7 +248,7 @@ def masked_select(x, mask) -> Tensor:
         shape = np.broadcast_shapes(x._data.shape, m._data.shape)
     except ValueError:
         from .base import shape_mismatch
-        raise shape_mismatch("masked_select", x._data, m._data) from None
+        raise shape_mismatch("masked_select", m._data, x._data) from None
     mb = _make(np.broadcast_to(m._data, shape))
     out = np.broadcast_to(x._data, shape)[mb._data]
     return record(MaskedSelect, out, (x,), mask=mb, shape=shape)
