@@ -39,11 +39,11 @@ def _qr_square_backward(gQ, gR, Q, R):
 def _qr_backward(grads, outs, mode):
     gQ, gR = grads
     Q, R = outs
-    m, n = Q.shape[-2], R.shape[-1]
     if mode == "r":
         raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
                            "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
                            "differentiate through linalg.qr.")
+    m, n = Q.shape[-2], R.shape[-1]
     if mode == "complete" and m > n:
         raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
                            "nrows > ncols.")

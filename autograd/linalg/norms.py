@@ -68,7 +68,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *,  
     """(sum |x|^ord)^(1/ord) over `dim` (all elements by default); ord may be inf, -inf
     (largest, smallest |x|) or 0 (the count of non-zeros)."""
     if isinstance(ord, str):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")
     if dtype is not None:
         if dtypes.to_np(dtype).kind != "f":
@@ -105,13 +105,15 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *,  #
     if A._data.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
-    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(map(str, dims))}")
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if dtype is not None:
         A = A.to(dtype)
-    d0, d1 = (A._wrap_dim(d) for d in dim)
+    d0, d1 = (A._wrap_dim(d) for d in dims)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
                            f"{dim[1]})")
@@ -121,20 +123,14 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *,  #
         from .decompositions import svdvals
         S = svdvals(A.movedim((d0, d1), (-2, -1)))
         out = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
-        return _keep(out, A, (d0, d1), keepdim)
+        if keepdim:
+            out = out.unsqueeze(-1).unsqueeze(-1).movedim((-2, -1), (d0, d1))
+        return out
     # 1 / -1: sum over rows (d0) then max/min over columns; inf / -inf the other way
     first, second = (d0, d1) if ord in (1, -1) else (d1, d0)
-    sums = A.abs().sum(first, keepdim=True)
-    out = sums.amax(second, keepdim=True) if ord > 0 else sums.amin(second, keepdim=True)
-    return out if keepdim else out.squeeze((d0, d1))
-
-
-def _keep(out: Tensor, A: Tensor, dims: tuple, keepdim: bool) -> Tensor:
-    if not keepdim:
-        return out
-    for d in sorted(dims):
-        out = out.unsqueeze(d)
-    return out
+    sums = A.abs().sum(first, keepdim=keepdim)
+    second = second - 1 if not keepdim and second > first else second
+    return sums.amax(second, keepdim) if ord > 0 else sums.amin(second, keepdim)
 
 
 @numpy_names
@@ -143,12 +139,11 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
     matrix), else by A's rank when `ord` is given; the 2-norm of all elements otherwise."""
     if dim is not None:
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-        if len(dims) == 2:
+        if len(dims) > 2:
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got {list(dims)}")
+        if len(dims) == 2 or isinstance(ord, str):
             return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
-        if isinstance(ord, str):
-            raise RuntimeError(f"linalg.norm: If dim is specified, it mut be of length 1 or 2. "
-                               f"Got {list(dims)}" if len(dims) > 2 else
-                               f"linalg.vector_norm: ord {ord} is only defined for matrices")
         return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
     if ord is None:
         return vector_norm(A, 2, None, keepdim, dtype=dtype)
