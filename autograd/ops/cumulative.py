@@ -13,6 +13,7 @@ import numpy as np
 from .. import dtypes, return_types
 from ..tensor import Tensor, _make
 from .base import derivative, inplace, method, record, to_tensor
+from .numpy_names import numpy_names
 from .shape import _wrap_dim
 from .sorting import selected_backward
 
@@ -66,6 +67,7 @@ def _int_to_long(d: np.ndarray) -> np.ndarray:
 
 
 @method("cumprod")
+@numpy_names
 def cumprod(x, dim: int, *, dtype=None) -> Tensor:
     """Running product along `dim`."""
     d = _wrap_dim(x, dim)
@@ -77,6 +79,7 @@ def cumprod(x, dim: int, *, dtype=None) -> Tensor:
 
 
 @method("logcumsumexp")
+@numpy_names
 def logcumsumexp(x, dim: int) -> Tensor:
     """log(cumsum(exp(x))) along `dim`, computed without overflow."""
     d = _wrap_dim(x, dim)
@@ -113,12 +116,14 @@ def _running_extreme(x, dim, is_max: bool):
 
 
 @method("cummax")
+@numpy_names
 def cummax(x, dim: int):
     """(running max, index it came from) along `dim`; NaN propagates."""
     return _running_extreme(x, dim, True)
 
 
 @method("cummin")
+@numpy_names
 def cummin(x, dim: int):
     """(running min, index it came from) along `dim`; NaN propagates."""
     return _running_extreme(x, dim, False)
@@ -126,6 +131,7 @@ def cummin(x, dim: int):
 
 # ---- composites ----------------------------------------------------------------------------
 @method("diff")
+@numpy_names
 def diff(x, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
     """The n-th forward difference along `dim` (for bools: x[i+1] != x[i])."""
     if x._data.ndim == 0:

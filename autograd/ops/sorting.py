@@ -13,6 +13,7 @@ import numpy as np
 from .. import return_types
 from ..tensor import Tensor, _make
 from .base import derivative, method, record, to_tensor
+from .numpy_names import numpy_names
 from .shape import _wrap_dim
 
 
@@ -65,6 +66,7 @@ def _values_at(x: Tensor, cls, idx: np.ndarray, d: int, keepdim: bool = True) ->
 
 
 @method("sort")
+@numpy_names
 def sort(x, dim: int = -1, descending: bool = False, stable: bool | None = None):
     """(values, indices) sorted along `dim`; stable (ties keep their order)."""
     d = _wrap_dim(x, dim)
@@ -74,6 +76,7 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool | None = None)
 
 
 @method("argsort")
+@numpy_names
 def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort `x` along `dim` (stable)."""
     d = _wrap_dim(x, dim)
@@ -89,6 +92,7 @@ def msort(x) -> Tensor:
 
 
 @method("topk")
+@numpy_names
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The `k` largest (or smallest) values along `dim`, with their indices."""
     d = _wrap_dim(x, dim)
@@ -105,6 +109,7 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  
 
 
 @method("kthvalue")
+@numpy_names
 def kthvalue(x, k: int, dim: int = -1, keepdim: bool = False):
     """The k-th smallest value (k counts from 1) along `dim`, with its index."""
     d = _wrap_dim(x, dim)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import return_types
 from ..tensor import Tensor, _make
 from .base import derivative, method, normalize_dims, record, to_tensor
+from .numpy_names import numpy_names
 from .reduction import _unreduce
 from .shape import _wrap_dim
 from .sorting import selected_rule, stable_argsort
@@ -78,18 +79,21 @@ def _median(x, dim, keepdim, ignore_nan: bool):
 
 
 @method("median")
+@numpy_names
 def median(x, dim: int | None = None, keepdim: bool = False):
     """The lower median: of all elements, or (values, indices) along `dim`. NaN if any."""
     return _median(x, dim, keepdim, False)
 
 
 @method("nanmedian")
+@numpy_names
 def nanmedian(x, dim: int | None = None, keepdim: bool = False):
     """median ignoring NaNs (NaN only where all values are NaN)."""
     return _median(x, dim, keepdim, True)
 
 
 @method("mode")
+@numpy_names
 def mode(x, dim: int = -1, keepdim: bool = False):
     """(most frequent value, its last index) along `dim`; ties go to the smallest value."""
     d = _wrap_dim(x, dim)
@@ -180,6 +184,7 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan: bool) -> Tensor:
 
 
 @method("quantile")
+@numpy_names
 def quantile(x, q, dim: int | None = None, keepdim: bool = False, *,
              interpolation: str = "linear") -> Tensor:
     """The q-th quantiles (q a float or a 1-D tensor, leading the result's dims)."""
@@ -187,6 +192,7 @@ def quantile(x, q, dim: int | None = None, keepdim: bool = False, *,
 
 
 @method("nanquantile")
+@numpy_names
 def nanquantile(x, q, dim: int | None = None, keepdim: bool = False, *,
                 interpolation: str = "linear") -> Tensor:
     """quantile ignoring NaNs."""
@@ -195,6 +201,7 @@ def nanquantile(x, q, dim: int | None = None, keepdim: bool = False, *,
 
 # ---- reductions with two results, NaN-aware sums -------------------------------------------
 @method("aminmax")
+@numpy_names
 def aminmax(x, *, dim: int | None = None, keepdim: bool = False):
     """(amin, amax) in one call; ties share the gradient evenly, as amin/amax."""
     if dim is None and x._data.size == 0:
@@ -215,17 +222,20 @@ def _stat_mean(x, dim, unbiased, keepdim, correction, std: bool):
             x.mean(dim, keepdim=keepdim))
 
 
+@numpy_names
 def std_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """(std, mean) over `dim`."""
     return _stat_mean(x, dim, unbiased, keepdim, correction, True)
 
 
+@numpy_names
 def var_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """(var, mean) over `dim`."""
     return _stat_mean(x, dim, unbiased, keepdim, correction, False)
 
 
 @method("nansum")
+@numpy_names
 def nansum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """sum treating NaN as 0 (NaNs get no gradient)."""
     if dtype is not None:
@@ -239,6 +249,7 @@ def nansum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 @method("nanmean")
+@numpy_names
 def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """mean over the non-NaN elements."""
     if dtype is not None:
@@ -252,6 +263,7 @@ def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 @method("count_nonzero")
+@numpy_names
 def count_nonzero(x, dim=None) -> Tensor:
     """How many elements are not zero, over `dim` (int or tuple; all by default)."""
     x = to_tensor(x, "input")
