@@ -251,6 +251,7 @@ from .ops.shape import (
     narrow,
     pad,
     permute,
+    ravel,
     repeat,
     reshape,
     select,
@@ -269,9 +270,11 @@ from .ops.sorting import argsort, bucketize, kthvalue, msort, searchsorted, sort
 from .ops.special import (
     erfc,
     erfinv,
+    gcd,
     hypot,
     isneginf,
     isposinf,
+    lcm,
     logaddexp,
     logaddexp2,
     logit,
@@ -303,10 +306,15 @@ absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 swapaxes = swapdims = transpose
 moveaxis = movedim
-chain_matmul = linalg.multi_dot
 ger = outer
 vdot = dot
+Tensor.ger, Tensor.vdot = outer, dot
 trapz = trapezoid
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of the matrices (deprecated in PyTorch: use linalg.multi_dot)."""
+    return linalg.multi_dot(matrices)
 
 
 def numel(x: Tensor) -> int:

@@ -29,12 +29,13 @@ from .inverses import (
     pinv,
     slogdet,
     solve,
+    solve_ex,
     solve_triangular,
 )
-from .norms import matrix_norm, norm, vector_norm
+from .norms import cond, matrix_norm, norm, vector_norm
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eig",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig",
            "eigh", "eigvals", "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp",
            "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
-           "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vander", "vecdot",
+           "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "vander", "vecdot",
            "vector_norm"]

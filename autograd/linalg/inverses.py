@@ -171,6 +171,22 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
                   vector=vector)
 
 
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False):
+    """(result, info): solve, with info > 0 (the first zero pivot) for a singular A
+    instead of an error (its result is then NaN)."""
+    check_matrix(A, "linalg.solve")
+    info = singular_info(A._data)
+    if not info.any():
+        return return_types.linalg_solve_ex(solve(A, B, left=left), _make(info))
+    if check_errors:
+        raise_singular(A._data, "linalg.solve")
+    from ..ops.pointwise import where
+    ok = _make(np.broadcast_to((info == 0)[..., None, None], A._data.shape))
+    X = solve(where(ok, A, _eye_like(A)), B, left=left)
+    bad = (info != 0).reshape(info.shape + (1,) * (X._data.ndim - info.ndim))
+    return return_types.linalg_solve_ex(where(_make(~bad), X, np.nan), _make(info))
+
+
 def _triangle(A: Tensor, upper: bool, unit: bool) -> np.ndarray:
     t = np.triu(A._data) if upper else np.tril(A._data)
     if unit:

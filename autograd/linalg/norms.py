@@ -153,3 +153,21 @@ def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
     if A._data.ndim == 2:
         return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
     return vector_norm(A, ord, None, keepdim, dtype=dtype)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """The condition number of each matrix in the norm `p` (default: 2, the ratio of the
+    largest to the smallest singular value; -2 the inverse ratio; 'fro', 'nuc', 1, -1,
+    inf, -inf: norm(A) * norm(A^-1), which needs square invertible matrices)."""
+    if p in (None, 2, -2):
+        from .decompositions import svdvals
+        S = svdvals(A)
+        big, small = S.amax(-1), S.amin(-1)
+        return big / small if p != -2 else small / big
+    from .inverses import inv_ex
+    A_inv, info = inv_ex(A)
+    out = matrix_norm(A, p) * matrix_norm(A_inv, p)
+    if info._data.any():   # singular: infinitely ill-conditioned, as PyTorch
+        from ..ops.pointwise import where
+        out = where(info != 0, math.inf, out)
+    return out

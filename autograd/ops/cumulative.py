@@ -184,3 +184,4 @@ def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor
 
 
 Tensor.cumprod_ = inplace(cumprod)
+Tensor.cumsum_ = inplace(Tensor.cumsum)

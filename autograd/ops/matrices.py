@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, _make
-from .base import derivative, method, record, to_tensor
+from .base import derivative, inplace, method, record, to_tensor
 from .shape import _wrap_dim
 
 
@@ -107,6 +107,7 @@ def diagflat(x, offset: int = 0) -> Tensor:
 
 
 Tensor.diagflat = diagflat
+Tensor.tril_, Tensor.triu_ = inplace(Tensor.tril), inplace(Tensor.triu)
 
 
 @method("trace")

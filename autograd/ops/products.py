@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from .base import derivative, record, to_tensor
+from .base import derivative, inplace, record, to_tensor
 from .shape import broadcast_tensors
 
 # ---- einsum --------------------------------------------------------------------------------
@@ -353,6 +353,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1,  # noqa: A
 
 for _f in (addmm, addmv, addbmm, baddbmm):
     setattr(Tensor, _f.__name__, _f)
+    setattr(Tensor, _f.__name__ + "_", inplace(_f))
 
 
 # ---- distances -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Special functions and the rest of torch's pointwise math: erfc, erfinv, logit, xlogy,
-sinc, logaddexp(2), hypot, nan_to_num, sgn, and the predicates signbit, isneginf,
+sinc, logaddexp(2), hypot, nan_to_num, sgn, gcd, lcm, and the predicates signbit, isneginf,
 isposinf. Declared like the ops of pointwise.py: numpy forward, derivative in Tensor ops.
 
 Values at the edges follow PyTorch: xlogy(0, y) = 0 (unless y is NaN), logit outside
@@ -146,26 +146,28 @@ _hypot = binary("hypot", np.hypot, lambda g, a, out: g * a / out,
                 lambda g, b, out: g * b / out, register=False)
 
 
-def _float_pair(name: str, fn):
-    """A binary op defined for floating tensors only (PyTorch has no integer kernel and
-    takes no Python scalar for `other`)."""
+def _tensor_pair(name: str, fn, kinds: str, inplace_too: bool):
+    """A binary op of two tensors (no Python scalar for `other`) whose dtypes are of
+    `kinds` only: PyTorch has no kernel for the others."""
     def op(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
         if not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
                             f"{type(other).__name__}")
         input = to_tensor(input, "input")
         for t in (input, other):
-            if t._data.dtype.kind != "f":
+            if t._data.dtype.kind not in kinds:
                 raise NotImplementedError(f'"{name}_cpu" not implemented for '
                                           f"'{t.dtype._legacy}'")
         return fn(input, other)
     op.__name__ = op.__qualname__ = name
     setattr(Tensor, name, op)
-    if name == "hypot":
+    if inplace_too:
         setattr(Tensor, name + "_", inplace(op))
     return op
 
 
-logaddexp = _float_pair("logaddexp", _logaddexp)
-logaddexp2 = _float_pair("logaddexp2", _logaddexp2)
-hypot = _float_pair("hypot", _hypot)
+logaddexp = _tensor_pair("logaddexp", _logaddexp, "f", False)
+logaddexp2 = _tensor_pair("logaddexp2", _logaddexp2, "f", False)
+hypot = _tensor_pair("hypot", _hypot, "f", True)
+gcd = _tensor_pair("gcd", binary("gcd", np.gcd, None, None, register=False), "iu", True)
+lcm = _tensor_pair("lcm", binary("lcm", np.lcm, None, None, register=False), "iu", True)

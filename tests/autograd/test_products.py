@@ -147,3 +147,13 @@ def test_cosine_similarity_matches_pytorch_including_tiny_norms():
     compare(torch, "cosine_similarity", None, r(2, 3), r(3))
     compare(torch, "cosine_similarity", None, r(2, 1, 3), r(4, 3), kwargs={"dim": -1})
     same_error(torch, "cosine_similarity", None, r(2, 3), r(4))
+
+
+def test_inplace_add_products_and_the_old_names():
+    x = ag.ones(2, 2)
+    x.addmm_(ag.eye(2), ag.eye(2) * 2, beta=0.5)
+    assert x.tolist() == [[2.5, 0.5], [0.5, 2.5]]
+    v = ag.tensor([1.0, 2.0])
+    assert v.ger(v).tolist() == [[1, 2], [2, 4]] and v.vdot(v).item() == 5.0
+    assert ag.chain_matmul(ag.eye(2), ag.eye(2)).tolist() == [[1, 0], [0, 1]]
+

@@ -184,3 +184,14 @@ def test_integer_trace_sums_to_int64_and_roll_of_0d():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ag.roll(ag.tensor(3.0), 1)
+
+
+def test_inplace_forms_where_pytorch_has_them():
+    x = ag.ones(3, 3)
+    x.tril_(-1)
+    assert x.tolist() == [[0, 0, 0], [1, 0, 0], [1, 1, 0]]
+    x.cumsum_(0)
+    assert x.tolist() == [[0, 0, 0], [1, 0, 0], [2, 1, 0]]
+    x.triu_()
+    assert x.sum().item() == 0.0
+

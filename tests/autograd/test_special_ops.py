@@ -159,3 +159,17 @@ def test_inplace_forms_exist_where_pytorch_has_them():
     z = ag.tensor([3.0])
     z.hypot_(ag.tensor([4.0]))
     assert z.item() == 5.0
+
+
+def test_gcd_and_lcm_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([4, -6, 0, 9]), np.array([6, 4, 0, 3])
+    for name in ("gcd", "lcm"):
+        compare(torch, name, None, a, b, grad=False)
+        compare(torch, name, None, a.astype(np.int32), b, grad=False)
+        same_error(torch, name, None, a.astype(np.float32), b.astype(np.float32))
+        same_error(torch, name, None, a, 6)
+    x = ag.tensor([4, 9])
+    x.gcd_(ag.tensor([6, 6]))
+    assert x.tolist() == [2, 3]
+

@@ -268,6 +268,22 @@ def test_lstsq_reports_what_pytorchs_drivers_report():
             lambda x, y: torch.linalg.lstsq(x, y).solution, a, b[:, 0])
 
 
+def test_cond_and_solve_ex_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for p in (None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf):
+        # (PyTorch cannot differentiate cond through its inverse: its backward fails with
+        # an in-place error, so only the singular-value orders are compared there)
+        compare(torch, "linalg.cond", None, A, kwargs={"p": p}, atol=1e-8,
+                grad=p in (None, 2, -2))
+    compare(torch, "linalg.cond", None, SINGULAR, kwargs={"p": "fro"}, grad=False)
+    compare(torch, lambda a, b: la.solve_ex(a, b).result,
+            lambda a, b: torch.linalg.solve_ex(a, b).result, A, B, atol=1e-8)
+    out = la.solve_ex(ag.tensor(np.stack([np.eye(3), SINGULAR])), ag.ones(2, 3, dtype=ag.float64))
+    assert out.info.tolist() == [0, 3] and out.result[0].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(la.LinAlgError):
+        la.solve_ex(ag.tensor(SINGULAR), ag.ones(3, dtype=ag.float64), check_errors=True)
+
+
 def test_matrix_rank_matches_pytorch():
     torch = pytest.importorskip("torch")
     for kw in ({}, {"hermitian": True}, {"atol": 1.0}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 0.1}):

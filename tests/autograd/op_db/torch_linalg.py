@@ -231,6 +231,13 @@ OPS = [
                                                     np.swapaxes(b, -1, -2)), -1, -2),
            _square(rhs="matrix").map(lambda s: Sample(
                (s.args[0], np.ascontiguousarray(np.swapaxes(s.args[1], -1, -2)))))),
+    OpInfo("linalg.solve_ex", lambda a, b: la.solve_ex(a, b).result, np.linalg.solve,
+           _square(rhs="matrix")),
+    OpInfo("linalg.cond", lambda a, p: la.cond(a, p),
+           lambda a, p: np.linalg.cond(a, p), _square(shift=0.0).map(
+               lambda s: Sample((s.args[0] + np.diag(2.0 + 1.5 * np.arange(s.args[0].shape[-1])),
+                                 ))).flatmap(lambda s: hs.sampled_from(
+               [None, -2, "fro", "nuc", 1, math.inf]).map(lambda p: Sample(s.args, {"p": p})))),
     OpInfo("linalg.solve_triangular", la.solve_triangular, _solve_triangular_ref,
            _solve_triangular_sample()),
     OpInfo("linalg.cholesky", lambda a, upper: la.cholesky(_spd(a), upper=upper),
