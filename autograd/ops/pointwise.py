@@ -98,9 +98,10 @@ trunc = unary("trunc", np.trunc, _zero, float_only=False)
 frac = unary("frac", lambda x: x - np.trunc(x), lambda g: g)
 _round = unary("round", np.round, _zero, float_only=False, register=False)
 logical_not = unary("logical_not", np.logical_not, None, float_only=False)
-isnan = unary("isnan", np.isnan, None, float_only=False)
-isinf = unary("isinf", np.isinf, None, float_only=False)
-isfinite = unary("isfinite", np.isfinite, None, float_only=False)
+isnan = unary("isnan", np.isnan, None, float_only=False, register=False)
+isinf = unary("isinf", np.isinf, None, float_only=False, register=False)
+isfinite = unary("isfinite", np.isfinite, None, float_only=False, register=False)
+Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite   # (no in-place forms)
 Tensor.negative = Tensor.neg
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
 Tensor.absolute = abs
@@ -264,9 +265,27 @@ minimum = binary("minimum", np.minimum, lambda g, a, b: _win(g, b, a),
                  lambda g, a, b: _win(g, a, b), node="MinimumBackward0")
 atan2 = binary("atan2", np.arctan2, lambda g, a, b: g * b / (a * a + b * b),
                lambda g, a, b: -g * a / (a * a + b * b))
-remainder = binary("remainder", np.remainder, lambda g: g,
-                   lambda g, a, b: -g * floor_divide(a, b))
-fmod = binary("fmod", np.fmod, lambda g: g, lambda g, a, b: -g * (a / b).trunc())
+# remainder and fmod: node ...Backward1 for two tensors, ...Backward0 with a number (PyTorch's)
+_remainder = [binary("remainder", np.remainder, lambda g: g,
+                     lambda g, a, b: -g * floor_divide(a, b), node=f"RemainderBackward{k}",
+                     register=False) for k in (0, 1)]
+_fmod = [binary("fmod", np.fmod, lambda g: g, lambda g, a, b: -g * (a / b).trunc(),
+                node=f"FmodBackward{k}", register=False) for k in (0, 1)]
+
+
+@method("remainder")
+def remainder(a, b) -> Tensor:
+    """a - floor(a / b) * b: Python's %, the sign of b."""
+    return _remainder[isinstance(a, Tensor) and isinstance(b, Tensor)](a, b)
+
+
+@method("fmod")
+def fmod(a, b) -> Tensor:
+    """a - trunc(a / b) * b: C's fmod, the sign of a."""
+    return _fmod[isinstance(a, Tensor) and isinstance(b, Tensor)](a, b)
+
+
+Tensor.remainder_, Tensor.fmod_ = inplace(remainder), inplace(fmod)
 floor_divide = binary("floor_divide", np.floor_divide, None, None)
 eq = binary("eq", np.equal, None, None)
 ne = binary("ne", np.not_equal, None, None)
@@ -347,9 +366,38 @@ def rsub(x, other, *, alpha=1) -> Tensor:
     return sub(other, x * alpha if alpha != 1 else x)
 
 
+def _lerp_np(start, end, weight):
+    """PyTorch's formula, exact at both ends: from start below weight 0.5, from end above."""
+    w = weight if isinstance(weight, np.ndarray) else np.asarray(weight, np.asarray(start).dtype)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(w) < 0.5, start + w * (end - start), end - (end - start) * (1 - w))
+
+
+Lerp0 = derivative("LerpBackward0", lambda g, weight: (g * (1 - weight), g * weight))
+Lerp1 = derivative("LerpBackward1", lambda g, start, end, weight: (
+    g * (1 - weight), g * weight, g * (end - start)))
+
+
 @method("lerp")
 def lerp(start, end, weight) -> Tensor:
-    return start + (end - start) * weight
+    """start + weight * (end - start), with a number or a tensor weight (all broadcast)."""
+    end = to_tensor(end, "end")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != start._data.dtype:
+            raise RuntimeError(f"expected dtype {start.dtype._legacy.lower()} for `{name}` but "
+                               f"got dtype {t.dtype._legacy.lower()}")
+    if isinstance(weight, Tensor):
+        try:
+            out = _lerp_np(start._data, end._data, weight._data).astype(start._data.dtype)
+        except ValueError:
+            raise shape_mismatch("lerp", np.broadcast_to(0, np.broadcast_shapes(
+                start._data.shape, end._data.shape)), weight._data) from None
+        return record(Lerp1, out, (start, end, weight), start=start, end=end, weight=weight)
+    try:
+        out = _lerp_np(start._data, end._data, weight).astype(start._data.dtype)
+    except ValueError:
+        raise shape_mismatch("lerp", start._data, end._data) from None
+    return record(Lerp0, out, (start, end), weight=float(weight))
 
 
 Tensor.lerp_ = inplace(lerp)

@@ -115,8 +115,9 @@ def repeat_interleave(x, repeats=None, dim: int | None = None, *,
         x = x.reshape(1)
     if not isinstance(repeats, Tensor):   # each element k times: a broadcast, as PyTorch
         shape = x._data.shape
-        wide = x.unsqueeze(d + 1).expand(*shape[:d + 1], int(r[0]) if n else 0, *shape[d + 1:])
-        return wide.reshape(*shape[:d], -1, *shape[d + 1:])
+        k = int(r[0]) if n else 0
+        wide = x.unsqueeze(d + 1).expand(*shape[:d + 1], k, *shape[d + 1:])
+        return wide.reshape(*shape[:d], n * k, *shape[d + 1:])
     return x.index_select(d, _make(np.repeat(np.arange(n, dtype=np.int64), r)))
 
 

@@ -173,3 +173,26 @@ def test_gcd_and_lcm_match_pytorch():
     x.gcd_(ag.tensor([6, 6]))
     assert x.tolist() == [2, 3]
 
+
+def test_remainder_fmod_and_lerp_grad_fn_names_and_values_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a, b = X * 3, P + 0.5
+    for name in ("remainder", "fmod"):
+        compare(torch, name, None, a, b)
+        compare(torch, name, None, a, 0.7)
+        for other in (b, 0.7):
+            want = getattr(torch, name)(torch.tensor(a, requires_grad=True), torch.tensor(other)
+                                        if isinstance(other, np.ndarray) else other)
+            got = getattr(ag, name)(ag.tensor(a, requires_grad=True), ag.tensor(other)
+                                    if isinstance(other, np.ndarray) else other)
+            assert grad_fn_name(got) == want.grad_fn.name()
+    assert grad_fn_name(ag.tensor(a, requires_grad=True) % 2) == "RemainderBackward0"
+    compare(torch, "lerp", None, X, P, kwargs={"weight": 0.7})
+    compare(torch, "lerp", None, X.astype(np.float32), P.astype(np.float32), kwargs={"weight": 0.3})
+    assert grad_fn_name(ag.lerp(ag.tensor(X, requires_grad=True), ag.tensor(P), 0.3)) == \
+        "LerpBackward0"
+    assert grad_fn_name(ag.lerp(ag.tensor(X, requires_grad=True), ag.tensor(P),
+                                ag.tensor(0.3, dtype=ag.float64))) == "LerpBackward1"
+    same_error(torch, "lerp", None, X, P.astype(np.float32), 0.3)
+    same_error(torch, "lerp", None, X, P, np.float32(0.3) * np.ones(1, np.float32))
+

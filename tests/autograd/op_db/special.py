@@ -131,6 +131,10 @@ OPS = [
     OpInfo("logaddexp", ag.logaddexp, np.logaddexp, binary()),
     OpInfo("logaddexp2", ag.logaddexp2, np.logaddexp2, binary()),
     OpInfo("hypot", ag.hypot, np.hypot, binary(0.2, 2.0, 0.2, 2.0)),
+    OpInfo("remainder_scalar", lambda a, b: ag.remainder(a, b), np.remainder,
+           binary(0.1, 0.9, 1.1, 2.0, scalar_b=True)),
+    OpInfo("fmod_scalar", lambda a, b: a.fmod(b), np.fmod, binary(0.1, 0.9, 1.1, 2.0,
+                                                                   scalar_b=True)),
     OpInfo("clamp_tensor", _clamp_fn, _clamp_ref, _clamp_sample()),
     OpInfo("lerp_tensor_weight", ag.lerp, lambda a, b, w: a + w * (b - a), _lerp_sample()),
 ]
