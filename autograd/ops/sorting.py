@@ -51,8 +51,9 @@ def stable_argsort(d: np.ndarray, axis: int, descending: bool = False) -> np.nda
     return n - 1 - np.flip(rev, axis)
 
 
-def _values_at(x: Tensor, cls, idx: np.ndarray, d: int, keepdim: bool = True) -> tuple:
-    """x's values at `idx` along `d`, recorded as `cls` (gradient back to those indices)."""
+def values_at(x: Tensor, cls, idx: np.ndarray, d: int, keepdim: bool = True) -> tuple:
+    """(x's values at `idx` along `d`, recorded as `cls`: the gradient goes back to those
+    indices; the indices as a tensor). `idx` keeps dim d; without `keepdim` both drop it."""
     data = x._data
     if data.ndim == 0:
         vals = data.copy()
@@ -65,13 +66,24 @@ def _values_at(x: Tensor, cls, idx: np.ndarray, d: int, keepdim: bool = True) ->
     return record(cls, vals, (x,), dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim), idx_t
 
 
+def _sorted_pick(x: Tensor, cls, d: int, positions=None, descending: bool = False,
+                 keepdim: bool = True) -> tuple:
+    """values_at the given positions (all if None) of x's stable sorted order along d."""
+    if x._data.ndim == 0:
+        idx = np.zeros((), np.int64)
+    else:
+        idx = stable_argsort(x._data, d, descending)
+        if positions is not None:
+            idx = np.take(idx, positions, axis=d)
+    return values_at(x, cls, idx, d, keepdim)
+
+
 @method("sort")
 @numpy_names
 def sort(x, dim: int = -1, descending: bool = False, stable: bool | None = None):
     """(values, indices) sorted along `dim`; stable (ties keep their order)."""
-    d = _wrap_dim(x, dim)
-    idx = stable_argsort(x._data, d, descending) if x._data.ndim else np.zeros((), np.int64)
-    vals, idx_t = _values_at(x, Sort0 if stable is None else Sort1, idx, d)
+    vals, idx_t = _sorted_pick(x, Sort0 if stable is None else Sort1, _wrap_dim(x, dim),
+                               descending=descending)
     return return_types.sort(vals, idx_t)
 
 
@@ -100,11 +112,7 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  
     if not 0 <= k <= size:
         raise RuntimeError(f"selected index k out of range (topk: k={k}, but dim {d} of the "
                            f"input of shape {list(x._data.shape)} has size {size})")
-    if x._data.ndim == 0:
-        idx = np.zeros((), np.int64)
-    else:
-        idx = np.take(stable_argsort(x._data, d, largest), np.arange(k), axis=d)
-    vals, idx_t = _values_at(x, Topk, idx, d)
+    vals, idx_t = _sorted_pick(x, Topk, d, np.arange(k), largest)
     return return_types.topk(vals, idx_t)
 
 
@@ -117,11 +125,7 @@ def kthvalue(x, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
                            f"(k={k}, size {size})")
-    if x._data.ndim == 0:
-        idx = np.zeros((), np.int64)
-    else:
-        idx = np.take(stable_argsort(x._data, d), [k - 1], axis=d)
-    vals, idx_t = _values_at(x, Kthvalue, idx, d, keepdim)
+    vals, idx_t = _sorted_pick(x, Kthvalue, d, [k - 1], keepdim=keepdim)
     return return_types.kthvalue(vals, idx_t)
 
 

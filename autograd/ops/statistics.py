@@ -17,7 +17,7 @@ from .base import derivative, method, normalize_dims, record, to_tensor
 from .numpy_names import numpy_names
 from .reduction import _unreduce
 from .shape import _wrap_dim
-from .sorting import selected_rule, stable_argsort
+from .sorting import selected_rule, stable_argsort, values_at
 
 
 def _evenly(g, x, out):
@@ -58,10 +58,8 @@ def _median(x, dim, keepdim, ignore_nan: bool):
         return record(NanmedianFull if ignore_nan else MedianFull, np.asarray(value), (x,),
                       x=x)
     d = _wrap_dim(x, dim)
-    if data.ndim == 0:
-        idx = np.zeros((), np.int64)
-        vals = data.copy()
-    else:
+    idx = np.zeros((), np.int64)
+    if data.ndim:
         if data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         m = np.moveaxis(data, d, -1)
@@ -69,12 +67,7 @@ def _median(x, dim, keepdim, ignore_nan: bool):
         pos = _lower_median_pos(m, ignore_nan)[..., None] if m.size else \
             np.zeros(m.shape[:-1] + (1,), np.int64)
         idx = np.moveaxis(np.take_along_axis(order, pos, -1), -1, d)
-        vals = np.take_along_axis(data, idx, d)
-        if not keepdim:
-            idx, vals = idx.squeeze(d), vals.squeeze(d)
-    idx_t = _make(np.require(idx, np.int64, "C"))
-    out = record(NanmedianDim if ignore_nan else MedianDim, np.require(vals, requirements="C"),
-                 (x,), dim=d, indices=idx_t, shape=data.shape, keepdim=keepdim or data.ndim == 0)
+    out, idx_t = values_at(x, NanmedianDim if ignore_nan else MedianDim, idx, d, keepdim)
     return (return_types.nanmedian if ignore_nan else return_types.median)(out, idx_t)
 
 
@@ -98,9 +91,8 @@ def mode(x, dim: int = -1, keepdim: bool = False):
     """(most frequent value, its last index) along `dim`; ties go to the smallest value."""
     d = _wrap_dim(x, dim)
     data = x._data
-    if data.ndim == 0:
-        idx, vals = np.zeros((), np.int64), data.copy()
-    else:
+    idx = np.zeros((), np.int64)
+    if data.ndim:
         if data.shape[d] == 0:
             raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
         m = np.moveaxis(data, d, -1)
@@ -116,12 +108,7 @@ def mode(x, dim: int = -1, keepdim: bool = False):
         best = np.argmax(pos - run_start, axis=-1)[..., None] if n else \
             np.zeros(m.shape[:-1] + (1,), np.int64)
         idx = np.moveaxis(np.take_along_axis(order, best, -1), -1, d)
-        vals = np.take_along_axis(data, idx, d)
-        if not keepdim:
-            idx, vals = idx.squeeze(d), vals.squeeze(d)
-    idx_t = _make(np.require(idx, np.int64, "C"))
-    out = record(Mode, np.require(vals, requirements="C"), (x,), dim=d, indices=idx_t,
-                 shape=data.shape, keepdim=keepdim or data.ndim == 0)
+    out, idx_t = values_at(x, Mode, idx, d, keepdim)
     return return_types.mode(out, idx_t)
 
 

@@ -12,6 +12,7 @@ import autograd as ag
 from autograd.testing import strategies as st
 
 from .core import OpInfo, Sample, floats, np_dims, reduction_sample
+from .reduction import _var_ref, _var_sample
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -181,19 +182,6 @@ def _nan_reduction_sample(draw, min_side=0):
 
 
 @hs.composite
-def _var_mean_sample(draw):
-    s = draw(reduction_sample(min_side=2, distinct=True).filter(lambda s: s.args[0].ndim > 0))
-    s.kwargs["correction"] = draw(hs.sampled_from([0, 1]))
-    return s
-
-
-def _var_mean_ref(x, dim=None, keepdim=False, correction=1, std=False):
-    axis = np_dims(dim, x.ndim)
-    v = np.var(x, axis=axis, ddof=correction, keepdims=keepdim)
-    return np.sqrt(v) if std else v
-
-
-@hs.composite
 def _cumprod_sample(draw):
     shape = draw(st.shapes(min_dims=1, max_side=4))
     x = draw(floats(shape, 0.5, 1.5)) * draw(hs.sampled_from([1.0, -1.0]))
@@ -285,11 +273,11 @@ OPS = [
            lambda x, **kw: np.stack([_red_ref(np.min)(x, **kw), _red_ref(np.max)(x, **kw)]),
            reduction_sample(min_side=1, distinct=True, single_dim=True)),
     OpInfo("std_mean", lambda x, **kw: ag.stack(list(ag.std_mean(x, **kw))),
-           lambda x, **kw: np.stack([_var_mean_ref(x, std=True, **kw),
-                                     _red_ref(np.mean)(x, **kw)]), _var_mean_sample()),
+           lambda x, **kw: np.stack([_var_ref(x, std=True, **kw),
+                                     _red_ref(np.mean)(x, **kw)]), _var_sample()),
     OpInfo("var_mean", lambda x, **kw: ag.stack(list(ag.var_mean(x, **kw))),
-           lambda x, **kw: np.stack([_var_mean_ref(x, **kw), _red_ref(np.mean)(x, **kw)]),
-           _var_mean_sample()),
+           lambda x, **kw: np.stack([_var_ref(x, **kw), _red_ref(np.mean)(x, **kw)]),
+           _var_sample()),
     OpInfo("nansum", ag.nansum, _red_ref(np.nansum), _nan_reduction_sample()),
     OpInfo("nanmean", ag.nanmean, _red_ref(np.nanmean), _nan_reduction_sample(min_side=2)),
     OpInfo("cumprod", lambda x, dim: ag.cumprod(x, dim), _cumext_ref(np.multiply),
