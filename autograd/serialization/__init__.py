@@ -104,7 +104,7 @@ def _not_a_checkpoint(head: bytes, size: int) -> str:
         return "it is empty (0 bytes), not a checkpoint"
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         from .npz import pytorch_checkpoint
-        return pytorch_checkpoint("a pickle file (a legacy PyTorch checkpoint or pickle.dump)")
+        return pytorch_checkpoint("a pickle (a legacy PyTorch checkpoint, or pickle.dump)")
     text = not any(b < 32 and b not in b"\t\n\r\f" or b == 127 for b in head)
     what = "a text file" if text else f"a file of unknown content (it starts with {head[:8]!r})"
     return (f"it is {what}, not a checkpoint: autograd.load reads .npz checkpoints, "

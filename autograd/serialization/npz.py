@@ -225,12 +225,13 @@ def read_archive(fh: BinaryIO, name: str, budget: Budget) -> Any:
     """Load an `.npz` file: a checkpoint with its structure, or a plain dict of arrays."""
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
         raise bad_file(name, f"it is a damaged or truncated zip archive ({e})") from None
     with zf:
         names = zf.namelist()
         if is_pytorch_zip(names):
-            raise bad_file(name, pytorch_checkpoint("a PyTorch zip checkpoint (torch.save)"))
+            raise bad_file(name, pytorch_checkpoint(
+                "a PyTorch checkpoint (torch.save's zip of pickles)"))
         archive = _Archive(zf, name, budget)
         if STRUCT not in archive.infos:
             return {k: _make(archive.array(k, tensor=True)) for k in archive.infos}
@@ -248,7 +249,7 @@ def read_archive(fh: BinaryIO, name: str, budget: Budget) -> Any:
 
 
 def pytorch_checkpoint(what: str) -> str:
-    return (f"it is {what}, a pickle: pickle checkpoints are not loaded, since unpickling can run "
+    return (f"it is {what}: pickle checkpoints are not loaded, since unpickling can run "
             "arbitrary code. Save the weights from PyTorch with safetensors instead "
             "(safetensors.torch.save_file(model.state_dict(), 'model.safetensors')) and load "
             "that file here")

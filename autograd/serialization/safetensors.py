@@ -76,7 +76,10 @@ def read(fh: BinaryIO, size: int, name: str, budget: Budget) -> dict[str, Tensor
     for key, entry in header.items():
         if key == "__metadata__":
             continue
-        dtype = entry.get("dtype") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            raise bad_file(name, f"it is not a valid safetensors file: its header entry for "
+                                 f"{key!r} is not a JSON object")
+        dtype = entry.get("dtype")
         if dtype == "BF16":
             raise bad_file(name, f"tensor {key!r} is bfloat16, which numpy (and so this engine) "
                                  "cannot hold; convert it in PyTorch first (.float() or "
