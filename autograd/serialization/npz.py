@@ -177,7 +177,7 @@ def read_array(fh: BinaryIO, size: int, what: str, name: str, budget: Budget,
     arr = np.frombuffer(buf, dtype=dt) if nbytes else np.empty(0, dt)
     arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
     if fortran or not dt.isnative:
-        arr = np.ascontiguousarray(arr, dtype=dt.newbyteorder("="))
+        arr = arr.astype(dt.newbyteorder("="), order="C")
     return arr
 
 

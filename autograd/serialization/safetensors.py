@@ -41,7 +41,7 @@ def encode(obj: Any) -> dict[str, np.ndarray]:
                             f"of type {type(v).__name__}, and a .safetensors file holds only "
                             "tensors (a state_dict); save nested dicts, optimizer states and "
                             "other values as .npz")
-        arrays[k] = np.ascontiguousarray(v._data)
+        arrays[k] = np.asarray(v._data, order="C")  # (ascontiguousarray makes 0-d 1-d)
     return arrays
 
 

@@ -451,11 +451,13 @@ def test_numpy_corner_cases_that_are_fine(tmp_path):
     p = tmp_path / "plain.npz"
     a = np.arange(6, dtype=">f4").reshape(2, 3)
     np.savez(p, be=a, fo=np.asfortranarray(np.arange(6.0).reshape(2, 3)),
-             empty=np.zeros((0, 3), np.int32), scalar=np.array(7, np.int64))
+             empty=np.zeros((0, 3), np.int32), scalar=np.array(7, np.int64),
+             be_scalar=np.array(2.5, ">f8"))
     back = ag.load(p)
     assert back["be"].dtype == ag.float32 and back["be"].tolist() == a.tolist()
     assert back["fo"].tolist() == [[0, 1, 2], [3, 4, 5]]
     assert back["empty"].shape == (0, 3) and back["scalar"].item() == 7
+    assert back["be_scalar"].shape == () and back["be_scalar"].item() == 2.5
     back["be"].add_(1)  # loaded tensors own writable memory
     np.save(tmp_path / "one.npy", np.ones((2, 2), np.float16))
     assert ag.load(tmp_path / "one.npy").dtype == ag.float16
