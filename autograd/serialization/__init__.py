@@ -20,7 +20,7 @@ import io
 import os
 from typing import Any
 
-from .files import bad_file, open_regular, write_atomic
+from .files import Budget, bad_file, open_regular, write_atomic
 from .tensor_classes import register_tensor_class
 
 __all__ = ["save", "load", "register_tensor_class"]
@@ -53,7 +53,7 @@ def save(obj: Any, f, pickle_module=None, pickle_protocol: int = 2,
         from . import npz
         npz.write(f, npz.encode(obj))
         return
-    fmt = _format(os.fspath(f))
+    fmt = _format(os.fsdecode(f))
     arrays = fmt.encode(obj)
     write_atomic(f, lambda fh: fmt.write(fh, arrays))
 
@@ -74,7 +74,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
         fh = io.BytesIO(f.read())
         path = name
     else:
-        path = name = os.fspath(f)
+        path = name = os.fsdecode(f)
         fh = open_regular(path)
     with fh:
         size = fh.seek(0, io.SEEK_END)
@@ -86,7 +86,7 @@ def _read(fh, size: int, path: str, name: str, max_bytes: int | None) -> Any:
     from ..tensor import _make
     from . import npz, safetensors
     limit = max(size, _MIN_LIMIT) if max_bytes is None else max_bytes
-    budget = npz.Budget(name, limit)
+    budget = Budget(name, limit)
     head = fh.read(64)
     fh.seek(0)
     if path.lower().endswith(".safetensors") or safetensors.looks_like(head, size):

@@ -68,7 +68,7 @@ def open_regular(path: str, who: str = "autograd.load") -> BinaryIO:
 
 def write_atomic(path, write: Callable[[BinaryIO], None], who: str = "autograd.save") -> None:
     """Call `write(fileobj)` on a temporary file and rename it over `path` once complete."""
-    user_path = os.fspath(path)
+    user_path = os.fsdecode(path)
     parent = os.path.dirname(user_path)
     if parent and not os.path.isdir(parent):
         raise RuntimeError(f"Parent directory {parent} does not exist.")  # PyTorch's words
@@ -92,7 +92,7 @@ def write_atomic(path, write: Callable[[BinaryIO], None], who: str = "autograd.s
         raise _os_error(type(e), e.errno or errno.EIO, user_path) from None
     try:
         with os.fdopen(fd, "wb") as fh:  # the lock lasts until the rename is done
-            if mode is not None:
+            if mode is not None and hasattr(os, "fchmod"):
                 os.fchmod(fh.fileno(), mode)
             write(fh)
             fh.flush()
@@ -109,21 +109,26 @@ def write_atomic(path, write: Callable[[BinaryIO], None], who: str = "autograd.s
 
 def _temp_pattern(base: str) -> re.Pattern:
     # mkstemp's alphabet too, so that temp files of earlier versions are cleaned up as well
-    return re.compile(r"\." + re.escape(base) + r"\.[a-z0-9_]{8}\.tmp")
+    return re.compile(r"\." + re.escape(base[:_BASE_MAX]) + r"\.[a-z0-9_]{8}\.tmp")
+
+
+_BASE_MAX = 200  # of the target's name in a temporary file's (names end at 255 bytes)
 
 
 def _locked_temp(folder: str, base: str) -> tuple[int, str]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | \
         getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+        tmp = os.path.join(folder, f".{base[:_BASE_MAX]}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
-        if fcntl is None:
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: unlocked, so never seen as stale
             return fd, tmp
-        fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_nlink:  # not removed by another save before we locked it
             return fd, tmp
         os.close(fd)
@@ -168,6 +173,20 @@ def _sync_folder(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class Budget:
+    """The bytes a load may still produce (`max_bytes`), checked before each read."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name, self.limit, self.left = name, limit, limit
+
+    def take(self, nbytes: int, what: str) -> None:
+        if nbytes > self.left:
+            raise bad_file(self.name, f"{what} needs {nbytes:,} bytes, more than max_bytes="
+                                      f"{self.limit:,} allows; pass a larger max_bytes= to "
+                                      "autograd.load if you trust this file")
+        self.left -= nbytes
 
 
 def bad_file(name: str, what: str) -> ValueError:

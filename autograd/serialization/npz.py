@@ -25,7 +25,7 @@ import numpy.lib.format as npy
 
 from .. import dtypes
 from ..tensor import Tensor, _make
-from .files import bad_file
+from .files import Budget, bad_file
 from .tensor_classes import CLASS_BY_NAME, NAME_BY_CLASS
 
 STRUCT = "__autograd_structure__"
@@ -116,20 +116,6 @@ def write(fileobj: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
 
 
 # ---- reading -----------------------------------------------------------------------------
-
-class Budget:
-    """The bytes a load may still produce (`max_bytes`), checked before each read."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name, self.limit, self.left = name, limit, limit
-
-    def take(self, nbytes: int, what: str) -> None:
-        if nbytes > self.left:
-            raise bad_file(self.name, f"{what} needs {nbytes:,} bytes, more than max_bytes="
-                                      f"{self.limit:,} allows; pass a larger max_bytes= to "
-                                      "autograd.load if you trust this file")
-        self.left -= nbytes
-
 
 def _tensor_dtype(dt: np.dtype) -> bool:
     return dt.newbyteorder("=") in dtypes._FROM_NP

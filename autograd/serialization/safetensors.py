@@ -17,8 +17,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..tensor import Tensor, _make
-from .files import bad_file
-from .npz import Budget
+from .files import Budget, bad_file
 
 METADATA = {"format": "pt"}  # what PyTorch-side writers (transformers) put in the header
 _DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,

@@ -316,3 +316,13 @@ def test_the_suffix_chooses_the_format(tmp_path):
     # loading goes by the content: a safetensors file under another name loads too
     os.replace(tmp_path / "a.safetensors", tmp_path / "weights.bin")
     assert ag.load(tmp_path / "weights.bin")["w"].tolist() == [1.0, 1.0]
+
+
+def test_long_names_and_bytes_paths(tmp_path):
+    long = tmp_path / ("m" * 250 + ".npz")              # 254 bytes: the longest names work
+    ag.save({"w": ag.ones(2)}, long)
+    ag.save({"w": ag.zeros(2)}, long)
+    assert ag.load(long)["w"].tolist() == [0.0, 0.0] and names(tmp_path) == [long.name]
+    raw = os.fsencode(tmp_path / "b.npz")
+    ag.save({"w": ag.ones(2)}, raw)
+    assert ag.load(raw)["w"].tolist() == [1.0, 1.0]
