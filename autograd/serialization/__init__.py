@@ -89,12 +89,12 @@ def _read(fh, size: int, path: str, name: str, max_bytes: int | None) -> Any:
     budget = Budget(name, limit)
     head = fh.read(64)
     fh.seek(0)
-    if path.lower().endswith(".safetensors") or safetensors.looks_like(head, size):
-        return safetensors.read(fh, size, name, budget)
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return npz.read_archive(fh, name, budget)
     if head.startswith(b"\x93NUMPY"):
         return _make(npz.read_array(fh, size, "its array", name, budget, tensor=True))
+    if path.lower().endswith(".safetensors") or safetensors.looks_like(head, size):
+        return safetensors.read(fh, size, name, budget)
     raise bad_file(name, _not_a_checkpoint(head, size))
 
 

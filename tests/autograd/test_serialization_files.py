@@ -316,6 +316,8 @@ def test_the_suffix_chooses_the_format(tmp_path):
     # loading goes by the content: a safetensors file under another name loads too
     os.replace(tmp_path / "a.safetensors", tmp_path / "weights.bin")
     assert ag.load(tmp_path / "weights.bin")["w"].tolist() == [1.0, 1.0]
+    os.replace(tmp_path / "a.npz", tmp_path / "renamed.safetensors")
+    assert ag.load(tmp_path / "renamed.safetensors")["w"].tolist() == [1.0, 1.0]
 
 
 def test_long_names_and_bytes_paths(tmp_path):
