@@ -32,7 +32,7 @@ STRUCT = "__autograd_structure__"
 _FORMAT = 1
 MAX_DEPTH = 100        # containers nested deeper than this are refused on save and on load
 _ARRAY_KINDS = "biufcSU"  # numpy arrays in a checkpoint: numbers, bools, strings
-_CHUNK = 1 << 24
+_CHUNK = 1 << 16
 
 # ---- saving ------------------------------------------------------------------------------
 
@@ -153,14 +153,14 @@ def read_array(fh: BinaryIO, size: int, what: str, name: str, budget: Budget,
         raise bad_file(name, f"{what} {state}: its header declares shape {tuple(shape)} of "
                              f"{dt} ({nbytes:,} bytes) but it holds {held:,} bytes")
     budget.take(nbytes, what)
-    buf = bytearray(nbytes)
+    buf = np.empty(nbytes, np.uint8)
     view, got = memoryview(buf), 0
-    while got < nbytes:
+    while got < nbytes:  # in small chunks, which stay in the CPU's cache on their way
         n = fh.readinto(view[got:got + _CHUNK])
         if not n:
             raise bad_file(name, f"{what} is truncated: {got:,} of {nbytes:,} bytes read")
         got += n
-    arr = np.frombuffer(buf, dtype=dt) if nbytes else np.empty(0, dt)
+    arr = buf.view(dt) if nbytes else np.empty(0, dt)
     arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
     if fortran or not dt.isnative:
         arr = arr.astype(dt.newbyteorder("="), order="C")

@@ -10,7 +10,9 @@ error that names the file and the tensor at fault.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import struct
 from typing import Any, BinaryIO
 
@@ -57,7 +59,8 @@ def looks_like(head: bytes, size: int) -> bool:
 
 
 def read(fh: BinaryIO, size: int, name: str, budget: Budget) -> dict[str, Tensor]:
-    """Load a safetensors file as a dict of tensors, in the file's order."""
+    """Load a safetensors file (an open file or a BytesIO) as a dict of tensors, in the
+    file's order."""
     if size < 8:
         raise bad_file(name, f"it is too short ({size} bytes) to be a safetensors file")
     (n,) = struct.unpack("<Q", fh.read(8))
@@ -89,9 +92,14 @@ def read(fh: BinaryIO, size: int, name: str, budget: Budget) -> dict[str, Tensor
     budget.take(size - 8 - n, "its tensor data")
     import safetensors
     import safetensors.numpy
-    fh.seek(0)
     try:
-        arrays = safetensors.numpy.load(fh.read())
+        if isinstance(fh, io.BytesIO):
+            arrays = safetensors.numpy.load(fh.getvalue())
+        else:  # the file we checked, by its descriptor where the system names one (Linux)
+            fd_path = f"/proc/self/fd/{fh.fileno()}"
+            with safetensors.safe_open(fd_path if os.path.exists(fd_path) else fh.name,
+                                       framework="np") as f:
+                arrays = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (no __iter__)
     except safetensors.SafetensorError as e:
         raise bad_file(name, f"it is not a valid safetensors file ({e})") from None
     return {k: _make(_writable(arrays[k])) for k in header if k != "__metadata__"}
