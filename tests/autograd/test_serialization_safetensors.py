@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from safetensors import safe_open  # a dependency of the project, not optional
+from safetensors.numpy import load_file, save_file
 
 import autograd as ag
 import nn
-
-safetensors = pytest.importorskip("safetensors")
-from safetensors import safe_open  # noqa: E402
-from safetensors.numpy import load_file, save_file  # noqa: E402
 
 DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
 
