@@ -9,8 +9,9 @@ from . import dtypes, grad_mode
 from .random import Generator, _rng
 from .tensor import Tensor, _make, size_args
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
-           "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "normal",
+__all__ = ["tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
+           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
+           "normal",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
            "randint_like", "scalar_tensor"]
 
@@ -113,7 +114,9 @@ def scalar_tensor(value, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like `tensor`, but shares memory with a numpy array or tensor when it can."""
+    """Like `tensor`, but shares memory with a numpy array or tensor when it can (when no
+    dtype conversion is asked for)."""
+    _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_np(dtype) == data.dtype):
@@ -126,6 +129,43 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     dtypes.from_np(array.dtype)
+    return _make(array)
+
+
+class _Capsule:
+    """Lets numpy import a bare DLPack capsule (from `torch.utils.dlpack.to_dlpack`)."""
+
+    def __init__(self, capsule) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **_):
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple:
+        return (1, 0)  # kDLCPU: a capsule from another device fails in numpy with its error
+
+
+def from_dlpack(ext_tensor, *, device=None, copy: bool | None = None) -> Tensor:
+    """A tensor sharing memory with `ext_tensor` (a PyTorch or JAX tensor, a numpy array,
+    anything with `__dlpack__`, or a DLPack capsule), as `torch.from_dlpack`: writes
+    through one show in the other. The result does not require grad."""
+    _check_device(device)
+    if type(ext_tensor).__name__ == "PyCapsule":
+        ext_tensor = _Capsule(ext_tensor)
+    elif not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack(): expected an object with __dlpack__ or a DLPack "
+                        f"capsule, got {type(ext_tensor).__name__}")
+    try:
+        array = np.from_dlpack(ext_tensor) if copy is None else \
+            np.from_dlpack(ext_tensor, copy=copy)
+    except RuntimeError as e:  # numpy's "Unsupported dtype in DLTensor." (bfloat16, ...)
+        if "dtype" not in str(e):
+            raise
+        array = None
+    if array is None or array.dtype not in dtypes._FROM_NP:
+        dt = getattr(ext_tensor, "dtype", "of the capsule") if array is None else array.dtype
+        raise TypeError(f"from_dlpack(): unsupported dtype {dt}; supported: "
+                        f"{', '.join(d.name for d in dtypes._ALL)}")
     return _make(array)
 
 

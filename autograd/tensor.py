@@ -356,3 +356,20 @@ class Tensor:
             return format(self._data.item(), spec)
         return repr(self)
 
+    # ---- DLPack: zero-copy exchange with numpy, PyTorch, JAX ----------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule sharing this tensor's memory (`np.from_dlpack(t)`,
+        `torch.from_dlpack(t)`); as in PyTorch, a tensor that requires grad is refused."""
+        if self._rg:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        if stream not in (None, -1):
+            raise BufferError(f"stream={stream!r} given for a CPU tensor; only None is valid")
+        kwargs = {} if max_version is None else {"max_version": max_version}
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        if copy is not None:
+            kwargs["copy"] = copy
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        return self._data.__dlpack_device__()
