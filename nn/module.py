@@ -561,17 +561,19 @@ class Module:
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
 
-        def load(module: Module, prefix: str = "") -> None:
+        # parent before children, depth first, as PyTorch's recursive `load`; a loop, not a
+        # recursive closure (which would be a reference cycle holding the state dict)
+        stack: list[tuple[Module, str]] = [(self, "")]
+        while stack:
+            module, prefix = stack.pop()
             local_meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 local_meta["assign_to_params_buffers"] = True
             module._load_from_state_dict(state_dict, prefix, local_meta, True, missing,
                                          unexpected, errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-
-        load(self)
+            stack.extend((child, prefix + name + ".")
+                         for name, child in reversed(module._modules.items())
+                         if child is not None)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
