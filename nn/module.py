@@ -3,7 +3,9 @@ state_dict layout, hooks and repr."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import re
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,6 +52,35 @@ def _addindent(s: str, n: int) -> str:
     return first + "\n" + "\n".join(" " * n + line for line in lines)
 
 
+def _tensor_params(cls: type) -> list[str]:
+    """The leading parameters of a built-in layer's `forward` annotated `Tensor` (its
+    inputs, e.g. a loss's `input` and `target`); none for user-defined forwards."""
+    owner = next(k for k in cls.__mro__ if "forward" in k.__dict__)
+    if owner is Module or not owner.__module__.startswith("nn."):
+        return []
+    names = []
+    for p in list(inspect.signature(owner.forward).parameters.values())[1:]:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or \
+                p.annotation not in ("Tensor", Tensor):
+            break
+        names.append(p.name)
+    return names
+
+
+def _input_type_error(module: Module, args: tuple) -> TypeError:
+    """PyTorch's error for a non-Tensor input to a layer, named after its functional op
+    (`linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray`)."""
+    params = _tensor_params(type(module))
+    i = next(i for i, a in enumerate(args[:len(params)]) if not isinstance(a, Tensor))
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2",
+                  type(module).__name__.replace("ReLU", "RELU").replace("SiLU", "SILU"))).lower()
+    t = type(args[i])
+    got = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    f64 = ", dtype=autograd.float32" if getattr(args[i], "dtype", None) == np.float64 else ""
+    return TypeError(f"{name}(): argument '{params[i]}' (position {i + 1}) must be Tensor, not "
+                     f"{got} (convert it first: autograd.tensor(x{f64}))")
+
+
 class Module:
     """Base class for all layers. Assigning a `Parameter`, a `Module` or an `nn.Buffer` to
     an attribute registers it; `forward` defines the computation, `__call__` runs the
@@ -58,6 +89,14 @@ class Module:
     training: bool
     _version: int = 1
     call_super_init: bool = False
+    _n_tensor_inputs: int = 0
+    """How many leading arguments of `__call__` must be Tensors: set for the built-in
+    layers from their `forward`'s annotations (so a numpy array or a list gets PyTorch's
+    TypeError, not a failure deep inside), 0 for user-defined modules."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._n_tensor_inputs = len(_tensor_params(cls))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
@@ -82,6 +121,11 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pre, post = self._forward_pre_hooks, self._forward_hooks
         if not pre and not post:
+            n = self._n_tensor_inputs
+            if n:
+                for a in args[:n]:
+                    if not isinstance(a, Tensor):
+                        raise _input_type_error(self, args)
             return self.forward(*args, **kwargs)
         for hid, hook in list(pre.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
@@ -95,6 +139,8 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        if any(not isinstance(a, Tensor) for a in args[:self._n_tensor_inputs]):
+            raise _input_type_error(self, args)
         out = self.forward(*args, **kwargs)
         for hid, hook in list(post.items()):
             if hid in self._forward_hooks_with_kwargs:
