@@ -52,6 +52,16 @@ def _addindent(s: str, n: int) -> str:
     return first + "\n" + "\n".join(" " * n + line for line in lines)
 
 
+def _uninstantiated(cls: type, owner: str, name: str) -> TypeError:
+    """The error for a layer class given where a layer is expected (`nn.ReLU` for `nn.ReLU()`)."""
+    params = inspect.signature(cls).parameters.values()
+    needs_args = any(p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                     for p in params)
+    return TypeError(f"{cls.__module__}.{cls.__qualname__} is not a Module subclass instance: "
+                     f"{owner} got the class itself as module '{name}'; create the layer by "
+                     f"calling it: {cls.__name__}{'(...)' if needs_args else '()'}")
+
+
 def _tensor_params(cls: type) -> list[str]:
     """The leading parameters of a built-in layer's `forward` annotated `Tensor` (its
     inputs, e.g. a loss's `input` and `target`); none for user-defined forwards."""
@@ -225,6 +235,8 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         if not isinstance(module, Module) and module is not None:
+            if isinstance(module, type) and issubclass(module, Module):   # nn.ReLU, not nn.ReLU()
+                raise _uninstantiated(module, self._get_name(), name)
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
             raise TypeError(f"module name should be a string. Got {_typename(name)}")
