@@ -77,13 +77,20 @@ def _tensor_params(cls: type) -> list[str]:
     return names
 
 
+def _op_name(cls: type) -> str:
+    """The functional op's name PyTorch uses in its errors: Linear -> linear, LeakyReLU ->
+    leaky_relu, MaxPool2d -> max_pool2d, CrossEntropyLoss -> cross_entropy_loss."""
+    name = cls.__name__.replace("ReLU", "RELU").replace("SiLU", "SILU")
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)   # acronym, then a word: MSE_Loss
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
 def _input_type_error(module: Module, args: tuple) -> TypeError:
     """PyTorch's error for a non-Tensor input to a layer, named after its functional op
     (`linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray`)."""
     params = _tensor_params(type(module))
     i = next(i for i, a in enumerate(args[:len(params)]) if not isinstance(a, Tensor))
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2",
-                  type(module).__name__.replace("ReLU", "RELU").replace("SiLU", "SILU"))).lower()
+    name = _op_name(type(module))
     t = type(args[i])
     got = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
     f64 = ", dtype=autograd.float32" if getattr(args[i], "dtype", None) == np.float64 else ""
