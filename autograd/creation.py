@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, grad_mode
-from .ops.base import size_args
 from .random import Generator, _rng
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, size_args
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
            "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "normal",
@@ -85,6 +84,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
         arr = arr.astype(dtypes.to_np(dtype), copy=False)
     _check_device(device)
     return _leaf(arr, requires_grad)
+
+
+def _construct(cls, *args, **kwargs) -> Tensor:
+    """`Tensor(data)`: PyTorch users call the class; it behaves like `tensor(data)`."""
+    src = tensor(args[0] if args else [], **kwargs)
+    t = object.__new__(cls)
+    t._data, t.grad_fn, t._rg, t._vc = src._data, None, src._rg, src._vc
+    return t
+
+
+Tensor.__new__ = staticmethod(_construct)
 
 
 def _untensor(data):
