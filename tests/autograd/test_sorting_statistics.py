@@ -68,6 +68,20 @@ def test_nan_sorts_as_the_largest_value():
     compare(torch, lambda t: ag.topk(t, 2), lambda t: torch.topk(t, 2), x)
 
 
+def test_topk_of_few_from_many_matches_pytorch():
+    """k well below the size takes a partition instead of a full sort: same values and
+    indices (NaN the largest; which of tied values PyTorch returns is not specified)."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((4, 50))
+    x[1, 10] = nan
+    for k in (1, 3, 7):
+        for largest in (True, False):
+            compare(torch, "topk", None, x, kwargs={"k": k, "largest": largest})
+            got = ag.topk(ag.tensor(x), k, largest=largest).indices
+            np.testing.assert_array_equal(got.numpy(), torch.topk(torch.tensor(x), k,
+                                                                  largest=largest).indices)
+
+
 def test_topk_and_kthvalue_give_pytorchs_errors():
     torch = pytest.importorskip("torch")
     for k in (6, -1):

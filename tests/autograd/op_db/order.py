@@ -49,6 +49,16 @@ def _topk_sample(draw):
     return s
 
 
+@hs.composite
+def _topk_few_sample(draw):
+    """k well below the size: the partition path."""
+    n = draw(hs.integers(5, 9))
+    lead = tuple(draw(hs.lists(hs.integers(1, 3), max_size=2)))
+    x = _distinct(draw(floats(lead + (n,))))
+    return Sample((x,), {"k": draw(hs.integers(1, (n - 1) // 4)), "dim": -1,
+                         "largest": draw(hs.booleans())})
+
+
 def _topk_ref(x, k, dim, largest):
     srt = _sort_ref(x, dim, descending=largest)
     return np.take(srt, np.arange(k), axis=dim) if x.ndim else srt
@@ -250,6 +260,7 @@ OPS = [
     OpInfo("msort", lambda x, dim, keepdim: ag.msort(x), lambda x, dim, keepdim:
            np.sort(x, axis=0) if x.ndim else x, _dim_sample()),
     OpInfo("topk", lambda x, **kw: ag.topk(x, **kw).values, _topk_ref, _topk_sample()),
+    OpInfo("topk_few", lambda x, **kw: ag.topk(x, **kw).values, _topk_ref, _topk_few_sample()),
     OpInfo("kthvalue", lambda x, **kw: ag.kthvalue(x, **kw).values, _kth_ref, _kth_sample()),
     OpInfo("median_full", ag.median, _median_full_ref, _median_full_sample()),
     OpInfo("median_full_ties", ag.median, _median_full_ref, _median_full_sample(ties=True),
