@@ -10,6 +10,9 @@ import builtins as _builtins
 
 from . import (
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
+    accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
+    backends,
+    cuda,
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -24,21 +27,14 @@ from .creation import (
     full_like,
     linspace,
     logspace,
-    normal,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
     scalar_tensor,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import device, get_default_device, set_default_device
 from .dtypes import (
     bool,
     double,
@@ -204,7 +200,26 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    fork_rng,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from .tensor import RemovableHandle, Size, Tensor
 
 clip = clamp

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import dtypes, grad_mode
+from .device import CPU, NO_ACCELERATOR, device, raise_for_cuda
 from .function import AccumulateGrad, Node
 
 __all__ = ["Tensor", "Size", "RemovableHandle"]
@@ -146,10 +147,6 @@ class Tensor:
     @property
     def dtype(self) -> dtypes.dtype:
         return dtypes._FROM_NP[self._data.dtype]
-
-    @property
-    def device(self) -> str:
-        return "cpu"
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -459,6 +456,124 @@ class Tensor:
         if self._data.ndim == 0 and spec:
             return format(self._data.item(), spec)
         return repr(self)
+
+    # ==== devices (autograd/device.py): every tensor lives on the CPU ======================
+    is_cpu = True
+    is_cuda = is_mps = is_meta = is_sparse = is_quantized = is_nested = False
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's answer for CPU tensors)."""
+        return -1
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        raise_for_cuda(device)
+
+    def pin_memory(self, device=None) -> Tensor:
+        raise RuntimeError(NO_ACCELERATOR)   # pinning is for copies to an accelerator
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    # ==== sizes and memory layout ============================================================
+    def nelement(self) -> int:
+        return self._data.size
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.size * self._data.itemsize
+
+    def storage_offset(self) -> int:
+        """Where this tensor starts in the storage it shares (in elements)."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return (_address(self._data) - _address(root)) // self._data.itemsize
+
+    def data_ptr(self) -> int:
+        return _address(self._data)
+
+    def dim_order(self) -> tuple:
+        """The dims from outermost to innermost in memory (by decreasing stride)."""
+        st = self._data.strides
+        return tuple(sorted(range(self._data.ndim), key=lambda d: -st[d]))
+
+    def is_complex(self) -> bool:
+        return False
+
+    def share_memory_(self) -> Tensor:
+        return self   # processes here share nothing; kept so that such programs run
+
+    def apply_(self, fn: Callable) -> Tensor:
+        """Replace each element by `fn(element)`, in place (a Python loop; not recorded)."""
+        return self._apply_python(np.vectorize(fn, otypes=[self._data.dtype]), self._data)
+
+    def map_(self, other: Tensor, fn: Callable) -> Tensor:
+        """Replace each element by `fn(element, other's element)`, in place."""
+        other_data = np.broadcast_to(other._data, self._data.shape)
+        return self._apply_python(np.vectorize(fn, otypes=[self._data.dtype]), self._data,
+                                  other_data)
+
+    def _apply_python(self, fn: Callable, *arrays) -> Tensor:
+        if self._rg and grad_mode._grad_enabled():
+            raise RuntimeError("apply_ and map_ can't be used on a Tensor that requires grad "
+                               "(they are not differentiable)")
+        self._check_inplace()
+        self._data[...] = fn(*arrays) if self._data.size else self._data
+        self._vc[0] += 1
+        return self
+
+    # ==== new tensors with this one's dtype: new_zeros, new_full, new_tensor, ... ============
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import tensor
+        if isinstance(data, Tensor):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                          ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                          UserWarning, stacklevel=2)
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                  layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import zeros
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                 layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import ones
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                  layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import empty
+        return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False,
+                 layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import full
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    device=device, requires_grad=requires_grad)
+
+    def new(self, *args, **kwargs) -> Tensor:
+        """The legacy constructor: `x.new(2, 3)` (uninitialised) or `x.new(data)`."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return self.new_tensor(args[0], **kwargs)
+        return self.new_empty(*args, **kwargs)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
 
 
 from . import engine as _engine  # noqa: E402  (engine.py imports this module first)
