@@ -220,7 +220,18 @@ from .random import (
     seed,
     set_rng_state,
 )
-from .tensor import RemovableHandle, Size, Tensor
+from .tensor import (
+    RemovableHandle,
+    Size,
+    Tensor,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
 
 clip = clamp
 multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg

@@ -99,7 +99,9 @@ class device:
 
 
 def _typename(x) -> str:
-    return "NoneType" if x is None else type(x).__name__
+    """How PyTorch's argument errors name a type (`autograd.dtype`, `int`, `NoneType`)."""
+    name = type(x).__name__
+    return f"autograd.{name}" if name in ("dtype", "device") else name
 
 
 def _bad_type(spec: str) -> str:
@@ -166,7 +168,7 @@ def parse_to(args: tuple, kwargs: dict, what: str = "to") -> tuple:
     flags = [kw.pop("non_blocking", False), kw.pop("copy", False)]
     kw.pop("memory_format", None)
     if kw:
-        raise TypeError(f"{what}() got an unexpected keyword argument '{next(iter(kw))}'")
+        raise _bad_to(what, "".join(f"{k}={_typename(v)}, " for k, v in kw.items()))
     rest = list(args)
     if rest:
         first = rest.pop(0)
@@ -177,16 +179,22 @@ def parse_to(args: tuple, kwargs: dict, what: str = "to") -> tuple:
             dev = first
             if rest and not isinstance(rest[0], bool):
                 dtype = rest.pop(0)
+                if isinstance(dtype, (str, device, Tensor)):
+                    rest.append(dtype)   # not a dtype: reported below
         else:
             dtype = first
     if len(rest) > 2 or not all(isinstance(f, bool) for f in rest):
-        raise TypeError(f"{what}() received an invalid combination of arguments: expected "
-                        "(dtype), (device, dtype=None) or (tensor), then non_blocking and copy "
-                        f"flags, got ({', '.join(_typename(a) for a in args)})")
+        raise _bad_to(what, ", ".join(_typename(a) for a in args))
     flags[:len(rest)] = rest
     if dev is not None:
         check(dev, what)
     return dtype, bool(flags[1])
+
+
+def _bad_to(what: str, got: str) -> TypeError:
+    return TypeError(f"{what}() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of: (dtype), (device, dtype=None), (tensor), each followed by "
+                     "non_blocking=False, copy=False")
 
 
 def raise_for_cuda(index=None):

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .creation import _dtype, _leaf, like_args
-from .device import CPU, NO_ACCELERATOR
+from .device import CPU, as_device
 from .device import check as _check_device
 from .ops.base import derivative, inplace, record, size_args
 from .tensor import Tensor, _make
@@ -87,14 +87,13 @@ _STATE_BYTES = 45
 
 
 def _generator_device(device) -> None:
-    if isinstance(device, int) and not isinstance(device, bool):
-        raise RuntimeError(NO_ACCELERATOR)
-    kind = str(device).split(":")[0]
+    kind = as_device(device).type
     if kind == "cuda":
-        raise RuntimeError("Cannot get CUDA generator without ATen_cuda library (this engine "
+        raise RuntimeError("Cannot get CUDA generator without ATen_cuda library. (This engine "
                            "computes on the CPU with numpy)")
     if kind != "cpu":
-        _check_device(device, "Generator")
+        raise RuntimeError(f"Cannot execute getNewGenerator() without {kind.upper()} backend. "
+                           "(this engine computes on the CPU with numpy)")
 
 
 default_generator = Generator()

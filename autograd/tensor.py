@@ -17,7 +17,8 @@ from . import dtypes, grad_mode
 from .device import CPU, NO_ACCELERATOR, device, raise_for_cuda
 from .function import AccumulateGrad, Node
 
-__all__ = ["Tensor", "Size", "RemovableHandle"]
+__all__ = ["Tensor", "Size", "RemovableHandle", "memory_format", "contiguous_format",
+           "preserve_format", "channels_last", "channels_last_3d", "layout", "strided"]
 
 _new = object.__new__
 _grad_enabled = grad_mode._grad_enabled
@@ -574,6 +575,35 @@ class Tensor:
 
 def _address(a: np.ndarray) -> int:
     return a.__array_interface__["data"][0]
+
+
+class memory_format:
+    """PyTorch's memory formats (`autograd.channels_last`, ...), accepted where PyTorch takes
+    them; numpy's layout here is whatever the op that made the array chose."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"autograd.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
+class layout(memory_format):
+    """A tensor's layout: always `autograd.strided` (dense arrays)."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+Tensor.layout = property(lambda self: strided, doc="autograd.strided: dense numpy arrays")
 
 
 from . import engine as _engine  # noqa: E402  (engine.py imports this module first)

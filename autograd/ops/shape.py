@@ -381,7 +381,7 @@ def type_(x, dtype=None):
 
 
 @method("cpu")
-def cpu(x) -> Tensor:
+def cpu(x, memory_format=None) -> Tensor:
     return x
 
 

@@ -32,12 +32,12 @@ def _np_gen():
 @hs.composite
 def _mean_std(draw, tensor_mean=True, tensor_std=True):
     sm, ss = draw(st.broadcastable_shapes(2))
-    args, diff = [], []
+    args = []
     if tensor_mean:
         args.append(draw(floats(sm)))
     if tensor_std:
         args.append(draw(floats(ss, 0.1, 2.0)))
-    return Sample(tuple(args), {}, diff=None)
+    return Sample(tuple(args))
 
 
 def _normal_ref(mean, std):
