@@ -17,7 +17,7 @@ from . import dtypes
 from .creation import _dtype, _leaf, like_args
 from .device import CPU, as_device
 from .device import check as _check_device
-from .ops.base import derivative, inplace, record, size_args
+from .ops.base import derivative, inplace, record, shape_mismatch, size_args
 from .tensor import Tensor, _make
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator",
@@ -230,11 +230,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
     `normal(mean_tensor, std=1.0)`, `normal(mean, std_tensor)`, or
     `normal(mean, std, size)` with Python numbers. Gradients are zero, as in PyTorch."""
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if (tm or ts) == (size is not None):
+        got = ", ".join(type(a).__name__ for a in (mean, std, size) if a is not None)
+        raise TypeError(f"normal() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of: (Tensor mean, Tensor std), (Tensor mean, float "
+                        "std=1), (float mean, Tensor std), (float mean, float std, tuple of ints "
+                        "size)")
     if not (tm or ts):
-        if size is None:
-            raise TypeError("normal() received an invalid combination of arguments - got "
-                            f"({type(mean).__name__}, {type(std).__name__}): with Python "
-                            "numbers for mean and std, pass size")
         _check_device(device, "normal")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -242,9 +244,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
         return _leaf(_rng(generator).normal(mean, std, size_args((size,) if isinstance(size, int)
                                                                  else size)).astype(dt),
                      requires_grad)
-    if size is not None:
-        raise TypeError("normal() received an invalid combination of arguments: size is only "
-                        "accepted with Python numbers for mean and std")
     ref = mean if tm else std
     dt = ref._data.dtype
     for t in (mean, std):
@@ -260,8 +259,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
     try:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     except ValueError:
-        from .ops.base import shape_mismatch
-        raise shape_mismatch("normal", m, s) from None
+        msg = str(shape_mismatch("normal", m, s)).split(": ", 1)[1].split(" (shapes")[0]
+        raise RuntimeError(f"{msg} (normal(): mean of shape {list(np.shape(m))}, std of shape "
+                           f"{list(np.shape(s))})") from None
     out = _rng(generator).normal(m, s, size=shape).astype(dt)
     if tm and ts:
         return record(NormalBackward3, out, (mean, std))
@@ -366,7 +366,7 @@ def _continuous(x: Tensor, kernel: str, op: str) -> None:
 def _from_to(args: tuple, kwargs: dict, op: str, default_to) -> tuple:
     """`op(from, to)` with `from` positional only (a Python keyword) and `to` either way."""
     if len(args) > 2 or set(kwargs) - {"to"}:
-        bad = next(iter(set(kwargs) - {"to"}), None)
+        bad = next((k for k in kwargs if k != "to"), None)
         raise TypeError(f"{op}() got an unexpected keyword argument '{bad}'" if bad else
                         f"{op}() takes at most 2 positional arguments ({len(args)} given)")
     vals = list(args) + [None] * (2 - len(args))

@@ -514,20 +514,20 @@ class Tensor:
 
     def apply_(self, fn: Callable) -> Tensor:
         """Replace each element by `fn(element)`, in place (a Python loop; not recorded)."""
-        return self._apply_python(np.vectorize(fn, otypes=[self._data.dtype]), self._data)
+        return self._apply_python("apply_", fn, self._data)
 
     def map_(self, other: Tensor, fn: Callable) -> Tensor:
         """Replace each element by `fn(element, other's element)`, in place."""
-        other_data = np.broadcast_to(other._data, self._data.shape)
-        return self._apply_python(np.vectorize(fn, otypes=[self._data.dtype]), self._data,
-                                  other_data)
+        return self._apply_python("map_", fn, self._data,
+                                  np.broadcast_to(other._data, self._data.shape))
 
-    def _apply_python(self, fn: Callable, *arrays) -> Tensor:
-        if self._rg and grad_mode._grad_enabled():
-            raise RuntimeError("apply_ and map_ can't be used on a Tensor that requires grad "
-                               "(they are not differentiable)")
+    def _apply_python(self, name: str, fn: Callable, *arrays) -> Tensor:
+        if self._rg:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                               f"var.detach().{name}() instead.")
         self._check_inplace()
-        self._data[...] = fn(*arrays) if self._data.size else self._data
+        if self._data.size:
+            self._data[...] = np.vectorize(fn, otypes=[self._data.dtype])(*arrays)
         self._vc[0] += 1
         return self
 
