@@ -62,11 +62,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     if isinstance(data, Tensor):
         arr = data._data.copy()
     elif isinstance(data, np.ndarray):
+        _check_array(data)
         arr = np.array(data, copy=True)
-        if arr.dtype.kind not in "fiub":
-            raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported "
-                            "types are: float64, float32, float16, int64, int32, int16, int8, "
-                            "uint8, and bool.")
     elif isinstance(data, np.generic):
         arr = np.array(data)
     else:
@@ -103,7 +100,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_np(dtype) == data.dtype):
-        return from_numpy(data)
+        return from_numpy(data)   # (raises for dtypes tensors cannot hold)
     return tensor(data, dtype=dtype)
 
 
@@ -111,8 +108,15 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_np(array.dtype)
+    _check_array(array)
     return _make(array)
+
+
+def _check_array(array: np.ndarray) -> None:
+    if array.dtype not in dtypes._FROM_NP:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__}. "
+                        "The only supported types are: float64, float32, float16, int64, int32, "
+                        "int16, int8, uint8, and bool.")
 
 
 def _dtype(dtype, default=None) -> np.dtype:

@@ -7,6 +7,7 @@ methods and operators; this file holds the data model: leaves and `.grad`, `grad
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 from collections.abc import Callable
@@ -82,6 +83,9 @@ def _make(data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
         grad_fn.out_dtype = data.dtype
     return t
 
+
+# autograd's per-tensor state kept in the instance dict, which copies do not carry over
+_OWN_STATE = frozenset(("_grad", "_accum", "_out_nr", "_base", "_extra"))
 
 _INPLACE_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 _INPLACE_VIEW_LEAF = ("a view of a leaf Variable that requires grad is being used in an "
@@ -384,12 +388,24 @@ class Tensor:
                                "tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """`np.asarray(t)` shares memory with t (as `t.numpy()`); a `dtype` other than t's,
+        or `copy=True`, makes a copy."""
         if self._rg:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         a = self._data
-        return a if dtype is None else a.astype(dtype, copy=False)
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            if copy is False:
+                raise ValueError(f"Unable to avoid copy while creating an array as requested "
+                                 f"(a {a.dtype} tensor as {np.dtype(dtype)})")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar: bool = False):
+        """numpy's ufuncs on tensors return tensors (`np.exp(t)`), as with PyTorch."""
+        array = np.asarray(array)
+        return _make(array) if array.dtype in dtypes._FROM_NP else array
 
     def item(self):
         if self._data.size != 1:
@@ -401,10 +417,19 @@ class Tensor:
         return self._data.tolist()
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar())
+
+    def _scalar(self):
+        """The value of a one-element tensor, for float(t), int(t) and "%.2f" % t."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
@@ -427,24 +452,37 @@ class Tensor:
         raise TypeError("Tensors are not pickled by this project; use autograd.save / "
                         "autograd.load, which write .npz files that never run code")
 
-    def __deepcopy__(self, memo):
+    # copy.copy / copy.deepcopy (matplotlib copies what it plots), as in PyTorch
+    def __copy__(self) -> Tensor:
+        """A new leaf sharing this tensor's storage and version counter, outside the graph
+        (requires_grad kept, `.grad` not copied), of the same class."""
+        new = _new(type(self))
+        new._data, new.grad_fn, new._rg, new._vc = self._data, None, self._rg, self._vc
+        self._copy_attributes(new, lambda v: v)
+        return new
+
+    def __deepcopy__(self, memo) -> Tensor:
+        """An independent copy of a leaf: data, requires_grad, `.grad` and attributes."""
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
-        t = _make(self._data.copy())
-        t._rg = self._rg
+        new = _new(type(self))
+        new._data, new.grad_fn, new._rg, new._vc = self._data.copy(), None, self._rg, [0]
+        memo[id(self)] = new
         if self._grad is not None:
-            t._grad = _make(self._grad._data.copy())
-        cls = type(self)
-        if cls is not Tensor:
-            new = _new(cls)
-            new._data, new.grad_fn, new._rg, new._vc = t._data, None, t._rg, t._vc
-            new._grad = t._grad
-            new.__dict__.update({k: v for k, v in self.__dict__.items()
-                                 if k not in ("_grad", "_accum", "_base")})
-            t = new
-        memo[id(self)] = t
-        return t
+            new._grad = _make(self._grad._data.copy())
+        self._copy_attributes(new, lambda v: copy.deepcopy(v, memo))
+        return new
+
+    def _copy_attributes(self, new: Tensor, copy_value: Callable) -> None:
+        """Users' attributes and subclasses' slots (not autograd's own state)."""
+        for k, v in self.__dict__.items():
+            if k not in _OWN_STATE:
+                new.__dict__[k] = copy_value(v)
+        for cls in type(self).__mro__[:type(self).__mro__.index(Tensor)]:
+            for slot in getattr(cls, "__slots__", ()):
+                if hasattr(self, slot):
+                    setattr(new, slot, copy_value(getattr(self, slot)))
 
     # ---- printing ------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -454,9 +492,13 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        """A 0-d tensor formats as its value (`f"{loss:.4f}"`, and `f"{loss}"` gives the
+        full float); other tensors only without a format spec (their str)."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return repr(self)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     # ==== devices (autograd/device.py): every tensor lives on the CPU ======================
     is_cpu = True
