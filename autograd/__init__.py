@@ -200,6 +200,7 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
+from .out_arg import add_out_arguments
 from .random import (
     Generator,
     bernoulli,
@@ -267,6 +268,9 @@ def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     import numpy as _np
     return from_numpy(_np.isclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+add_out_arguments(globals())   # out= on the functions PyTorch gives it (out_arg.py)
 
 
 def __getattr__(name: str):
