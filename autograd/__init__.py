@@ -67,6 +67,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .histogram import bincount, histc, histogram, histogramdd
 from .ops.indexing import (
     gather,
     index_put,

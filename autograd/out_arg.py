@@ -168,7 +168,7 @@ _TABLE = (
         "floor", "ceil", "round", "trunc", "frac", "eq", "ne", "not_equal", "lt", "less", "le",
         "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and", "logical_or",
         "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "addcmul",
-        "addcdiv", "lerp", "mean", "var", "std", "logsumexp", "outer")),
+        "addcdiv", "lerp", "mean", "var", "std", "logsumexp", "outer", "histc")),
     (_cast, dict(needs_dim=True, in_out_dtype=True), ("sum", "prod")),
     (_cast, dict(in_out_dtype=True), ("cumsum",)),
     (_cast_cat, dict(), ("cat", "concat", "concatenate", "stack", "hstack", "vstack")),

@@ -71,9 +71,8 @@ def _canon(v, same: bool):
         return ("dtype", str(v).split(".")[-1])
     if isinstance(v, (torch.device, autograd.device)):
         return ("device", str(v))
-    if isinstance(v, (tuple, list)):
-        return (type(v).__name__ if not hasattr(v, "_fields") else "namedtuple",
-                tuple(_canon(x, same) for x in v))
+    if isinstance(v, (tuple, list)):   # and named tuples (torch.return_types)
+        return (type(v).__name__, tuple(_canon(x, same) for x in v))
     if isinstance(v, np.ndarray):
         return ("ndarray", v.dtype.str, v.shape, _Values(v.astype(np.float64) if same else None))
     return ("value", _text(repr(v)) if same else type(v).__name__)
