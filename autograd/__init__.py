@@ -222,6 +222,16 @@ from .random import (
     seed,
     set_rng_state,
 )
+from .settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 from .tensor import (
     RemovableHandle,
     Size,
