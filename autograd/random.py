@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import dtypes
-from .creation import _dtype, _leaf, like_args
+from .creation import _dtype, _leaf, _shape, like_args
 from .device import CPU, as_device
 from .device import check as _check_device
-from .ops.base import derivative, inplace, record, shape_mismatch, size_args
+from .ops.base import derivative, inplace, record, shape_mismatch
 from .tensor import Tensor, _make
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator",
@@ -162,7 +162,7 @@ def rand(*size, generator: Generator | None = None, dtype=None, layout=None, dev
     """Uniform on [0, 1)."""
     _check_device(device, "rand")
     dt = _float_dtype(dtype, "check_uniform_bounds", "rand")
-    return _leaf(_rng(generator).random(size_args(size), np.float64).astype(dt), requires_grad)
+    return _leaf(_rng(generator).random(_shape(size), np.float64).astype(dt), requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, layout=None, device=None,
@@ -170,13 +170,13 @@ def randn(*size, generator: Generator | None = None, dtype=None, layout=None, de
     """Standard normal."""
     _check_device(device, "randn")
     dt = _float_dtype(dtype, "normal_kernel_cpu", "randn")
-    return _leaf(_rng(generator).standard_normal(size_args(size)).astype(dt), requires_grad)
+    return _leaf(_rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
 
 
-def _check_range(low, high, op: str = "random_") -> None:
-    if low >= high:
-        raise RuntimeError(f"{op} expects 'from' to be less than 'to', but got from={low} >= "
-                           f"to={high}")
+def _check_range(low, high, hint: str = "") -> None:
+    if not low < high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}{hint}")
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
@@ -189,9 +189,9 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    _check_range(low, high)
-    data = _rng(generator).integers(low, high, size=size_args((size,) if isinstance(size, int)
-                                                               else size))
+    _check_range(low, high, f" (randint draws from [low, high): low={low}, high={high})")
+    data = _rng(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
+                                                            else size))
     return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
 
 
@@ -241,9 +241,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         dt = _float_dtype(dtype, "normal_kernel_cpu", "normal")
-        return _leaf(_rng(generator).normal(mean, std, size_args((size,) if isinstance(size, int)
-                                                                 else size)).astype(dt),
-                     requires_grad)
+        shape = _shape((size,) if isinstance(size, int) else size)
+        return _leaf(_rng(generator).normal(mean, std, shape).astype(dt), requires_grad)
     ref = mean if tm else std
     dt = ref._data.dtype
     for t in (mean, std):
