@@ -313,20 +313,21 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     return record(PoissonBackward0, np.asarray(out).astype(d.dtype), (input,))
 
 
-def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
-              requires_grad: bool = False, memory_format=None,
-              generator: Generator | None = None) -> Tensor:
-    shape, dt = like_args(input, dtype, device, "rand_like")
-    return rand(shape, generator=generator, dtype=dtypes.from_np(dt),
-                requires_grad=requires_grad)
+def _like(sample, name: str):
+    """`rand_like` / `randn_like`: `sample` shaped like the input, in its dtype."""
+    def like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
+             requires_grad: bool = False, memory_format=None,
+             generator: Generator | None = None) -> Tensor:
+        shape, dt = like_args(input, dtype, device, name)
+        return sample(shape, generator=generator, dtype=dtypes.from_np(dt),
+                      requires_grad=requires_grad)
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = f"`{sample.__name__}` shaped like the input, in its dtype unless `dtype=`."
+    return like
 
 
-def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
-               requires_grad: bool = False, memory_format=None,
-               generator: Generator | None = None) -> Tensor:
-    shape, dt = like_args(input, dtype, device, "randn_like")
-    return randn(shape, generator=generator, dtype=dtypes.from_np(dt),
-                 requires_grad=requires_grad)
+rand_like = _like(rand, "rand_like")
+randn_like = _like(randn, "randn_like")
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002

@@ -93,19 +93,16 @@ MODULE_EXPRS = [
 
 @pytest.mark.parametrize("expr", DEVICE_EXPRS + BACKEND_EXPRS + FACTORY_EXPRS)
 def test_devices_match_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr)
 
 
 @pytest.mark.parametrize("expr", TENSOR_EXPRS)
 def test_tensor_device_api_matches_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup="t = torch.ones(2)")
 
 
 @pytest.mark.parametrize("expr", MODULE_EXPRS)
 def test_module_device_api_matches_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup="m = nn.Linear(2, 2)")
 
 

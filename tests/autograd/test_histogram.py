@@ -83,7 +83,6 @@ EXPRS = [
 
 @pytest.mark.parametrize("expr", EXPRS)
 def test_histograms_match_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup=SETUP)
 
 

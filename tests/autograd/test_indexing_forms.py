@@ -76,15 +76,8 @@ WRITE = [   # (statements, result)
 ]
 
 
-@pytest.mark.parametrize("expr", READ)
-def test_reading_matches_pytorch(expr):
-    pytest.importorskip("torch")
-    torch_oracle.check(expr, setup=SETUP)
-
-
-@pytest.mark.parametrize("stmts, expr", WRITE)
-def test_assigning_and_gradients_match_pytorch(stmts, expr):
-    pytest.importorskip("torch")
+@pytest.mark.parametrize("stmts, expr", [("", e) for e in READ] + WRITE)
+def test_reading_assigning_and_gradients_match_pytorch(stmts, expr):
     torch_oracle.check(expr, setup=SETUP + "\n" + stmts)
 
 

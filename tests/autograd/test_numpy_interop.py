@@ -80,13 +80,11 @@ SHARING = [   # (statements, result)
 
 @pytest.mark.parametrize("expr", COPY + FORMAT + NUMPY)
 def test_matches_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup=SETUP)
 
 
 @pytest.mark.parametrize("stmts, expr", SHARING)
 def test_memory_sharing_matches_pytorch(stmts, expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup=stmts)
 
 

@@ -104,15 +104,8 @@ STATEFUL = [   # (statements, then an expression)
 ]
 
 
-@pytest.mark.parametrize("expr", EXPRS)
-def test_out_matches_pytorch(expr):
-    pytest.importorskip("torch")
-    torch_oracle.check(expr, setup=SETUP)
-
-
-@pytest.mark.parametrize("stmts, expr", STATEFUL)
-def test_out_writes_match_pytorch(stmts, expr):
-    pytest.importorskip("torch")
+@pytest.mark.parametrize("stmts, expr", [("", e) for e in EXPRS] + STATEFUL)
+def test_out_matches_pytorch(stmts, expr):
     torch_oracle.check(expr, setup=SETUP + "\n" + stmts)
 
 

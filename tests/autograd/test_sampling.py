@@ -111,7 +111,6 @@ GENERATOR_EXPRS = [
 
 @pytest.mark.parametrize("expr", SAMPLING_EXPRS)
 def test_sampling_matches_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup=SETUP, same=False)
 
 

@@ -41,7 +41,6 @@ EXPRS = [
 
 @pytest.mark.parametrize("expr", EXPRS)
 def test_tensor_methods_match_pytorch(expr):
-    pytest.importorskip("torch")
     torch_oracle.check(expr, setup=SETUP)
 
 

@@ -8,7 +8,8 @@ PyTorch and then to autograd, and require the same result or the same error.
 Results compare by kind: tensors by dtype, shape, requires_grad and values (NaN equal to NaN);
 sizes, tuples and lists element by element; anything else by repr, with "torch" read as
 "autograd". Warnings (other than DeprecationWarnings) must match in category and opening words.
-Use `same=False` for random results: only their type, dtype and shape must match.
+Use `same=False` for random results: only their type, dtype and shape must match. Without
+PyTorch installed, the test is skipped.
 """
 
 from __future__ import annotations
@@ -18,18 +19,25 @@ import re
 import warnings
 
 import numpy as np
+import pytest
 
 import autograd
 import nn
 
 
 def namespaces(setup: str = "") -> tuple[dict, dict]:
-    """Fresh (torch, autograd) namespaces with `np`, `copy`, `nn` and the `setup` code run."""
-    import torch
+    """Fresh (torch, autograd) namespaces with `np`, `copy`, `nn` and the `setup` code run;
+    skips the calling test when PyTorch is not installed."""
+    torch = pytest.importorskip("torch")
     ns_t = {"torch": torch, "np": np, "copy": copy, "nn": torch.nn}
     ns_a = {"torch": autograd, "np": np, "copy": copy, "nn": nn}
-    exec(setup, ns_t)   # noqa: S102 - test code
-    exec(setup, ns_a)   # noqa: S102
+    caught = []
+    for ns in (ns_t, ns_a):
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter("always")
+            exec(setup, ns)   # noqa: S102 - test code
+        caught.append([w.category for w in ws if not issubclass(w.category, DeprecationWarning)])
+    assert caught[0] == caught[1], f"setup {setup!r} warns {caught[1]}, PyTorch {caught[0]}"
     return ns_t, ns_a
 
 
