@@ -208,7 +208,6 @@ from .random import (
     Generator,
     bernoulli,
     default_generator,
-    fork_rng,
     get_rng_state,
     initial_seed,
     manual_seed,

@@ -162,6 +162,12 @@ def parse_to(args: tuple, kwargs: dict, what: str = "to") -> tuple:
     """The arguments of `Tensor.to` / `Module.to`: `to(dtype)`, `to(device, dtype=None)`,
     `to(other_tensor)`, each followed by `non_blocking` and `copy`, positional or named.
     Returns (dtype or None, copy); raises unless the device is the CPU."""
+    if not kwargs and len(args) == 1:   # the common x.to(device) / x.to(dtype), per batch
+        a = args[0]
+        if a is CPU or (type(a) is str and a == "cpu") or (type(a) is device and a._type == "cpu"):
+            return None, False
+        if type(a).__name__ == "dtype":
+            return a, False
     from .tensor import Tensor
     kw = dict(kwargs)
     dev, dtype = kw.pop("device", None), kw.pop("dtype", None)
