@@ -247,7 +247,7 @@ def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
 def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
-    if name in ("functional", "viz", "data", "testing", "serialization"):
+    if name in ("functional", "viz", "data", "testing", "serialization", "onnx"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)
