@@ -122,18 +122,22 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                            opaque_module)
             root_a = run_a.run(args, kwargs)
             axes_in, axes_out = _dynamic_axes(dynamic_axes, names_in, output_names)
-            b_args, b_kwargs, b_tensors = _second_inputs(args, kwargs, tensors, names_in,
-                                                         axes_in)
-            run_b = Tracer(model, {id(t): t for t in b_tensors}, {i: t for i, (_, t) in
-                                                                 params.items()}, opaque,
-                           opaque_module)
-            try:
-                root_b = run_b.run(b_args, b_kwargs)
-            except Exception as e:
-                changed = f" with other sizes on the dynamic axes {axes_in}" if axes_in else ""
-                raise OnnxExporterError(
-                    f"the model failed when run again{changed} with other input values, to "
-                    f"check what depends on the inputs: {type(e).__name__}: {e}") from e
+            for shared in (False, True):   # distinct sizes per axis name; else one for all
+                b_args, b_kwargs, b_tensors = _second_inputs(args, kwargs, tensors, names_in,
+                                                             axes_in, shared)
+                run_b = Tracer(model, {id(t): t for t in b_tensors}, {
+                    i: t for i, (_, t) in params.items()}, opaque, opaque_module)
+                try:
+                    root_b = run_b.run(b_args, b_kwargs)
+                    break
+                except Exception as e:
+                    if shared or len({n for a in axes_in.values() for n in a.values()}) < 2:
+                        changed = f" with other sizes on the dynamic axes {axes_in}" \
+                            if axes_in else ""
+                        raise OnnxExporterError(
+                            f"the model failed when run again{changed} with other input "
+                            f"values, to check what depends on the inputs: "
+                            f"{type(e).__name__}: {e}") from e
     finally:
         default_generator.set_state(rng_state)
         model.train(was_training)
@@ -270,9 +274,11 @@ def _dynamic_axes(spec, names_in: list, names_out) -> tuple:
     return axes_in, axes_out
 
 
-def _second_inputs(args: tuple, kwargs: dict, tensors: list, names: list, axes: dict) -> tuple:
+def _second_inputs(args: tuple, kwargs: dict, tensors: list, names: list, axes: dict,
+                   shared: bool) -> tuple:
     """Inputs for the second run: the dynamic axes longer (by a different amount per axis
-    name), the values resampled from the first inputs' values (and floats rescaled)."""
+    name, unless `shared`), the values resampled from the first inputs' values (and floats
+    rescaled)."""
     rng = np.random.default_rng(0)
     deltas: dict = {}
     swap: dict = {}
@@ -284,8 +290,8 @@ def _second_inputs(args: tuple, kwargs: dict, tensors: list, names: list, axes: 
                 raise ValueError(f"export(): dynamic axis {axis} of input '{name}' is out of "
                                  f"range for its shape {list(d.shape)}")
             if dim_name not in deltas:
-                deltas[dim_name] = _DELTAS[len(deltas) % len(_DELTAS)] + len(deltas) // len(
-                    _DELTAS) * 40
+                k = 0 if shared else len(deltas)
+                deltas[dim_name] = _DELTAS[k % len(_DELTAS)] + k // len(_DELTAS) * 40
             shape[axis] += deltas[dim_name]
         flat = d.reshape(-1)
         if flat.size:

@@ -164,6 +164,7 @@ class Graph:
         self.nodes: list = []
         self.initializers: dict[str, onnx.TensorProto] = {}
         self._small: dict = {}               # (dtype, shape, bytes) -> name of a small constant
+        self.constants: set = set()          # names of the constants (not the weights)
         self.names: dict[int, str] = {}      # id(tensor of run A) -> value name
         self.names_b: dict[int, str] = {}    # id(tensor of run B) -> value name
         self.shapes: dict[str, tuple] = {}   # value name -> (shape in A, shape in B)
@@ -205,7 +206,8 @@ class Graph:
             if name is not None:
                 return name
         name = self.fresh(hint)
-        self.initializers[name] = numpy_helper.from_array(np.ascontiguousarray(a), name)
+        self.constants.add(name)
+        self.initializers[name] = numpy_helper.from_array(_contiguous(a), name)
         self.shapes[name] = (a.shape, a.shape)
         self.dtypes[name] = a.dtype
         if key is not None:
@@ -270,7 +272,7 @@ class Graph:
         p = self.params.get(id(t))
         if p is not None:
             key, _ = p
-            self.initializers[key] = numpy_helper.from_array(np.ascontiguousarray(t._data), key)
+            self.initializers[key] = numpy_helper.from_array(_contiguous(t._data), key)
             self._bind_one(t, t, key)
             return key
         raise OnnxExporterError(
@@ -368,8 +370,7 @@ class Graph:
                 ca.opaque != cb.opaque:
             raise self.mismatch(ca)
         self.call = ca
-        if ca.const and not self._differs(ca.args, cb.args) and \
-                not self._differs(ca.kwargs, cb.kwargs):
+        if ca.const and self._foldable(ca, cb):
             return self._fold(ca, cb)
         if ca.opaque:
             args = self._pair(ca.args, cb.args)
@@ -401,6 +402,14 @@ class Graph:
                     f"{self._what(ca)} gives a different constant when the inputs change (a "
                     "random op, or one that reads the inputs' values outside the recorded ops)")
             self._bind_one(ta, tb, self.const(va))
+
+    def _foldable(self, ca: Call, cb: Call) -> bool:
+        """A call of constants only (no size that depends on the dynamic axes, every tensor
+        argument a constant of the graph) can be computed now."""
+        if self._differs(ca.args, cb.args) or self._differs(ca.kwargs, cb.kwargs):
+            return False
+        return all(self.names.get(id(t), "") in self.constants or id(t) not in self.names
+                   for t in tensors_in(ca.args) + tensors_in(ca.kwargs))
 
     def _differs(self, a, b) -> bool:
         """True if an int in the arguments differs between the runs."""
@@ -504,6 +513,11 @@ class Graph:
             f"the model ran differently at {self._what(call)} when the sizes of the dynamic "
             "axes (or the inputs' values) changed: an exported graph computes the same ops "
             "for every input")
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """C-ordered (np.ascontiguousarray would make a 0-d array 1-d)."""
+    return a if a.flags.c_contiguous else a.copy(order="C")
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

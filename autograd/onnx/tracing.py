@@ -122,6 +122,9 @@ class Tracer:
             where = parent.where
         c = Call(fn, args, kwargs, where, module)
         c.const = self._see(args, kwargs)
+        if module is not None and c.const:   # a layer's result keeps naming its weights
+            c.const = next(iter(module.parameters()), None) is None and \
+                next(iter(module.buffers()), None) is None
         c.opaque = self._opaque_module(module) if module is not None else \
             self._opaque(fn, args, kwargs)
         self.stack.append(c)

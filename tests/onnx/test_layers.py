@@ -1,0 +1,45 @@
+"""Every layer and activation of the module registries, exported and run by onnxruntime
+at the traced batch size and, through a dynamic batch axis, at another."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from tests.nn.module_db import MODULES as _OWN
+
+from .harness import check
+
+ALL = list(_OWN)
+for _name in ("module_db_conv", "module_db_seq"):
+    try:
+        ALL += __import__(f"tests.nn.{_name}", fromlist=["MODULES"]).MODULES
+    except ImportError:   # a registry that has not landed yet
+        pass
+
+LAYERS = [i for i in ALL if not i.name.endswith("Loss") and "Loss_" not in i.name]
+
+
+def _tensors(arrays) -> tuple:
+    return tuple(ag.tensor(np.asarray(a, np.float32)) if np.asarray(a).dtype.kind == "f"
+                 else ag.tensor(a) for a in arrays)
+
+
+def _batched(info, arrays) -> bool:
+    return "unbatched" not in info.name and all(np.ndim(a) >= 2 for a in arrays)
+
+
+@pytest.mark.parametrize("info", LAYERS, ids=str)
+def test_layer_runs_in_onnxruntime(info):
+    rng = np.random.default_rng(0)
+    ag.manual_seed(0)
+    model = info.make()
+    first = info.inputs(rng)
+    args = _tensors(first)
+    if _batched(info, first):
+        more = info.inputs(np.random.default_rng(1))
+        bigger = _tensors([np.concatenate([a, b, a[:1]]) for a, b in zip(first, more)])
+        check(model, args, others=(bigger,), dynamic={i: [0] for i in range(len(args))})
+    else:
+        check(model, args, others=(_tensors(info.inputs(np.random.default_rng(1))),))
