@@ -87,13 +87,14 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
     from nn.module import Module
 
     from . import layers, pointwise, reduction, shape  # noqa: F401  (register the converters)
-    from .graph import Graph, opaque, opaque_module
+    from .graph import Graph, opaque, opaque_module, register_inplace_variants
     from .tracing import Tracer, op_functions, tensors_in
 
+    register_inplace_variants()
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
     if opset not in OPSETS:
-        raise ValueError(f"Unsupported ONNX opset version: {opset_version} (this exporter "
-                         f"writes opsets {OPSETS.start} to {OPSETS.stop - 1})")
+        raise RuntimeError(f"Unsupported onnx_opset_version: {opset_version} (this exporter "
+                           f"writes opsets {OPSETS.start} to {OPSETS.stop - 1})")
     if not isinstance(model, Module):
         raise TypeError(f"export() expects an nn.Module, got {type(model).__name__}")
     for name, value, ok in (("export_params", export_params, True),
@@ -145,7 +146,7 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
     g = Graph(opset, (run_a, run_b), params)
     g.op_names = {i: name for i, (_, name) in op_functions().items()}
     for name, ta, tb in zip(names_in, tensors, b_tensors):
-        g._bind_one(ta, tb, name)
+        g._bind_one(ta, tb, name, run_a.versions0[id(ta)])
         g.inputs.append(name)
     g.convert(root_a, root_b)
     outs_a, outs_b = tensors_in(root_a.out), tensors_in(root_b.out)
@@ -153,8 +154,7 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
     axes_in, axes_out = _dynamic_axes(dynamic_axes, names_in, names_out)
     g.call = root_a
     for ta, tb, name in zip(outs_a, outs_b, names_out):
-        if id(ta) not in g.names and id(ta) not in g.params:
-            g._tensor_arg(ta, tb)
+        g._tensor_arg(ta, tb, root_a.vout[id(ta)])
         g.nodes.append(onnx.helper.make_node("Identity", [g.v(ta)], [name], name=name))
     proto = _model(g, names_in, tensors, b_tensors, names_out, outs_a, outs_b, axes_in,
                    axes_out, keep_initializers_as_inputs)

@@ -56,6 +56,14 @@ def converts_module(*types_: type, accepts: Callable | None = None):
     return deco
 
 
+def register_inplace_variants() -> None:
+    """`x.op_(...)` converts as `x.op(...)`: its result names x's new value."""
+    for name, fn in list(vars(Tensor).items()):
+        base = vars(Tensor).get(name[:-1])
+        if name.endswith("_") and not name.startswith("_") and id(base) in CONVERTERS:
+            CONVERTERS.setdefault(id(fn), CONVERTERS[id(base)])
+
+
 def module_converter(module) -> tuple | None:
     for cls in type(module).__mro__:
         entry = MODULE_CONVERTERS.get(cls)
@@ -169,6 +177,7 @@ class Graph:
         self.names_b: dict[int, str] = {}    # id(tensor of run B) -> value name
         self.shapes: dict[str, tuple] = {}   # value name -> (shape in A, shape in B)
         self.dtypes: dict[str, np.dtype] = {}
+        self.versions: dict[int, int] = {}   # id(tensor of run A) -> its version when bound
         self.inputs: list[str] = []
         self._by_sizes: dict[tuple, tuple] = {}   # (size A, size B) -> (name, axis), first seen
         self._syms: dict = {}                # id(Sym) -> (Sym, value name)
@@ -273,7 +282,7 @@ class Graph:
         if p is not None:
             key, _ = p
             self.initializers[key] = numpy_helper.from_array(_contiguous(t._data), key)
-            self._bind_one(t, t, key)
+            self._bind_one(t, t, key, self.tr_a.versions0.get(id(t), t._vc[0]))
             return key
         raise OnnxExporterError(
             f"a tensor of shape {list(t.shape)} used by {self._what()} was made by a call that "
@@ -340,12 +349,12 @@ class Graph:
 
     # -- binding results ------------------------------------------------------------------
     def bind(self, a, b, names) -> None:
-        """Give the tensors of result `a` (run A) and `b` (run B) the value names `names`
-        (shaped like the result)."""
+        """Give the tensors of result `a` (run A) and `b` (run B) of the current call the
+        value names `names` (shaped like the result)."""
         if isinstance(a, Tensor):
             if not isinstance(names, str):
                 raise OnnxExporterError(f"internal: {self._what()} gave {names!r} for a tensor")
-            self._bind_one(a, b, names)
+            self._bind_one(a, b, names, self.call.vout[id(a)])
         elif isinstance(a, (tuple, list)):
             if not isinstance(names, (tuple, list)) or len(names) != len(a):
                 raise OnnxExporterError(f"internal: {self._what()} gave {names!r} for a "
@@ -353,10 +362,11 @@ class Graph:
             for x, y, n in zip(a, b, names):
                 self.bind(x, y, n)
 
-    def _bind_one(self, a: Tensor, b: Tensor, name: str) -> None:
+    def _bind_one(self, a: Tensor, b: Tensor, name: str, version: int) -> None:
         if not isinstance(b, Tensor) or a.ndim != b.ndim:
             raise self.mismatch()
         self.names[id(a)], self.names_b[id(b)] = name, name
+        self.versions[id(a)] = version
         self.shapes[name] = (tuple(a.shape), tuple(b.shape))
         self.dtypes[name] = a._data.dtype
         for i, (x, y) in enumerate(zip(a.shape, b.shape)):
@@ -372,6 +382,7 @@ class Graph:
         self.call = ca
         if ca.const and self._foldable(ca, cb):
             return self._fold(ca, cb)
+        before = [self.names.get(id(t)) for t in ca.mutated]
         if ca.opaque:
             args = self._pair(ca.args, cb.args)
             kwargs = self._pair(ca.kwargs, cb.kwargs)
@@ -382,15 +393,27 @@ class Graph:
             else:
                 names = CONVERTERS[id(ca.fn)][0](self, *args, **kwargs)
             self.bind(ca.out, cb.out, names)
-            return
-        if len(ca.children) != len(cb.children):
-            raise self.mismatch(ca)
-        for x, y in zip(ca.children, cb.children):
-            self.convert(x, y)
-        self.call = ca
-        for t in tensors_in(ca.out):
-            if id(t) not in self.names and id(t) not in self.params:
-                raise self.unsupported(ca)
+        else:
+            if len(ca.children) != len(cb.children):
+                raise self.mismatch(ca)
+            try:
+                for x, y in zip(ca.children, cb.children):
+                    self.convert(x, y)
+            except UnsupportedOperatorError as e:
+                if ca.module is not None:
+                    raise
+                # name the op the model called, not the one inside it
+                raise self.unsupported(ca, why=f"it uses '{e.op}'" + (
+                    f", and {e.why}" if e.why else "")) from e
+            self.call = ca
+            for t in tensors_in(ca.out):
+                if id(t) not in self.names and id(t) not in self.params or \
+                        self.versions.get(id(t)) != ca.vout[id(t)]:
+                    raise self.unsupported(ca)
+        for t, name in zip(ca.mutated, before):
+            if self.names.get(id(t)) == name:
+                raise self.unsupported(ca, why="it changes a tensor in place that the exported "
+                                               "graph would not see changed (a view of it?)")
 
     def _fold(self, ca: Call, cb: Call) -> None:
         """A call on constants only: its results are constants (equal in both runs)."""
@@ -401,7 +424,7 @@ class Graph:
                 raise OnnxExporterError(
                     f"{self._what(ca)} gives a different constant when the inputs change (a "
                     "random op, or one that reads the inputs' values outside the recorded ops)")
-            self._bind_one(ta, tb, self.const(va))
+            self._bind_one(ta, tb, self.const(va), ca.vout[id(ta)])
 
     def _foldable(self, ca: Call, cb: Call) -> bool:
         """A call of constants only (no size that depends on the dynamic axes, every tensor
@@ -468,14 +491,21 @@ class Graph:
             return {k: self._pair(v, b[k]) for k, v in a.items()}
         return a
 
-    def _tensor_arg(self, a: Tensor, b: Tensor) -> None:
+    def _tensor_arg(self, a: Tensor, b: Tensor, version: int | None = None) -> None:
+        """Check tensor argument `a` of the current call (`b` in run B): its value must be
+        the one bound (not changed in place since); a constant seen for the first time gets
+        an initializer."""
+        version = self.call.vin[id(a)] if version is None else version
         name = self.names.get(id(a))
         if name is None and id(a) in self.params:
             name = self.v(a)
         if name is None:
-            va, vb = self.tr_a.consts.get(id(a)), self.tr_b.consts.get(id(b))
-            if va is None or vb is None:
+            ca, cb = self.tr_a.consts.get(id(a)), self.tr_b.consts.get(id(b))
+            if ca is None or cb is None:
                 self.v(a)   # raises: made by a call that was not recorded
+            (va, version0), (vb, _) = ca, cb
+            if version0 != version:
+                raise self.stale(a)
             if not _same(va, vb):
                 how = "" if a.grad_fn is None else f" (made by {a.grad_fn.name()})"
                 raise OnnxExporterError(
@@ -483,9 +513,16 @@ class Graph:
                     f"the inputs but was not made by an op the exporter records{how}: the "
                     "model computes it outside autograd's ops (with numpy?)")
             name = self.const(va)
-            self._bind_one(a, b, name)
+            self._bind_one(a, b, name, version)
         elif self.names_b.get(id(b)) != name:
             raise self.mismatch()
+        elif self.versions[id(a)] != version:
+            raise self.stale(a)
+
+    def stale(self, t: Tensor) -> UnsupportedOperatorError:
+        return self.unsupported(why=f"it reads a tensor of shape {list(t.shape)} that was "
+                                    "changed in place (through a view of it?) by an op that "
+                                    "the exported graph cannot follow")
 
     # -- messages ------------------------------------------------------------------------------
     def op_name(self, call: Call) -> str:

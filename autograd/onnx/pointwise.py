@@ -226,6 +226,12 @@ def _where(g: Graph, condition, input=None, other=None):  # noqa: A002
     return g.op("Where", g.vt(condition, bool), g.vt(input, d), g.vt(other, d))
 
 
+@converts(P.masked_fill)
+def _masked_fill(g: Graph, x, mask, value):
+    d = x._data.dtype
+    return g.op("Where", g.vt(mask, bool), g.vt(value, d), g.v(x))
+
+
 @converts(P.clamp, accepts=lambda x, min=None, max=None: not isinstance(min, Tensor) and
           not isinstance(max, Tensor))
 def _clamp(g: Graph, x, min=None, max=None):  # noqa: A002

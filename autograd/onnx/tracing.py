@@ -47,13 +47,18 @@ class Call:
     tensor argument was a constant."""
 
     __slots__ = ("fn", "args", "kwargs", "out", "children", "where", "module", "opaque",
-                 "const")
+                 "const", "vin", "vout", "mutated")
 
     def __init__(self, fn, args: tuple, kwargs: dict, where: tuple, module=None) -> None:
         self.fn, self.args, self.kwargs, self.where, self.module = fn, args, kwargs, where, module
         self.out: Any = None
         self.children: list[Call] = []
         self.opaque = self.const = False
+        # versions (in-place changes) of the tensor arguments and results, at entry and
+        # exit; the arguments it changed in place
+        self.vin: dict = {}
+        self.vout: dict = {}
+        self.mutated: list = []
 
     def __repr__(self) -> str:
         return f"Call({getattr(self.fn, '__name__', self.fn)}, {len(self.children)} inside)"
@@ -90,7 +95,8 @@ class Tracer:
             self.kind[i] = (t, "input")
         for i, t in params.items():
             self.kind.setdefault(i, (t, "param"))
-        self.consts: dict[int, Any] = {}   # id -> the value of a constant when first seen
+        self.versions0 = {i: t._vc[0] for i, (t, _) in self.kind.items()}
+        self.consts: dict[int, Any] = {}   # id -> (value, version) of a constant when first seen
         self.snaps: dict[int, Any] = {}    # id(call) -> {id(tensor): value} of a constant call
         self._opaque, self._opaque_module = opaque, opaque_module
         self.module_names = {id(m): n for n, m in model.named_modules()}
@@ -121,7 +127,9 @@ class Tracer:
         else:
             where = parent.where
         c = Call(fn, args, kwargs, where, module)
-        c.const = self._see(args, kwargs)
+        arg_tensors = tensors_in(args) + tensors_in(kwargs)
+        c.vin = {id(t): t._vc[0] for t in arg_tensors}
+        c.const = self._see(arg_tensors)
         if module is not None and c.const:   # a layer's result keeps naming its weights
             c.const = next(iter(module.parameters()), None) is None and \
                 next(iter(module.buffers()), None) is None
@@ -139,6 +147,8 @@ class Tracer:
         if not found and module is None:
             return out       # not an op's result: size(), item(), tolist(), ...
         c.out = result
+        c.vout = {id(t): t._vc[0] for t in found}
+        c.mutated = [t for t in arg_tensors if t._vc[0] != c.vin[id(t)]]
         parent.children.append(c)
         kind = "const" if c.const else "call"
         for t in found:
@@ -147,15 +157,15 @@ class Tracer:
             self.snaps[id(c)] = {id(t): t._data.copy() for t in found}
         return out
 
-    def _see(self, args: tuple, kwargs: dict) -> bool:
+    def _see(self, tensors: list) -> bool:
         """Note the tensors among the arguments (a tensor seen for the first time is a
         constant: its value is copied); True if every one of them is a constant."""
         const = True
-        for t in tensors_in(args) + tensors_in(kwargs):
+        for t in tensors:
             k = self.kind.get(id(t))
             if k is None:
                 self.kind[id(t)] = (t, "const")
-                self.consts[id(t)] = t._data.copy()
+                self.consts[id(t)] = (t._data.copy(), t._vc[0])
             elif k[1] != "const":
                 const = False
         return const
