@@ -169,6 +169,25 @@ def from_dlpack(ext_tensor, *, device=None, copy: bool | None = None) -> Tensor:
     return _make(array)
 
 
+def _shape(size) -> tuple:
+    """`size_args(size)`, refusing negative sizes with PyTorch's error."""
+    shape = size_args(size)
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
+                               f"{list(shape)}")
+    return shape
+
+
+def _check_number(fn: str, fill_value) -> None:
+    """PyTorch's error for a `fill_value` that is not a number (or a 0-d tensor)."""
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        return
+    if not isinstance(fill_value, (bool, int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"{fn}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
+
+
 def _dtype(dtype, default=None) -> np.dtype:
     if dtype is None:
         return (default or dtypes._DEFAULT[0]).np
@@ -177,26 +196,27 @@ def _dtype(dtype, default=None) -> np.dtype:
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.zeros(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.ones(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.empty(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.empty(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Filled with `fill_value`; the dtype is inferred from it as PyTorch does."""
     _check_device(device)
+    _check_number("full", fill_value)
     if dtype is None:
         fv = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
         dtype = dtypes.result_type(fv)
-    return _leaf(np.full(size_args((size,) if isinstance(size, int) else size), fill_value,
+    return _leaf(np.full(_shape((size,) if isinstance(size, int) else size), fill_value,
                          _dtype(dtype)), requires_grad)
 
 
@@ -220,6 +240,7 @@ def empty_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tenso
 
 
 def full_like(x: Tensor, fill_value, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    _check_number("full_like", fill_value)
     shape, dt = _like(x, dtype)
     return _leaf(np.full(shape, fill_value, dt), requires_grad)
 
@@ -261,14 +282,14 @@ def rand(*size, generator: Generator | None = None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     dt = _dtype(dtype)
-    return _leaf(_rng(generator).random(size_args(size)).astype(dt), requires_grad)
+    return _leaf(_rng(generator).random(_shape(size)).astype(dt), requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     dt = _dtype(dtype)
-    return _leaf(_rng(generator).standard_normal(size_args(size)).astype(dt), requires_grad)
+    return _leaf(_rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
@@ -280,8 +301,11 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    data = _rng(generator).integers(low, high, size=size_args((size,) if isinstance(size, int)
-                                                               else size))
+    if not low < high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high} (randint draws from [low, high): low={low}, high={high})")
+    data = _rng(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
+                                                            else size))
     return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
 
 

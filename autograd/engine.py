@@ -99,26 +99,34 @@ class _Pass:
                 if g is _SKIP:
                     continue
                 grads = self.call(node, g)
-            for (child, nr), gi in zip(node.next_functions, grads):
-                if gi is None or child is None or needed is not None and child not in needed:
-                    continue
-                a = gi if fast else gi._data
-                dt = child.out_dtype
-                if a.shape != child.out_shape or a.dtype is not dt and a.dtype != dt:
-                    gi = _conform(gi, node, child, nr)
-                if child is nxt:
-                    nxt_g = nxt_g + gi
-                elif child in pending:
-                    _give(pending, heap, child, nr, gi)
-                elif defer and type(child) is AccumulateGrad and not child._hooked:
-                    sinks[child] = sinks[child] + gi if child in sinks else gi
-                elif nxt is None and child.n_outputs == 1:
-                    nxt, nxt_g = child, gi
-                else:
-                    _give(pending, heap, child, nr, gi)
-            if nxt is not None and heap:   # not alone: the heap orders it among the others
-                _give(pending, heap, nxt, 0, nxt_g)
-                nxt = None
+            child = node.next_functions[0][0] if len(grads) == 1 else None
+            if not heap and child is not None and needed is None and grads[0] is not None \
+                    and child.n_outputs == 1 and type(child) is not AccumulateGrad and \
+                    grads[0].shape == child.out_shape and grads[0].dtype is child.out_dtype:
+                # the chain step: nothing else waits, and the one gradient goes to a node
+                # whose shape and dtype it has: that node runs next
+                nxt, nxt_g = child, grads[0]
+            else:
+                for (child, nr), gi in zip(node.next_functions, grads):
+                    if gi is None or child is None or needed is not None and child not in needed:
+                        continue
+                    a = gi if fast else gi._data
+                    dt = child.out_dtype
+                    if a.shape != child.out_shape or a.dtype is not dt and a.dtype != dt:
+                        gi = _conform(gi, node, child, nr)
+                    if child is nxt:
+                        nxt_g = nxt_g + gi
+                    elif child in pending:
+                        _give(pending, heap, child, nr, gi)
+                    elif defer and type(child) is AccumulateGrad and not child._hooked:
+                        sinks[child] = sinks[child] + gi if child in sinks else gi
+                    elif nxt is None and child.n_outputs == 1:
+                        nxt, nxt_g = child, gi
+                    else:
+                        _give(pending, heap, child, nr, gi)
+                if nxt is not None and heap:   # not alone: the heap orders it among the others
+                    _give(pending, heap, nxt, 0, nxt_g)
+                    nxt = None
             if not keep:
                 if not node._plain:
                     node.release()

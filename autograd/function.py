@@ -108,7 +108,7 @@ class Node:
     arith = False
 
     def __init__(self, inputs: tuple) -> None:
-        self.next_functions = tuple(map(_edge, inputs))
+        self.next_functions = tuple([_edge(t) for t in inputs])
         self._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         self.out_shape, self.out_dtype = (), None   # set again when the output is made
         self._saved = self._versions = ()

@@ -726,7 +726,7 @@ class _Builder:
 
     def tensor_record(self, node, nr: int, t: Tensor | None, color: str) -> str:
         i = self.new_id()
-        data = self.data(node, nr, t) if node is not None else (t._data if t else None)
+        data = self.data(node, nr, t) if node is not None else (t._data if t is not None else None)
         grad = self.grad(node, nr, t) if node is not None else None
         fields = []
         nm = self.name(t)

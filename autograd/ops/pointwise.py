@@ -14,7 +14,16 @@ import numpy as np
 from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import binary, inplace, method, needs_graph, operands, to_tensor, unary
+from .base import (
+    binary,
+    inplace,
+    method,
+    needs_graph,
+    operands,
+    shape_mismatch,
+    to_tensor,
+    unary,
+)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -361,7 +370,11 @@ def masked_fill(x, mask, value) -> Tensor:
         value = _make(np.asarray(value, dtype=x._data.dtype))
     elif value._data.dtype != x._data.dtype:
         value = value.to(x.dtype)
-    if np.broadcast_shapes(mask._data.shape, x._data.shape) != x._data.shape:
+    try:
+        shape = np.broadcast_shapes(mask._data.shape, x._data.shape)
+    except ValueError:
+        raise shape_mismatch("masked_fill (a: mask, b: input)", mask._data, x._data) from None
+    if shape != x._data.shape:
         raise RuntimeError(f"masked_fill: the mask of shape {list(mask.shape)} is not "
                            f"broadcastable to the input of shape {list(x.shape)}")
     out = where(mask, value, x)

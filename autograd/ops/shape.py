@@ -241,6 +241,13 @@ def expand(x, *sizes) -> Tensor:
                            f"greater or equal to the number of dimensions in the tensor "
                            f"({len(shp)})")
     lead = len(sizes) - len(shp)
+    for i, want in enumerate(sizes):   # (other dims get the "must match" error below)
+        if (want < 0 and i < lead) or (want < -1 and shp[i - lead] == 1):
+            where = "in a leading, non-existing dimension" if i < lead else "at dimension"
+            raise RuntimeError(f"The expanded size of the tensor ({want}) isn't allowed {where} "
+                               f"{i}: expand's sizes must be >= 0, or -1 to keep an existing "
+                               f"dimension.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(shp)}")
     target = list(sizes)
     for i, s in enumerate(shp):
         want = sizes[lead + i]
