@@ -337,8 +337,9 @@ def _value_info(name: str, a: Tensor, b: Tensor, declared: dict, by_sizes: dict)
 
 def _model(g, names_in, tensors, b_tensors, names_out, outs_a, outs_b, axes_in, axes_out,
            keep_initializers_as_inputs: bool):
-    import autograd
     from onnx import helper
+
+    import autograd
 
     by_sizes: dict = {}   # (size A, size B) -> the dim name of an input axis
     for name, ta, tb in zip(names_in, tensors, b_tensors):

@@ -9,10 +9,10 @@ import numpy as np
 
 from nn.functional import activation as A
 from nn.functional import conv as C
-from nn.functional.dropout import dropout as _dropout_fn
 from nn.functional import normalization as N
 from nn.functional import pooling as PL
 from nn.functional import sparse as SP
+from nn.functional.dropout import dropout as _dropout_fn
 
 from ..ops import linalg as L
 from ..tensor import Tensor

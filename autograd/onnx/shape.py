@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..creation import arange, empty, empty_like, full, full_like, ones, ones_like, zeros
-from ..creation import zeros_like
+from ..creation import (
+    arange,
+    empty,
+    empty_like,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 from ..ops import indexing as I
 from ..ops import shape as S
 from ..tensor import Tensor, _make
 from .errors import OnnxExporterError
-from .graph import INT64_MAX, INT64_MIN, Graph, Sym, converts, onnx_dtype
+from .graph import INT64_MAX, INT64_MIN, Graph, converts, onnx_dtype
 
 # ---- reshapes --------------------------------------------------------------------------------
 
@@ -283,7 +292,3 @@ def _arange(g: Graph, start, end=None, step=1, **kwargs) -> str:
         start, end = 0, start
     d = g.out._data.dtype
     return g.op("Range", g.scalar(start, d), g.scalar(end, d), g.scalar(step, d))
-
-
-def dtype_of(g: Graph, name: str):
-    return onnx_dtype(g.dtypes[name])
