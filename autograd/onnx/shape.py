@@ -26,7 +26,7 @@ from ..ops import indexing as I
 from ..ops import shape as S
 from ..tensor import Tensor, _make
 from .errors import OnnxExporterError
-from .graph import INT64_MAX, INT64_MIN, Graph, converts, onnx_dtype
+from .graph import INT64_MAX, INT64_MIN, Graph, converts
 
 # ---- reshapes --------------------------------------------------------------------------------
 
