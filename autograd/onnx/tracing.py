@@ -259,6 +259,13 @@ def _patch(model) -> list:
                 undo.append((Tensor, k, v))
                 setattr(Tensor, k, property(w, v.fset, v.fdel, v.__doc__)
                         if isinstance(v, property) else w)
+        for m in model.modules():   # ops kept as attributes (activation=F.gelu)
+            d = vars(m)
+            for k, v in list(d.items()):
+                w = wrappers.get(id(v)) if isinstance(v, types.FunctionType) else None
+                if w is not None:
+                    undo.append((d, k, v))
+                    d[k] = w
         own = {type(m).__module__ for m in model.modules()} | {"__main__"}
         for modname, mod in list(sys.modules.items()):
             if mod is None or modname.startswith("autograd.onnx") or not (
