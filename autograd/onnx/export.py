@@ -86,7 +86,7 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                           '"ndgrad[onnx]" (or pip install onnx onnxruntime)') from None
     from nn.module import Module
 
-    from . import layers, pointwise, reduction, sequence, shape  # noqa: F401  (converters)
+    from . import layers, pointwise, reduction, resize, sequence, shape  # noqa: F401
     from .graph import Graph, opaque, opaque_module, register_inplace_variants
     from .tracing import Tracer, op_functions, tensors_in
 

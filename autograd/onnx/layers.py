@@ -18,6 +18,7 @@ from ..ops import linalg as L
 from ..tensor import Tensor
 from .graph import Graph, converts
 from .reduction import reduce
+from .shape import slice_
 
 # ---- matmul, linear -------------------------------------------------------------------------
 converts(L.matmul)(lambda g, a, b: g.op("MatMul", g.v(a), g.v(b)))
@@ -59,6 +60,32 @@ converts(C.conv1d)(_conv(1))
 converts(C.conv2d)(_conv(2))
 
 
+def _conv_transpose(nd: int):
+    def conv(g: Graph, input, weight, bias=None, stride=1, padding=0, output_padding=0,
+             groups: int = 1, dilation=1) -> str:
+        op = f"conv_transpose{nd}d"
+        k = tuple(weight.shape[2:])
+        stride = C._tuple(stride, nd, "stride", op)
+        dilation = C._tuple(dilation, nd, "dilation", op)
+        pad = C._tuple(padding, nd, "padding", op)
+        extra = C._tuple(output_padding, nd, "output_padding", op)
+        if all(p >= e for p, e in zip(pad, extra)):   # the extra rows: less cropping at the end
+            pads, extra = list(pad) + [p - e for p, e in zip(pad, extra)], (0,) * nd
+        else:
+            pads = list(pad) * 2
+        return _unbatched(g, input, nd, lambda v: g.op(
+            "ConvTranspose", v, g.v(weight), None if bias is None else g.v(bias),
+            kernel_shape=list(k), strides=list(stride), pads=pads, dilations=list(dilation),
+            group=groups, output_padding=list(extra)))
+    return conv
+
+
+for _nd in (1, 2):   # (with the transposed convolutions)
+    _fn = getattr(C, f"conv_transpose{_nd}d", None)
+    if _fn is not None:
+        converts(_fn)(_conv_transpose(_nd))
+
+
 def _pool_attrs(x, kernel_size, stride, padding, dilation, ceil_mode, op: str) -> dict:
     k, s, p, d, _ = PL._pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, op)
     return dict(kernel_shape=list(k), strides=list(s), pads=list(p) * 2,
@@ -95,11 +122,50 @@ def _is_global(output_size) -> bool:
     return all(s == 1 for s in sizes)
 
 
-@converts(PL.adaptive_avg_pool2d, PL.adaptive_avg_pool1d,
-          accepts=lambda input, output_size: _is_global(output_size))
-def _global_avg_pool(g: Graph, input, output_size) -> str:
-    nd = 2 if g.call.fn is PL.adaptive_avg_pool2d else 1
-    return _unbatched(g, input, nd, lambda v: g.op("GlobalAveragePool", v))
+def _adaptive_sizes(g: Graph, x, nd: int) -> tuple:
+    """(input sizes, output sizes) of the pooled dims, which must not be dynamic."""
+    dims = g.dims(x)[-nd:]
+    if any(type(d) is not int for d in dims):
+        raise g.unsupported(why="adaptive pooling of a dynamic size to other than 1")
+    return tuple(dims), tuple(g.out.shape[-nd:])
+
+
+@converts(PL.adaptive_avg_pool2d)
+def _adaptive_avg_pool2d(g: Graph, input, output_size) -> str:
+    if _is_global(output_size):
+        return _unbatched(g, input, 2, lambda v: g.op("GlobalAveragePool", v))
+    (h, w), (oh, ow) = _adaptive_sizes(g, input, 2)
+    d = input._data.dtype
+    ah = g.const(PL._adaptive_matrix(h, oh, d))           # (oh, h): averaging rows
+    aw = g.const(PL._adaptive_matrix(w, ow, d).T.copy())  # (w, ow)
+    return g.op("MatMul", g.op("MatMul", ah, g.v(input)), aw)
+
+
+@converts(PL.adaptive_avg_pool1d, accepts=lambda input, output_size: _is_global(output_size))
+def _global_avg_pool1d(g: Graph, input, output_size) -> str:
+    return _unbatched(g, input, 1, lambda v: g.op("GlobalAveragePool", v))
+
+
+_adaptive_max = getattr(PL, "adaptive_max_pool2d", None)
+if _adaptive_max is not None:
+    @converts(_adaptive_max, accepts=lambda input, output_size, return_indices=False:
+              not return_indices)
+    def _adaptive_max_pool2d(g: Graph, input, output_size, return_indices=False) -> str:
+        if _is_global(output_size):
+            return _unbatched(g, input, 2, lambda v: g.op("GlobalMaxPool", v))
+        (h, w), (oh, ow) = _adaptive_sizes(g, input, 2)
+        if h % oh == 0 and w % ow == 0:
+            k = [h // oh, w // ow]
+            return _unbatched(g, input, 2, lambda v: g.op("MaxPool", v, kernel_shape=k,
+                                                           strides=k))
+        v = g.v(input)
+        for axis, size, out in ((input.ndim - 2, h, oh), (input.ndim - 1, w, ow)):
+            # window i spans floor(i*size/out) .. ceil((i+1)*size/out): the max of each
+            parts = [reduce(g, "ReduceMax", slice_(g, v, [axis], [i * size // out],
+                                                   [-(-(i + 1) * size // out)]), [axis], True)
+                     for i in range(out)]
+            v = g.op("Concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
+        return v
 
 
 # ---- normalisation ---------------------------------------------------------------------------

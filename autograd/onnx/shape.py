@@ -173,6 +173,13 @@ def _tri(upper: int):
     return conv
 
 
+try:   # F.pad, when nn.functional has a padding module of its own
+    from nn.functional.padding import pad as _f_pad
+    converts(_f_pad)(_pad)
+except ImportError:
+    pass
+
+
 converts(S.tril)(_tri(0))
 converts(S.triu)(_tri(1))
 
