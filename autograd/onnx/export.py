@@ -86,11 +86,10 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                           '"ndgrad[onnx]" (or pip install onnx onnxruntime)') from None
     from nn.module import Module
 
-    from . import layers, pointwise, reduction, resize, sequence, shape  # noqa: F401
-    from .graph import Graph, opaque, opaque_module, register_inplace_variants
+    from .graph import Graph, load_converters, opaque, opaque_module
     from .tracing import Tracer, op_functions, tensors_in
 
-    register_inplace_variants()
+    load_converters()
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
     if opset not in OPSETS:
         raise RuntimeError(f"Unsupported onnx_opset_version: {opset_version} (this exporter "

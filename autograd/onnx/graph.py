@@ -16,6 +16,7 @@ name (or names, shaped like the call's result) of the ONNX values they made.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from collections.abc import Callable
@@ -54,6 +55,18 @@ def converts_module(*types_: type, accepts: Callable | None = None):
             MODULE_CONVERTERS[t] = (conv, accepts)
         return conv
     return deco
+
+
+# the modules of converters, by family
+CONVERTER_MODULES = ("pointwise", "shape", "reduction", "layers", "activation", "resize",
+                     "sequence")
+
+
+def load_converters() -> None:
+    """Import the converter modules (each registers its converters)."""
+    for name in CONVERTER_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    register_inplace_variants()
 
 
 def register_inplace_variants() -> None:

@@ -193,8 +193,7 @@ def _batch_norm(g: Graph, input, running_mean, running_var, weight=None, bias=No
     if training:   # batch statistics (a BatchNorm without running statistics)
         y = normalize(g, g.v(x), [0] + list(range(2, x.ndim)), eps, d)
         return _affine(g, y, weight, bias, [1, c] + [1] * (x.ndim - 2))
-    scale = g.v(weight) if weight is not None else g.const(np.ones(c, d))
-    shift = g.v(bias) if bias is not None else g.const(np.zeros(c, d))
+    scale, shift = _ones_zeros(g, weight, bias, c, d)
     return g.op("BatchNormalization", g.v(x), scale, shift, g.vt(running_mean, d),
                 g.vt(running_var, d), epsilon=eps)
 
@@ -214,6 +213,55 @@ def _layer_norm(g: Graph, input, normalized_shape, weight=None, bias=None,
     return _affine(g, y, weight, bias, list(x.shape[x.ndim - k:]))
 
 
+def _ones_zeros(g: Graph, weight, bias, c: int, d) -> tuple:
+    """(scale, shift) values: the weights, or ones and zeros of size c."""
+    return (g.v(weight) if weight is not None else g.const(np.ones(c, d)),
+            g.v(bias) if bias is not None else g.const(np.zeros(c, d)))
+
+
+_group_norm = getattr(N, "group_norm", None)
+if _group_norm is not None:
+    @converts(_group_norm)
+    def _group_norm_conv(g: Graph, input, num_groups: int, weight=None, bias=None,
+                         eps: float = 1e-5) -> str:
+        x = input
+        grouped = g.op("Reshape", g.v(x), g.ints([0, int(num_groups), -1]))
+        y = normalize(g, grouped, [2], eps, x._data.dtype)
+        y = g.op("Reshape", y, g.op("Shape", g.v(x)))
+        return _affine(g, y, weight, bias, [1, x.shape[1]] + [1] * (x.ndim - 2))
+
+_instance_norm = getattr(N, "instance_norm", None)
+if _instance_norm is not None:
+    @converts(_instance_norm, accepts=lambda input, *a, **k: input.ndim >= 3)
+    def _instance_norm_conv(g: Graph, input, running_mean=None, running_var=None, weight=None,
+                            bias=None, use_input_stats: bool = True, momentum: float = 0.1,
+                            eps: float = 1e-5) -> str:
+        x = input
+        d = x._data.dtype
+        scale, shift = _ones_zeros(g, weight, bias, x.shape[1], d)
+        if use_input_stats:
+            return g.op("InstanceNormalization", g.v(x), scale, shift, epsilon=eps)
+        return g.op("BatchNormalization", g.v(x), scale, shift, g.vt(running_mean, d),
+                    g.vt(running_var, d), epsilon=eps)
+
+_lrn = getattr(N, "local_response_norm", None)
+if _lrn is not None:
+    @converts(_lrn, accepts=lambda input, *a, **k: input.ndim >= 3)
+    def _lrn_conv(g: Graph, input, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                  k: float = 1.0) -> str:
+        """x / (k + alpha * mean of x^2 over `size` channels)^beta, the window placed as
+        PyTorch places it (ONNX's LRN centres even windows the other way)."""
+        x, size = input, int(size)
+        d, rest = x._data.dtype, [0] * (x.ndim - 2)
+        v = g.v(x)
+        squares = g.op("Unsqueeze", g.op("Mul", v, v), g.ints([1]))   # (N, 1, C, ...)
+        mean = g.op("AveragePool", squares, kernel_shape=[size] + [1] * len(rest),
+                    pads=[size // 2] + rest + [(size - 1) // 2] + rest, count_include_pad=1)
+        scaled = g.op("Add", g.op("Mul", g.op("Squeeze", mean, g.ints([1])),
+                                  g.scalar(alpha, d)), g.scalar(k, d))
+        return g.op("Div", v, g.op("Pow", scaled, g.scalar(beta, d)))
+
+
 # ---- embedding, dropout ----------------------------------------------------------------------
 @converts(SP.embedding, accepts=lambda input, weight, padding_idx=None, max_norm=None, *a, **k:
           max_norm is None)
@@ -230,7 +278,7 @@ def _dropout(g: Graph, input, p: float = 0.5, training: bool = True, inplace: bo
 
 
 # ---- activations -----------------------------------------------------------------------------
-def _float_op(build):
+def float_op(build):
     """A converter for an activation `build(g, value, k) -> value`, `k(number)` making a
     constant of the input's dtype; extra arguments are passed after k."""
     def conv(g: Graph, input, *args, **kwargs) -> str:
@@ -239,12 +287,12 @@ def _float_op(build):
     return conv
 
 
-converts(A.leaky_relu)(_float_op(lambda g, v, k, negative_slope=0.01, inplace=False: g.op(
+converts(A.leaky_relu)(float_op(lambda g, v, k, negative_slope=0.01, inplace=False: g.op(
     "LeakyRelu", v, alpha=float(negative_slope))))
-converts(A.elu)(_float_op(lambda g, v, k, alpha=1.0, inplace=False: g.op(
+converts(A.elu)(float_op(lambda g, v, k, alpha=1.0, inplace=False: g.op(
     "Elu", v, alpha=float(alpha))))
-converts(A.silu)(_float_op(lambda g, v, k, inplace=False: g.op("Mul", v, g.op("Sigmoid", v))))
-converts(A.logsigmoid)(_float_op(lambda g, v, k: g.op("Neg", g.op("Softplus", g.op("Neg", v)))))
+converts(A.silu)(float_op(lambda g, v, k, inplace=False: g.op("Mul", v, g.op("Sigmoid", v))))
+converts(A.logsigmoid)(float_op(lambda g, v, k: g.op("Neg", g.op("Softplus", g.op("Neg", v)))))
 
 
 def _gelu(g: Graph, v: str, k, approximate: str = "none") -> str:
@@ -259,7 +307,7 @@ def _gelu(g: Graph, v: str, k, approximate: str = "none") -> str:
                                     k(1.0)))
 
 
-converts(A.gelu)(_float_op(_gelu))
+converts(A.gelu)(float_op(_gelu))
 
 
 def _softplus(g: Graph, v: str, k, beta: float = 1.0, threshold: float = 20.0) -> str:
@@ -270,4 +318,4 @@ def _softplus(g: Graph, v: str, k, beta: float = 1.0, threshold: float = 20.0) -
     return g.op("Where", g.op("Greater", bx, k(threshold)), v, soft)
 
 
-converts(A.softplus)(_float_op(_softplus))
+converts(A.softplus)(float_op(_softplus))

@@ -266,6 +266,14 @@ def _patch(model) -> list:
                 if w is not None:
                     undo.append((d, k, v))
                     d[k] = w
+        classes = {c for m in model.modules() for c in type(m).__mro__} - {Module, object}
+        for cls in classes:         # and as class attributes (fn = staticmethod(F.selu))
+            for k, v in list(vars(cls).items()):
+                target = v.__func__ if isinstance(v, staticmethod) else v
+                w = wrappers.get(id(target)) if isinstance(target, types.FunctionType) else None
+                if w is not None:
+                    undo.append((cls, k, v))
+                    setattr(cls, k, staticmethod(w) if isinstance(v, staticmethod) else w)
         own = {type(m).__module__ for m in model.modules()} | {"__main__"}
         for modname, mod in list(sys.modules.items()):
             if mod is None or modname.startswith("autograd.onnx") or not (
