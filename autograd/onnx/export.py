@@ -128,7 +128,9 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                 run_b = Tracer(model, {id(t): t for t in b_tensors}, {
                     i: t for i, (_, t) in params.items()}, opaque, opaque_module)
                 try:
-                    root_b = run_b.run(b_args, b_kwargs)
+                    with warnings.catch_warnings(), np.errstate(all="ignore"):
+                        warnings.simplefilter("ignore")   # (a check run: its values are noise)
+                        root_b = run_b.run(b_args, b_kwargs)
                     break
                 except Exception as e:
                     if shared or len({n for a in axes_in.values() for n in a.values()}) < 2:

@@ -422,7 +422,10 @@ class Graph:
             for t in tensors_in(ca.out):
                 if id(t) not in self.names and id(t) not in self.params or \
                         self.versions.get(id(t)) != ca.vout[id(t)]:
-                    raise self.unsupported(ca)
+                    raise self.unsupported(ca, why="" if ca.module is None else (
+                        "its forward returns a tensor that no recorded op made (computed with "
+                        "numpy, or by an op the exporter could not wrap, such as a function "
+                        "kept in a closure)"))
         for t, name in zip(ca.mutated, before):
             if self.names.get(id(t)) == name:
                 raise self.unsupported(ca, why="it changes a tensor in place that the exported "
@@ -542,7 +545,7 @@ class Graph:
         if call.module is not None:
             cls = type(call.module)
             return f"{cls.__module__.split('.')[0]}.{cls.__name__}" \
-                if cls.__module__.startswith("nn.") else cls.__qualname__
+                if cls.__module__.startswith("nn.") else cls.__name__
         return self.op_names.get(id(call.fn), getattr(call.fn, "__qualname__", repr(call.fn)))
 
     def _where(self, call: Call) -> str:

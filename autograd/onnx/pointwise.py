@@ -20,7 +20,7 @@ from .graph import Graph, converts
 # ---- unary: one ONNX op each ---------------------------------------------------------------
 _UNARY = {P.neg: "Neg", P.exp: "Exp", P.log: "Log", P.sqrt: "Sqrt", P.sin: "Sin", P.cos: "Cos",
           P.tan: "Tan", P.asin: "Asin", P.acos: "Acos", P.atan: "Atan", P.sinh: "Sinh",
-          P.cosh: "Cosh", P.tanh: "Tanh", P.sigmoid: "Sigmoid", P.relu: "Relu", P.abs: "Abs",
+          P.cosh: "Cosh", P.tanh: "Tanh", P.sigmoid: "Sigmoid", P.abs: "Abs",
           P.reciprocal: "Reciprocal", P.sign: "Sign", P.floor: "Floor", P.ceil: "Ceil",
           P.round: "Round", P.erf: "Erf"}
 _PREDICATES = {P.isnan: "IsNaN", P.isinf: "IsInf"}
@@ -43,6 +43,13 @@ def _unary(op_type: str):
 
 for _fn, _op in _UNARY.items():
     converts(_fn)(_unary(_op))
+@converts(P.relu)
+def _relu(g: Graph, x):
+    if x._data.dtype.kind == "f":
+        return g.op("Relu", g.v(x))
+    return g.op("Max", g.v(x), g.scalar(0, x._data.dtype))   # (no integer Relu in onnxruntime)
+
+
 def _predicate(op_type: str):
     def conv(g: Graph, x):
         return g.op(op_type, g.v(x)) if x._data.dtype.kind == "f" else _never(g, x)
@@ -146,13 +153,18 @@ for _fn, _ops in _BITWISE.items():
     converts(_fn)(_bitwise(_ops))
 
 
-@converts(Tensor.__dict__["add"], Tensor.__dict__["sub"])
-def _add_method(g: Graph, x, other, *, alpha=1):
-    op = "Add" if g.call.fn is Tensor.__dict__["add"] else "Sub"
-    if alpha != 1:
-        d = _out_dtype(g)
-        return g.op(op, g.vt(x, d), g.op("Mul", g.vt(other, d), g.scalar(alpha, d)))
-    return arith(g, op, x, other)
+def _alpha_method(op: str):
+    """x.add(other, alpha=...) and x.sub(...): x (op) alpha * other."""
+    def conv(g: Graph, x, other, *, alpha=1):
+        if alpha != 1:
+            d = _out_dtype(g)
+            return g.op(op, g.vt(x, d), g.op("Mul", g.vt(other, d), g.scalar(alpha, d)))
+        return arith(g, op, x, other)
+    return conv
+
+
+converts(Tensor.__dict__["add"])(_alpha_method("Add"))
+converts(Tensor.__dict__["sub"])(_alpha_method("Sub"))
 
 
 @converts(P.rsub)

@@ -216,8 +216,9 @@ def _getitem(g: Graph, x: Tensor, idx, node_cls=None) -> str:
             raise g.unsupported(why="indexing with a boolean mask (the result's size depends "
                                     "on the values)")
     consumed = sum(1 for i in idx if i is not None and i is not Ellipsis)
-    if Ellipsis in idx:
-        k = idx.index(Ellipsis)
+    ellipsis = [k for k, i in enumerate(idx) if i is Ellipsis]
+    if ellipsis:
+        k = ellipsis[0]
         idx = idx[:k] + (slice(None),) * (x.ndim - consumed) + idx[k + 1:]
     advanced = [k for k, i in enumerate(idx) if _is_advanced(i)]
     if len(advanced) > 1:

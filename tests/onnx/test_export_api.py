@@ -297,3 +297,14 @@ def test_same_outputs_as_pytorch_with_the_same_weights():
     with pytest.raises(RuntimeError, match="Unsupported onnx_opset_version: 99"):
         torch.onnx.export(theirs, (torch.tensor(x.numpy()),), io.BytesIO(), opset_version=99,
                           dynamo=False)
+
+
+def test_an_op_hidden_in_a_closure_is_refused_with_a_hint():
+    fn = ag.tanh
+
+    class Hidden(nn.Module):
+        def forward(self, x):
+            return fn(x)                 # bound before export could wrap it
+
+    with pytest.raises(UnsupportedOperatorError, match="'Hidden'.*kept in a closure"):
+        ag.onnx.export(Hidden(), (ag.randn(3),), io.BytesIO())
