@@ -199,7 +199,6 @@ class Graph:
         self.call: Call | None = None        # the call being converted (run A), its result
         self.out = self.out_b = None         # in run A and in run B
         self.op_names: dict[int, str] = {}   # id(fn) -> op name, for messages
-        self.used: set = set()
 
     # -- names and nodes ---------------------------------------------------------------
     def fresh(self, hint: str = "v") -> str:

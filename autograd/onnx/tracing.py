@@ -204,17 +204,13 @@ def op_functions() -> dict[int, tuple]:
             add(v.fget, f"Tensor.{k}")
         elif not k.startswith("_") or k in _OPERATORS:
             add(v, f"Tensor.{k}")
-    prefixes = (("autograd.", "autograd."), ("nn.functional", "nn.functional."))
     for modname, mod in list(sys.modules.items()):
-        if mod is None or not modname.startswith(("autograd", "nn.functional")) or \
-                modname.startswith("autograd.onnx"):
-            continue
-        public = modname in ("autograd", "nn.functional")
-        for k, v in list(vars(mod).items()):
-            if not k.startswith("_") or k in _OPERATORS:
-                short = next(p for m, p in prefixes if modname.startswith(m.rstrip(".")))
-                add(v, f"{short}{k}" if public else f"{modname}.{k}")
-    # prefer the public names (autograd.cat over autograd.ops.shape.cat)
+        if mod is not None and modname.startswith(("autograd", "nn.functional")) and \
+                not modname.startswith("autograd.onnx"):
+            for k, v in list(vars(mod).items()):
+                if not k.startswith("_"):
+                    add(v, f"{modname}.{k}")
+    # the public names win (autograd.cat over autograd.ops.shape.cat)
     for ns, prefix in ((vars(nn.functional), "nn.functional."), (vars(autograd), "autograd.")):
         for k, v in ns.items():
             if id(v) in found and not k.startswith("_"):
