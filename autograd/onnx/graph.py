@@ -72,9 +72,9 @@ def load_converters() -> None:
 def register_inplace_variants() -> None:
     """`x.op_(...)` converts as `x.op(...)`: its result names x's new value."""
     for name, fn in list(vars(Tensor).items()):
-        base = vars(Tensor).get(name[:-1])
-        if name.endswith("_") and not name.startswith("_") and id(base) in CONVERTERS:
-            CONVERTERS.setdefault(id(fn), CONVERTERS[id(base)])
+        base = converter_of(vars(Tensor).get(name[:-1]))
+        if name.endswith("_") and not name.startswith("_") and base is not None:
+            CONVERTERS.setdefault(id(fn), base)
 
 
 def module_converter(module) -> tuple | None:
@@ -87,9 +87,22 @@ def module_converter(module) -> tuple | None:
     return None
 
 
+def converter_of(fn) -> tuple | None:
+    """The (converter, accepts) of op `fn`, or of the function it wraps (`out=` variants)."""
+    while fn is not None:
+        entry = CONVERTERS.get(id(fn))
+        if entry is not None:
+            return entry
+        fn = getattr(fn, "__wrapped__", None)
+    return None
+
+
 def opaque(fn, args: tuple, kwargs: dict) -> bool:
-    entry = CONVERTERS.get(id(fn))
-    return entry is not None and (entry[1] is None or bool(entry[1](*args, **kwargs)))
+    entry = converter_of(fn)
+    if entry is None or kwargs.get("out") is not None:
+        return False
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    return entry[1] is None or bool(entry[1](*args, **kwargs))
 
 
 def opaque_module(module) -> bool:
@@ -403,7 +416,8 @@ class Graph:
                 conv = module_converter(ca.module)[0]
                 names = conv(self, *args, **kwargs)   # args[0] is the module
             else:
-                names = CONVERTERS[id(ca.fn)][0](self, *args, **kwargs)
+                kwargs.pop("out", None)
+                names = converter_of(ca.fn)[0](self, *args, **kwargs)
             self.bind(ca.out, cb.out, names)
         else:
             if len(ca.children) != len(cb.children):
