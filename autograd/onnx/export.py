@@ -122,9 +122,10 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                            opaque_module)
             root_a = run_a.run(args, kwargs)
             axes_in, axes_out = _dynamic_axes(dynamic_axes, names_in, output_names)
-            for shared in (False, True):   # distinct sizes per axis name; else one for all
+            first_error = None
+            for plan in _size_plans(tensors, names_in, axes_in):
                 b_args, b_kwargs, b_tensors = _second_inputs(args, kwargs, tensors, names_in,
-                                                             axes_in, shared)
+                                                             axes_in, plan)
                 run_b = Tracer(model, {id(t): t for t in b_tensors}, {
                     i: t for i, (_, t) in params.items()}, opaque, opaque_module)
                 try:
@@ -133,13 +134,13 @@ def export(model, args: Any = (), f=None, *, kwargs: dict | None = None,
                         root_b = run_b.run(b_args, b_kwargs)
                     break
                 except Exception as e:
-                    if shared or len({n for a in axes_in.values() for n in a.values()}) < 2:
-                        changed = f" with other sizes on the dynamic axes {axes_in}" \
-                            if axes_in else ""
-                        raise OnnxExporterError(
-                            f"the model failed when run again{changed} with other input "
-                            f"values, to check what depends on the inputs: "
-                            f"{type(e).__name__}: {e}") from e
+                    first_error = first_error or e
+            else:
+                changed = f" with other sizes on the dynamic axes {axes_in}" if axes_in else ""
+                raise OnnxExporterError(
+                    f"the model failed when run again{changed} with other input values, to "
+                    f"check what depends on the inputs: {type(first_error).__name__}: "
+                    f"{first_error}") from first_error
     finally:
         default_generator.set_state(rng_state)
         model.train(was_training)
@@ -275,25 +276,39 @@ def _dynamic_axes(spec, names_in: list, names_out) -> tuple:
     return axes_in, axes_out
 
 
+def _size_plans(tensors: list, names: list, axes: dict) -> list:
+    """The size changes to try for the second run, each {axis name: amount}: longer by a
+    different amount per name; else shorter (a model traced at its longest sequence); else
+    one amount for every name (axes that must stay equal but were named apart)."""
+    smallest: dict = {}
+    for name, t in zip(names, tensors):
+        for axis, dim in axes.get(name, {}).items():
+            if not -t.ndim <= axis < t.ndim:
+                raise ValueError(f"export(): dynamic axis {axis} of input '{name}' is out of "
+                                 f"range for its shape {list(t.shape)}")
+            smallest[dim] = min(smallest.get(dim, t.shape[axis]), t.shape[axis])
+    order = list(smallest)
+    plans = [{n: _DELTAS[k % len(_DELTAS)] + k // len(_DELTAS) * 40 for k, n in enumerate(order)},
+             {n: -(k + 1) for k, n in enumerate(order)}, {n: 3 for n in order},
+             {n: -1 for n in order}]
+    out = []
+    for p in plans:
+        if p not in out and all(smallest[n] + d >= 1 for n, d in p.items()):
+            out.append(p)
+    return out
+
+
 def _second_inputs(args: tuple, kwargs: dict, tensors: list, names: list, axes: dict,
-                   shared: bool) -> tuple:
-    """Inputs for the second run: the dynamic axes longer (by a different amount per axis
-    name, unless `shared`), the values resampled from the first inputs' values (and floats
-    rescaled)."""
+                   plan: dict) -> tuple:
+    """Inputs for the second run: the dynamic axes resized by `plan` ({axis name: amount}),
+    the values resampled from the first inputs' values (and floats rescaled)."""
     rng = np.random.default_rng(0)
-    deltas: dict = {}
     swap: dict = {}
     for name, t in zip(names, tensors):
         d = t._data
         shape = list(d.shape)
         for axis, dim_name in axes.get(name, {}).items():
-            if not -d.ndim <= axis < d.ndim:
-                raise ValueError(f"export(): dynamic axis {axis} of input '{name}' is out of "
-                                 f"range for its shape {list(d.shape)}")
-            if dim_name not in deltas:
-                k = 0 if shared else len(deltas)
-                deltas[dim_name] = _DELTAS[k % len(_DELTAS)] + k // len(_DELTAS) * 40
-            shape[axis] += deltas[dim_name]
+            shape[axis] += plan[dim_name]
         flat = d.reshape(-1)
         if flat.size:
             new = rng.choice(flat, size=shape)

@@ -156,3 +156,10 @@ def test_reductions_and_pointwise_ops():
     rng = np.random.default_rng(0)
     x = lambda n: ag.tensor(rng.normal(size=(n, 5)).astype(np.float32))  # noqa: E731
     check(Ops(), (x(3),), others=((x(7),),), dynamic={0: [0]})
+
+
+def test_traced_at_the_longest_sequence_the_model_takes():
+    ag.manual_seed(0)
+    model = TinyGPT(block_size=8)            # positions beyond 8 do not exist
+    idx = lambda b, t: ag.randint(0, 11, (b, t))  # noqa: E731
+    check(model, (idx(2, 8),), others=((idx(3, 3),), (idx(1, 8),)), dynamic={0: [0, 1]})
