@@ -43,6 +43,8 @@ def _unary(op_type: str):
 
 for _fn, _op in _UNARY.items():
     converts(_fn)(_unary(_op))
+
+
 @converts(P.relu)
 def _relu(g: Graph, x):
     if x._data.dtype.kind == "f":
@@ -65,22 +67,22 @@ def _never(g: Graph, x: Tensor) -> str:
     return g.cast(g.op("Mul", g.vt(x, np.int64), g.scalar(0, np.int64)), bool)
 
 
-def _expr(g: Graph, x, d, body) -> str:
-    return body(g.vt(x, d), lambda v: g.scalar(v, d))
+def _composite(build):
+    """A converter computing `build(g, v, k)`: v the input in the result's dtype, `k(c)` a
+    constant of that dtype."""
+    def conv(g: Graph, x):
+        d = _out_dtype(g)
+        return build(g, g.vt(x, d), lambda c: g.scalar(c, d))
+    return conv
 
 
-converts(P.rsqrt)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op(
-    "Reciprocal", g.op("Sqrt", v))))
-converts(P.square)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op("Mul", v, v)))
-converts(P.exp2)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op("Pow", k(2.0), v)))
-converts(P.expm1)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op(
-    "Sub", g.op("Exp", v), k(1.0))))
-converts(P.log1p)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op(
-    "Log", g.op("Add", v, k(1.0)))))
-converts(P.log2)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op(
-    "Div", g.op("Log", v), k(math.log(2.0)))))
-converts(P.log10)(lambda g, x: _expr(g, x, _out_dtype(g), lambda v, k: g.op(
-    "Div", g.op("Log", v), k(math.log(10.0)))))
+converts(P.rsqrt)(_composite(lambda g, v, k: g.op("Reciprocal", g.op("Sqrt", v))))
+converts(P.square)(_composite(lambda g, v, k: g.op("Mul", v, v)))
+converts(P.exp2)(_composite(lambda g, v, k: g.op("Pow", k(2.0), v)))
+converts(P.expm1)(_composite(lambda g, v, k: g.op("Sub", g.op("Exp", v), k(1.0))))
+converts(P.log1p)(_composite(lambda g, v, k: g.op("Log", g.op("Add", v, k(1.0)))))
+converts(P.log2)(_composite(lambda g, v, k: g.op("Div", g.op("Log", v), k(math.log(2.0)))))
+converts(P.log10)(_composite(lambda g, v, k: g.op("Div", g.op("Log", v), k(math.log(10.0)))))
 converts(P.isfinite)(lambda g, x: g.op("Not", g.op("Or", g.op("IsNaN", g.v(x)), g.op(
     "IsInf", g.v(x)))) if x._data.dtype.kind == "f" else g.op("Not", _never(g, x)))
 converts(P.logical_not)(lambda g, x: g.op("Not", g.vt(x, bool)))
@@ -129,8 +131,12 @@ def compare(g: Graph, op_type: str, a, b) -> str:
     return g.op(op_type, g.vt(a, d), g.vt(b, d))
 
 
+def _arith(op_type: str):
+    return lambda g, a, b: arith(g, op_type, a, b)
+
+
 for _fn, _op in _ARITH.items():
-    converts(_fn)(lambda g, a, b, _op=_op: arith(g, _op, a, b))  # noqa: B023
+    converts(_fn)(_arith(_op))
 for _fn, _op in _COMPARE.items():
     converts(_fn)(lambda g, a, b, _op=_op: compare(g, _op, a, b))
 for _fn, _op in _LOGICAL.items():
@@ -174,17 +180,13 @@ def _rsub(g: Graph, x, other, *, alpha=1):
     return g.op("Sub", g.vt(other, d), rhs)
 
 
-def _floor_div(g: Graph, a, b) -> str:
+@converts(P.floor_divide)
+def _floor_divide(g: Graph, a, b) -> str:
     d = _out_dtype(g)
     if d.kind == "f":
         return g.op("Floor", g.op("Div", g.vt(a, d), g.vt(b, d)))
     q = g.op("Floor", g.op("Div", g.vt(a, np.float64), g.vt(b, np.float64)))
     return g.cast(q, d)
-
-
-@converts(P.floor_divide)
-def _floor_divide(g: Graph, a, b):
-    return _floor_div(g, a, b)
 
 
 @converts(P.remainder)
@@ -208,7 +210,7 @@ def _pow(g: Graph, x, exponent):
     return g.op("Pow", g.vt(x, d), g.vt(exponent, d))
 
 
-_BINARY = {**{f: (lambda g, a, b, _op=o: arith(g, _op, a, b)) for f, o in _ARITH.items()},
+_BINARY = {**{f: _arith(o) for f, o in _ARITH.items()},
            P.floor_divide: _floor_divide, P.remainder: _remainder,
            **{f: _bitwise(o) for f, o in _BITWISE.items()}}
 for _name, _fn in (("__radd__", P.add), ("__rsub__", P.sub), ("__rmul__", P.mul),
