@@ -29,7 +29,7 @@ from ..tensor import Tensor
 from .errors import OnnxExporterError, UnsupportedOperatorError
 from .tracing import Call, tensors_in
 
-__all__ = ["Graph", "Sym", "converts", "converts_module", "CONVERTERS", "MODULE_CONVERTERS"]
+__all__ = ["Graph", "Sym", "converts", "converts_module", "load_converters"]
 
 CONVERTERS: dict[int, tuple] = {}          # id(op function) -> (converter, accepts or None)
 MODULE_CONVERTERS: dict[type, tuple] = {}  # module type -> (converter, accepts or None)
@@ -170,18 +170,6 @@ def _text(v) -> str:
     return v.text if isinstance(v, Sym) else str(int(v))
 
 
-def has_sym(obj) -> bool:
-    if isinstance(obj, Sym):
-        return True
-    if isinstance(obj, (tuple, list)):
-        return any(has_sym(o) for o in obj)
-    if isinstance(obj, dict):
-        return any(has_sym(o) for o in obj.values())
-    if isinstance(obj, slice):
-        return has_sym((obj.start, obj.stop, obj.step))
-    return False
-
-
 # ---------------------------------------------------------------------------------------
 # the graph
 
@@ -319,10 +307,6 @@ class Graph:
         a, b = self.shapes[name]
         return tuple(self._dim_sym(name, i) if sa != sb else sa
                      for i, (sa, sb) in enumerate(zip(a, b)))
-
-    def is_dynamic(self, t: Tensor) -> bool:
-        a, b = self.shapes[self.v(t)]
-        return a != b
 
     def _dim_sym(self, name: str, axis: int) -> Sym:
         s = self._dim_syms.get((name, axis))
