@@ -308,3 +308,39 @@ def test_an_op_hidden_in_a_closure_is_refused_with_a_hint():
 
     with pytest.raises(UnsupportedOperatorError, match="'Hidden'.*kept in a closure"):
         ag.onnx.export(Hidden(), (ag.randn(3),), io.BytesIO())
+
+
+class _NumpyScale(nn.Module):
+    """A layer computed with numpy: only a module converter can export it."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(ag.tensor([2.0, 3.0]))
+
+    def forward(self, x):
+        return _make(x._data * self.scale._data)
+
+
+class _OwnForward(_NumpyScale):
+    def forward(self, x):
+        return x * self.scale
+
+
+def test_a_module_converter_exports_the_module_as_one_group():
+    from autograd.onnx import graph
+
+    def convert(g, module, x):
+        return g.op("Mul", g.v(x), g.v(module.scale))
+
+    graph.converts_module(_NumpyScale)(convert)
+    try:
+        model = nn.Sequential(nn.Linear(2, 2), _NumpyScale())
+        m = check(model, (ag.randn(3, 2),), others=((ag.randn(5, 2),),), dynamic={0: [0]})
+        assert "1.scale" in {i.name for i in m.graph.initializer}
+        # a subclass with a forward of its own is traced through its ops
+        assert not graph.opaque_module(_OwnForward()) and graph.opaque_module(_NumpyScale())
+        check(nn.Sequential(_OwnForward()), (ag.randn(3, 2),))
+    finally:
+        del graph.MODULE_CONVERTERS[_NumpyScale]
+    with pytest.raises(UnsupportedOperatorError, match="'_NumpyScale'"):
+        ag.onnx.export(model, (ag.randn(3, 2),), io.BytesIO())
