@@ -314,7 +314,7 @@ def take_along_dim(x, indices, dim: int | None = None) -> Tensor:
     x_shape, i_shape = list(common), list(common)
     x_shape[d], i_shape[d] = x._data.shape[d], i._data.shape[d]
     xe = x.expand(x_shape) if tuple(x_shape) != x._data.shape else x
-    ie = _make(np.broadcast_to(i._data, i_shape))
+    ie = i.expand(i_shape) if tuple(i_shape) != i._data.shape else i
     return xe.gather(d, ie)
 
 
