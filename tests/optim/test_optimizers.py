@@ -68,8 +68,17 @@ def ref_adagrad(x, g, st, t, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumu
     return x - clr * g / (np.sqrt(st["sum"]) + eps)
 
 
+def ref_adadelta(x, g, st, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    st["v"] = rho * st.get("v", 0) + (1 - rho) * g * g
+    delta = np.sqrt(st.get("u", 0) + eps) / np.sqrt(st["v"] + eps) * g
+    st["u"] = rho * st.get("u", 0) + (1 - rho) * delta * delta
+    return x - lr * delta
+
+
 REFS = {"SGD": ref_sgd, "Adam": ref_adam, "AdamW": ref_adamw, "RMSprop": ref_rmsprop,
-        "Adagrad": ref_adagrad}
+        "Adagrad": ref_adagrad, "Adadelta": ref_adadelta}
 
 CASES = [
     ("SGD", {"lr": 0.1}),
@@ -94,6 +103,9 @@ CASES = [
     ("Adagrad", {}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}),
     ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-6, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}),
+    ("Adadelta", {"rho": 0.95, "maximize": True}),
 ]
 
 
@@ -455,3 +467,23 @@ def test_in_place_update_is_caught_by_saved_tensor_check():
     optim.SGD([x], lr=0.1).step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+@pytest.mark.parametrize("name,kw", [(n, k) for n, k in CASES if k], ids=lambda v: str(v))
+def test_large_and_non_contiguous_params_match_closed_form(name, kw):
+    """Parameters past one 256 KiB block are updated block by block (the last one partial);
+    a non-contiguous one (Fortran order) in one piece: both as the formula says."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((301, 250)), np.asfortranarray(rng.standard_normal((40, 30)))]
+    params = [ag.from_numpy(a.copy(order="K")).requires_grad_() for a in arrays]
+    assert not params[1]._data.flags.c_contiguous
+    xs, states = [a.copy() for a in arrays], [{}, {}]
+    opt = getattr(optim, name)(params, **kw)
+    for t in range(1, 4):
+        for i, p in enumerate(params):
+            g = rng.standard_normal(p.shape)
+            p.grad = ag.tensor(g)
+            xs[i] = REFS[name](xs[i], g, states[i], t, **kw)
+        opt.step()
+    for p, x in zip(params, xs):
+        np.testing.assert_allclose(p._data, x, rtol=1e-12, atol=1e-12)
