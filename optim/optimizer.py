@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from itertools import chain
 from typing import Any
@@ -45,6 +45,11 @@ def _typename(obj: Any) -> str:
     t = type(obj)
     module = t.__module__ or ""
     return t.__qualname__ if module in ("", "builtins") else f"{module}.{t.__qualname__}"
+
+
+def _is_module(obj: Any) -> bool:
+    """An `nn.Module` (told by its methods: optim does not import nn)."""
+    return callable(getattr(obj, "parameters", None)) and callable(getattr(obj, "forward", None))
 
 
 def _to_scalar(x: Any) -> Any:
@@ -109,6 +114,12 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
+        if _is_module(params):
+            name = type(params).__name__
+            lead = "" if hasattr(params, "__iter__") else f"'{name}' object is not iterable: "
+            raise TypeError(f"{lead}params argument given to the optimizer should be an "
+                            f"iterable of Tensors or dicts, but got the module {name}; pass "
+                            f"its parameters: {type(self).__name__}(model.parameters(), ...)")
         self.state: defaultdict[Tensor, Any] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         param_groups = list(params)
@@ -174,8 +185,10 @@ class Optimizer:
 
         for param in tensors:
             if not isinstance(param, Tensor):
+                hint = ("; pass model.parameters() to optimize a module's parameters"
+                        if _is_module(param) else "")
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(param))
+                                + _typename(param) + hint)
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
@@ -263,7 +276,9 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a `state_dict()`; state tensors are copied and cast to each parameter's dtype."""
+        """Load a `state_dict()` (this project's or PyTorch's, whose tensors are read through
+        numpy); state tensors are copied and cast to each parameter's dtype."""
+        _check_optimizer_state_dict(self, state_dict)
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -273,27 +288,10 @@ class Optimizer:
                              "the size of optimizer's group")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups)))
-
-        def cast(param: Tensor, value: Any, key: Any = None) -> Any:
-            if isinstance(value, (Tensor, np.ndarray)):
-                arr = value._data if isinstance(value, Tensor) else value
-                if key != "step" and param._data.dtype.kind == "f":
-                    arr = arr.astype(param._data.dtype, copy=True)
-                else:
-                    arr = arr.copy()
-                if key == "step" and arr.size == 1:
-                    arr = arr.reshape(())     # a 0-d counter, whatever the file kept
-                return _state_tensor(arr)
-            if isinstance(value, dict):
-                return {k: cast(param, v, k) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return type(value)(cast(param, v) for v in value)
-            return value
-
         state: defaultdict[Any, dict] = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:
-                state[id_map[k]] = cast(id_map[k], v)
+                state[id_map[k]] = _cast_state(id_map[k], v)
             else:
                 state[k] = v
         for g, ng in zip(groups, saved_groups):
@@ -301,6 +299,44 @@ class Optimizer:
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+
+
+def _check_optimizer_state_dict(opt: Optimizer, state_dict: Any) -> None:
+    """A clear error for what is not an optimizer's state dict (a model's, most often)."""
+    where = f"{type(opt).__name__}.load_state_dict()"
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"{where} expected the dict returned by optimizer.state_dict(), but "
+                        f"got {_typename(state_dict)}")
+    missing = [k for k in ("state", "param_groups") if k not in state_dict]
+    if missing:
+        hint = "an optimizer's state dict has the keys 'state' and 'param_groups'"
+        if any(isinstance(v, Tensor) or hasattr(v, "__array__") for v in state_dict.values()):
+            hint = ("this looks like a model's state_dict() (its values are tensors): load it "
+                    "with model.load_state_dict(), and give the optimizer the dict of "
+                    "optimizer.state_dict()")
+        raise KeyError(f"{where}: the state dict has no {' or '.join(map(repr, missing))} key; "
+                       f"{hint}")
+
+
+def _cast_state(param: Tensor, value: Any, key: Any = None) -> Any:
+    """A loaded state value as this optimizer keeps it: arrays (ours, numpy's or PyTorch's
+    tensors) copied into tensors of the parameter's float dtype (`step` keeps its own)."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic)) or (
+            hasattr(value, "__array__") and not isinstance(value, (list, tuple, dict))):
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if key != "step" and param._data.dtype.kind == "f":
+            arr = arr.astype(param._data.dtype, copy=True)
+        else:
+            arr = arr.copy()
+        if key == "step" and arr.size == 1:
+            arr = arr.reshape(())     # a 0-d counter, whatever the file kept
+        return _state_tensor(arr)
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v) for v in value)
+    return value
+
 
 def _step_tensor() -> Tensor:
     """The per-parameter `step` counter: a float32 0-d tensor, as PyTorch stores it."""

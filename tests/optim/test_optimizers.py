@@ -487,3 +487,31 @@ def test_large_and_non_contiguous_params_match_closed_form(name, kw):
         opt.step()
     for p, x in zip(params, xs):
         np.testing.assert_allclose(p._data, x, rtol=1e-12, atol=1e-12)
+
+
+def test_a_module_instead_of_its_parameters_says_what_to_pass():
+    nn = pytest.importorskip("nn")
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"^'Linear' object is not iterable: .*Adam\(model"
+                                        r"\.parameters\(\)"):
+        optim.Adam(lin)
+    with pytest.raises(TypeError, match=r"got the module Sequential; pass its parameters"):
+        optim.SGD(nn.Sequential(lin))
+    with pytest.raises(TypeError, match=r"^optimizer can only optimize Tensors, but one of the "
+                                        r"params is nn\.modules\.linear\.Linear; pass model"):
+        optim.SGD([lin])
+
+
+def test_load_state_dict_of_a_model_or_a_non_dict_is_a_clear_error():
+    nn = pytest.importorskip("nn")
+    model = nn.Linear(2, 2)
+    opt = optim.Adam(model.parameters())
+    with pytest.raises(KeyError, match=r"Adam.load_state_dict\(\): the state dict has no "
+                                       r"'state' or 'param_groups' key; this looks like a "
+                                       r"model's state_dict\(\)"):
+        opt.load_state_dict(model.state_dict())
+    with pytest.raises(KeyError, match="no 'param_groups' key"):
+        opt.load_state_dict({"state": {}})
+    with pytest.raises(TypeError, match=r"expected the dict returned by optimizer.state_dict\(\)"
+                                        r", but got list"):
+        opt.load_state_dict([opt.state_dict()])
