@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
 from itertools import chain
 from typing import Any
@@ -243,6 +243,16 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; `closure` re-evaluates the model's loss."""
         raise NotImplementedError
+
+    def _with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray, dict]]:
+        """`(p, grad array, state dict)` for each parameter of `group` that has a gradient;
+        the caller updates `p` in place, and its version is bumped when it asks for the next."""
+        state = self.state
+        for p in group["params"]:
+            gt = p._grad
+            if gt is not None:
+                yield p, gt._data, state[p]
+                p._vc[0] += 1
 
     @staticmethod
     def _closure(closure: Callable[[], Any] | None) -> Any:

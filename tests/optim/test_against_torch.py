@@ -10,6 +10,7 @@ import autograd as ag
 import optim
 
 SHAPES = [(3, 4), (5,), ()]
+STEPS = 25
 
 CASES = [
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
@@ -23,7 +24,72 @@ CASES = [
                  "maximize": True}),
     ("Adadelta", {}),
     ("Adadelta", {"lr": 0.5, "rho": 0.6, "weight_decay": 0.1, "maximize": True}),
+    ("Adadelta", {"eps": 1e-3, "foreach": False}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.05, "betas": (0.3, 0.5), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.05, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.6, 0.9), "eps": 1e-4}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.8), "weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.1), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1,
+              "maximize": True}),
 ]
+
+# every optimizer with two groups that differ in the options that change its update
+GROUP_CASES = [
+    ("SGD", {"lr": 0.1}, {"momentum": 0.9, "nesterov": True}, {"momentum": 0.5, "lr": 0.05}),
+    ("Adam", {"lr": 0.01}, {"amsgrad": True}, {"weight_decay": 0.1, "maximize": True}),
+    ("AdamW", {"lr": 0.01}, {"weight_decay": 0.5}, {"amsgrad": True, "betas": (0.5, 0.6)}),
+    ("RMSprop", {}, {"centered": True}, {"momentum": 0.9, "alpha": 0.5}),
+    ("Adagrad", {}, {"lr_decay": 0.1}, {"lr": 0.5, "weight_decay": 0.1}),
+    ("Adadelta", {}, {"rho": 0.5}, {"lr": 0.3, "weight_decay": 0.1, "maximize": True}),
+    ("Adamax", {}, {"betas": (0.5, 0.9)}, {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {}, {"decoupled_weight_decay": True, "weight_decay": 0.2},
+     {"momentum_decay": 0.1, "maximize": True}),
+    ("RAdam", {}, {"betas": (0.5, 0.8)}, {"decoupled_weight_decay": True, "weight_decay": 0.2}),
+    ("Rprop", {}, {"etas": (0.2, 1.1)}, {"lr": 0.1, "step_sizes": (0.05, 0.2)}),
+    ("ASGD", {"lr": 0.05}, {"t0": 3}, {"lambd": 0.1, "alpha": 0.9, "maximize": True}),
+]
+
+
+def _pair(rng, dtype, shapes=SHAPES):
+    init = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    return ([ag.tensor(a.copy(), requires_grad=True) for a in init],
+            [_torch().tensor(a.copy(), requires_grad=True) for a in init])
+
+
+def _torch():
+    import torch
+    return torch
+
+
+def _run(o1, o2, ours, theirs, rng, steps, tol):
+    dtype = ours[0]._data.dtype
+    for _ in range(steps):
+        for p, t in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(dtype)
+            p.grad, t.grad = ag.tensor(g.copy()), _torch().tensor(g.copy())
+        o1.step()
+        o2.step()
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(p._data, t.detach().numpy(), rtol=tol, atol=tol)
+
+
+def _assert_same_state(sd1, sd2, tol):
+    assert sd1["param_groups"] == sd2["param_groups"]
+    assert list(sd1["state"]) == list(sd2["state"])
+    for k, st in sd2["state"].items():
+        assert list(sd1["state"][k]) == list(st)
+        for key, v in st.items():
+            ours = sd1["state"][k][key]
+            assert ours.dtype.itemsize == v.dtype.itemsize and ours.shape == tuple(v.shape)
+            np.testing.assert_allclose(ours._data, v.numpy(), rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
@@ -31,27 +97,59 @@ CASES = [
 def test_trajectory_matches_torch(name, kw, dtype):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    init = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    ours = [ag.tensor(a.copy(), requires_grad=True) for a in init]
-    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    ours, theirs = _pair(rng, dtype)
     o1 = getattr(optim, name)(ours, **kw)
     o2 = getattr(torch.optim, name)(theirs, **kw)
-    tol = 1e-13 if dtype == np.float64 else 2e-6
-    for _ in range(15):
-        for p, t in zip(ours, theirs):
-            g = rng.standard_normal(p.shape).astype(dtype)
-            p.grad, t.grad = ag.tensor(g.copy()), torch.tensor(g.copy())
-        o1.step()
-        o2.step()
-        for p, t in zip(ours, theirs):
-            np.testing.assert_allclose(p._data, t.detach().numpy(), rtol=tol, atol=tol)
-    sd1, sd2 = o1.state_dict(), o2.state_dict()
-    assert sd1["param_groups"] == sd2["param_groups"]
-    for k, st in sd2["state"].items():
-        assert list(sd1["state"][k]) == list(st)
-        for key, v in st.items():
-            np.testing.assert_allclose(sd1["state"][k][key]._data, v.numpy(), rtol=tol, atol=tol)
+    tol = 1e-12 if dtype == np.float64 else 2e-6
+    _run(o1, o2, ours, theirs, rng, STEPS, tol)
+    _assert_same_state(o1.state_dict(), o2.state_dict(), tol)
     assert repr(o1) == repr(o2)
+
+
+@pytest.mark.parametrize("name,defaults,g1,g2", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_param_groups_with_different_settings_match_torch(name, defaults, g1, g2):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    ours, theirs = _pair(rng, np.float64, [(4, 3), (6,), (2,), ()])
+    o1 = getattr(optim, name)([{"params": ours[:2], **g1}, {"params": ours[2:], **g2}],
+                              **defaults)
+    o2 = getattr(torch.optim, name)([{"params": theirs[:2], **g1},
+                                     {"params": theirs[2:], **g2}], **defaults)
+    _run(o1, o2, ours, theirs, rng, STEPS, 1e-12)
+    _assert_same_state(o1.state_dict(), o2.state_dict(), 1e-12)
+
+
+def _to_torch(v):
+    torch = _torch()
+    if isinstance(v, ag.Tensor):
+        return torch.from_numpy(v._data.copy())
+    if isinstance(v, dict):
+        return {k: _to_torch(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_to_torch(x) for x in v)
+    return v
+
+
+@pytest.mark.parametrize("name,kw", CASES[::2], ids=[n for n, _ in CASES[::2]])
+def test_optimizer_state_moves_between_torch_and_ours(name, kw):
+    """Ten steps in PyTorch, its state_dict() loaded here (its tensors as they are), ten more
+    steps; then our state_dict() (as torch tensors) loaded into PyTorch: both continue alike."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    ours, theirs = _pair(rng, np.float64)
+    o2 = getattr(torch.optim, name)(theirs, **kw)
+    for _ in range(10):
+        for t in theirs:
+            t.grad = torch.tensor(rng.standard_normal(t.shape))
+        o2.step()
+    for p, t in zip(ours, theirs):
+        p._data[...] = t.detach().numpy()
+    o1 = getattr(optim, name)(ours, **kw)
+    o1.load_state_dict(o2.state_dict())
+    _run(o1, o2, ours, theirs, rng, 10, 1e-12)
+    o3 = getattr(torch.optim, name)(theirs, **kw)
+    o3.load_state_dict(_to_torch(o1.state_dict()))
+    _run(o1, o3, ours, theirs, rng, 10, 1e-12)
 
 
 @pytest.mark.parametrize("make", [

@@ -1,6 +1,7 @@
 """Optimizers against their closed-form update equations, step by step, in float64."""
 
 import copy
+import inspect
 
 import numpy as np
 import pytest
@@ -77,8 +78,81 @@ def ref_adadelta(x, g, st, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximiz
     return x - lr * delta
 
 
+def ref_adamax(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+               maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["u"] = np.maximum(b2 * st.get("u", 0), np.abs(g) + eps)
+    return x - lr / (1 - b1 ** t) * st["m"] / st["u"]
+
+
+def ref_nadam(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+              momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        x = x * (1 - lr * weight_decay)
+    else:
+        g = g + weight_decay * x
+    mu = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    st["prod"] = np.float32(st.get("prod", 1) * mu)    # PyTorch keeps the product in float32
+    prod = float(st["prod"])
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    denom = np.sqrt(st["v"] / (1 - b2 ** t)) + eps
+    return (x - lr * (1 - mu) / (1 - prod) * g / denom
+            - lr * mu_next / (1 - prod * mu_next) * st["m"] / denom)
+
+
+def ref_radam(x, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+              decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        x = x * (1 - lr * weight_decay)
+    else:
+        g = g + weight_decay * x
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    m_hat = st["m"] / (1 - b1 ** t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+    if rho_t <= 5:
+        return x - lr * m_hat
+    r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return x - lr * m_hat * r * np.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + eps)
+
+
+def ref_rprop(x, g, st, t, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    g = -g if maximize else g
+    prev = st.get("prev", np.zeros_like(g))
+    s = np.sign(g * prev)
+    factor = np.where(s > 0, etas[1], np.where(s < 0, etas[0], 1.0))
+    st["size"] = np.clip(st.get("size", np.full_like(g, lr)) * factor, *step_sizes)
+    g = np.where(s < 0, 0.0, g)
+    st["prev"] = g
+    return x - np.sign(g) * st["size"]
+
+
+def ref_asgd(x, g, st, t, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+             maximize=False):
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    eta = float(st.get("eta", np.float32(lr)))           # PyTorch keeps eta and mu in float32
+    x = x * (1 - lambd * eta) - eta * g
+    mu = float(st.get("mu", 1.0))
+    st["ax"] = x.copy() if mu == 1 else st["ax"] + mu * (x - st["ax"])
+    st["eta"] = np.float32(lr / (1 + lambd * lr * t) ** alpha)
+    st["mu"] = np.float32(1 / max(1, t - t0))
+    return x
+
+
 REFS = {"SGD": ref_sgd, "Adam": ref_adam, "AdamW": ref_adamw, "RMSprop": ref_rmsprop,
-        "Adagrad": ref_adagrad, "Adadelta": ref_adadelta}
+        "Adagrad": ref_adagrad, "Adadelta": ref_adadelta, "Adamax": ref_adamax,
+        "NAdam": ref_nadam, "RAdam": ref_radam, "Rprop": ref_rprop, "ASGD": ref_asgd}
 
 CASES = [
     ("SGD", {"lr": 0.1}),
@@ -106,6 +180,20 @@ CASES = [
     ("Adadelta", {}),
     ("Adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}),
     ("Adadelta", {"rho": 0.95, "maximize": True}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "betas": (0.3, 0.5), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.05, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.6, 0.9)}),
+    ("RAdam", {}),                                         # rho_t > 5 from step 6 on
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.8), "weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.1), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1,
+              "maximize": True}),
 ]
 
 
@@ -137,7 +225,9 @@ def test_float32_params_stay_float32_and_grad_untouched(name):
     g = ag.randn(4, 3)
     g0 = g._data.copy()
     p.grad = g
-    opt = getattr(optim, name)([p], lr=0.1, weight_decay=0.1, maximize=True)
+    cls = getattr(optim, name)
+    wd = {"weight_decay": 0.1} if "weight_decay" in inspect.signature(cls).parameters else {}
+    opt = cls([p], lr=0.1, maximize=True, **wd)
     v0 = p._version
     opt.step()
     assert p.dtype is ag.float32 and p._data.dtype == np.float32
