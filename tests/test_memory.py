@@ -73,18 +73,25 @@ def test_no_gc_cycles_from_optimizer_steps_and_state_dict_round_trips():
     x, y = ag.randn(16, 8), ag.randint(0, 3, (16,))
     makers = [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
               lambda p: optim.Adam(p, amsgrad=True), optim.AdamW, optim.RMSprop,
-              optim.Adagrad, optim.Adadelta]
+              optim.Adagrad, optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam,
+              optim.Rprop, optim.ASGD,
+              lambda p: optim.LBFGS(p, max_iter=4, line_search_fn="strong_wolfe")]
+
+    def closure():
+        model.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        return loss
+
     gc.collect()
     gc.disable()
     try:
         for make in makers:
             opt = make(model.parameters())
             for _ in range(3):
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x), y).backward()
-                opt.step()
+                opt.step(closure)
             opt.load_state_dict(opt.state_dict())
-            opt.step()
+            opt.step(closure)
             del opt
             assert gc.collect() == 0, f"{make}: reference cycles left behind"
     finally:
