@@ -152,35 +152,111 @@ def test_optimizer_state_moves_between_torch_and_ours(name, kw):
     _run(o1, o3, ours, theirs, rng, 10, 1e-12)
 
 
-@pytest.mark.parametrize("make", [
-    lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
-    lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5, 9]),
-    lambda S, o: S.ExponentialLR(o, gamma=0.9),
-    lambda S, o: S.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
-    lambda S, o: S.LinearLR(o, start_factor=0.25, total_iters=7),
-    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
-    lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=30, three_phase=True),
-    lambda S, o: S.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=30, anneal_strategy="linear"),
-], ids=["step", "multistep", "exp", "cosine", "linear", "warm-restarts", "onecycle3",
-        "onecycle-linear"])
-def test_scheduler_matches_torch(make):
+SCHEDULERS = {
+    "step": lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
+    "multistep": lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5, 9]),
+    "exp": lambda S, o: S.ExponentialLR(o, gamma=0.9),
+    "cosine": lambda S, o: S.CosineAnnealingLR(o, T_max=4, eta_min=0.01),
+    "linear": lambda S, o: S.LinearLR(o, start_factor=0.25, total_iters=7),
+    "constant": lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=4),
+    "polynomial": lambda S, o: S.PolynomialLR(o, total_iters=12, power=2.0),
+    "multiplicative": lambda S, o: S.MultiplicativeLR(o, lambda e: 0.95),
+    "lambda": lambda S, o: S.LambdaLR(o, [lambda e: 1 / (1 + e), lambda e: 0.9 ** e]),
+    "warm-restarts": lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2,
+                                                                eta_min=0.001),
+    "warm-restarts-1": lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=4),
+    "onecycle3": lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=30, three_phase=True),
+    "onecycle-linear": lambda S, o: S.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=30,
+                                                 anneal_strategy="linear"),
+    "cyclic": lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4),
+    "cyclic-triangular2": lambda S, o: S.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=[0.1, 0.3],
+                                                  step_size_up=3, step_size_down=5,
+                                                  mode="triangular2", base_momentum=0.7,
+                                                  max_momentum=[0.95, 0.9]),
+    "cyclic-exp-range": lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2,
+                                                mode="exp_range", gamma=0.9),
+    "cyclic-scale-fn": lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=5,
+                                               scale_fn=lambda x: 1 / x, scale_mode="cycle",
+                                               cycle_momentum=False),
+    "sequential": lambda S, o: S.SequentialLR(
+        o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
+            S.CosineAnnealingLR(o, T_max=10, eta_min=0.001)], milestones=[5]),
+    "sequential-3": lambda S, o: S.SequentialLR(
+        o, [S.ConstantLR(o, factor=0.5, total_iters=3), S.ExponentialLR(o, gamma=0.9),
+            S.StepLR(o, step_size=4, gamma=0.3)], milestones=[4, 12]),
+    "chained": lambda S, o: S.ChainedScheduler(
+        [S.ConstantLR(o, factor=0.1, total_iters=2), S.ExponentialLR(o, gamma=0.9)]),
+    "chained-with-optimizer": lambda S, o: S.ChainedScheduler(
+        [S.MultiStepLR(o, milestones=[3, 6]), S.LinearLR(o, start_factor=0.5,
+                                                         total_iters=4)], optimizer=o),
+}
+
+
+def _groups(lib, cls, **kw):
+    return cls([{"params": [lib.zeros(1, requires_grad=True)]},
+                {"params": [lib.zeros(1, requires_grad=True)], "lr": 0.3}], lr=0.1, **kw)
+
+
+def _same_state(a, b):
+    """Scheduler state dicts equal, lists of nested state dicts included."""
+    assert set(a) == set(b)
+    for k in a:
+        if k == "_schedulers":
+            for x, y in zip(a[k], b[k]):
+                _same_state(x, y)
+        elif isinstance(a[k], list) and a[k] and isinstance(a[k][0], float):
+            assert a[k] == pytest.approx(b[k], rel=1e-12), k
+        elif k not in ("lr_lambdas", "_scale_fn_custom"):
+            assert a[k] == b[k], k
+
+
+@pytest.mark.parametrize("make", list(SCHEDULERS.values()), ids=list(SCHEDULERS))
+@pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
+def test_scheduler_matches_torch(make, opt_name):
     torch = pytest.importorskip("torch")
-    ours = optim.SGD([{"params": [ag.zeros(1, requires_grad=True)]},
-                      {"params": [ag.zeros(1, requires_grad=True)], "lr": 0.3}],
-                     lr=0.1, momentum=0.9)
-    theirs = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
-                              {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.3}],
-                             lr=0.1, momentum=0.9)
+    kw = {"momentum": 0.9} if opt_name == "SGD" else {}
+    ours = _groups(ag, getattr(optim, opt_name), **kw)
+    theirs = _groups(torch, getattr(torch.optim, opt_name), **kw)
     s1, s2 = make(optim.lr_scheduler, ours), make(torch.optim.lr_scheduler, theirs)
+    assert s1.get_last_lr() == pytest.approx(s2.get_last_lr(), rel=1e-12)
+    def momenta(opt):
+        return [g["momentum"] if opt_name == "SGD" else g["betas"][0] for g in opt.param_groups]
+
     for _ in range(29):
         ours.step()
         theirs.step()
         s1.step()
         s2.step()
-        assert s1.get_last_lr() == s2.get_last_lr()
-        assert [g["momentum"] for g in ours.param_groups] == \
-            [g["momentum"] for g in theirs.param_groups]
-    assert set(s1.state_dict()) == set(s2.state_dict())
+        assert s1.get_last_lr() == pytest.approx(s2.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert [g["lr"] for g in ours.param_groups] == s1.get_last_lr()
+        assert momenta(ours) == pytest.approx(momenta(theirs), rel=1e-12)
+    _same_state(s1.state_dict(), s2.state_dict())
+
+
+@pytest.mark.parametrize("name", list(SCHEDULERS))
+def test_scheduler_state_dict_resumes(name):
+    """A scheduler rebuilt from its state_dict (and its optimizer's) continues the schedule,
+    nested schedulers included."""
+    make = SCHEDULERS[name]
+    opt = _groups(ag, optim.SGD, momentum=0.9)
+    sched = make(optim.lr_scheduler, opt)
+    for _ in range(7):
+        opt.step()
+        sched.step()
+    sd, osd = copy.deepcopy(sched.state_dict()), copy.deepcopy(opt.state_dict())
+    opt2 = _groups(ag, optim.SGD, momentum=0.9)
+    sched2 = make(optim.lr_scheduler, opt2)
+    opt2.load_state_dict(osd)
+    sched2.load_state_dict(sd)
+    assert sd == sched.state_dict() or name.startswith(("lambda", "cyclic-scale"))
+    for _ in range(12):
+        opt.step()
+        sched.step()
+        opt2.step()
+        sched2.step()
+        assert sched2.get_last_lr() == sched.get_last_lr()
+        assert [g["momentum"] for g in opt2.param_groups] == \
+            [g["momentum"] for g in opt.param_groups]
 
 
 def test_nn_training_step_end_to_end():
