@@ -75,6 +75,8 @@ def _check_nonneg(label: str, value: Any) -> None:
 def _check_betas(betas: Any) -> tuple[float, float]:
     """Both betas in [0, 1) (PyTorch's texts); 1-element tensors become Python numbers."""
     for i in (0, 1):
+        if isinstance(betas[i], Tensor) and betas[i].numel() != 1:
+            raise ValueError(f"Tensor betas[{i}] must be 1-element")
         if not 0.0 <= _to_scalar(betas[i]) < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
     return (_to_scalar(betas[0]), _to_scalar(betas[1]))
