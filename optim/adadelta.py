@@ -51,34 +51,29 @@ class Adadelta(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             rho, eps, wd, maximize = (group["rho"], group["eps"], group["weight_decay"],
                                       group["maximize"])
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
-                x = p._data
-                st = state[p]
+            for p, g, st in self._with_grad(group):
                 if not st:
-                    _zeros_state(st, x, "square_avg", "acc_delta")
+                    _zeros_state(st, p._data, "square_avg", "acc_delta")
                 _incr_step(st)
-                _blockwise(_adadelta, (x, gt._data, st["square_avg"]._data,
-                                       st["acc_delta"]._data), rho, eps, lr, wd, maximize)
-                p._vc[0] += 1
+                _adadelta(p._data, g, st["square_avg"]._data, st["acc_delta"]._data, rho, eps,
+                          lr, wd, maximize)
         return loss
 
 
+@_blockwise(arrays=4)
 def _adadelta(x: np.ndarray, g: np.ndarray, v: np.ndarray, u: np.ndarray, rho: float,
               eps: float, lr: float, wd: float, maximize: bool) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     std = np.empty(x.shape, x.dtype)
     delta = np.empty(x.shape, x.dtype)
-    _decay_sq_(v, g, rho, std)
+    _decay_sq_(v, g, rho, 1 - rho, std)
     np.sqrt(np.add(v, eps, out=std), out=std)
     np.sqrt(np.add(u, eps, out=delta), out=delta)
     np.multiply(np.divide(delta, std, out=delta), g, out=delta)
-    _decay_sq_(u, delta, rho, std)
+    _decay_sq_(u, delta, rho, 1 - rho, std)
     np.add(x, np.multiply(delta, -lr, out=delta), out=x)

@@ -58,26 +58,22 @@ class Adagrad(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             lr_decay, eps, wd = group["lr_decay"], group["eps"], group["weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
-                st = state[p]
+            for p, g, st in self._with_grad(group):
                 t = _incr_step(st)
-                _blockwise(_adagrad, (p._data, gt._data, st["sum"]._data),
-                           lr / (1 + (t - 1) * lr_decay), eps, wd, maximize)
-                p._vc[0] += 1
+                _adagrad(p._data, g, st["sum"]._data, lr / (1 + (t - 1) * lr_decay), eps, wd,
+                         maximize)
         return loss
 
 
+@_blockwise(arrays=3)
 def _adagrad(x: np.ndarray, g: np.ndarray, s: np.ndarray, clr: float, eps: float, wd: float,
              maximize: bool) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     tmp = np.empty(x.shape, x.dtype)
     np.add(s, np.multiply(g, g, out=tmp), out=s)
     np.sqrt(s, out=tmp)

@@ -17,10 +17,8 @@ from .optimizer import (
     _check_flags,
     _check_lr,
     _check_nonneg,
-    _decay_sq_,
-    _decayed_grad,
     _incr_step,
-    _lerp_,
+    _moments_,
     _to_scalar,
     _zeros_state,
 )
@@ -71,45 +69,35 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
             eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
+            w1, w2, t_prev = 1 - beta1, 1 - beta2, None
+            for p, g, st in self._with_grad(group):
                 x = p._data
-                st = state[p]
                 if not st:
                     _zeros_state(st, x, "exp_avg", "exp_avg_sq",
                                  *(("max_exp_avg_sq",) if amsgrad else ()))
                 t = _incr_step(st)
+                if t != t_prev:          # the bias corrections, shared by the group's tensors
+                    step_size, bc2_sqrt, t_prev = lr / (1 - beta1 ** t), (1 - beta2 ** t) ** 0.5, t
                 vmax = st["max_exp_avg_sq"]._data if amsgrad else None
-                _blockwise(_adam, (x, gt._data, st["exp_avg"]._data, st["exp_avg_sq"]._data,
-                                   vmax), beta1, beta2, eps, wd, decoupled, maximize, lr,
-                           lr / (1 - beta1 ** t), (1 - beta2 ** t) ** 0.5)
-                p._vc[0] += 1
+                _adam(x, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, vmax, w1, beta2, w2, eps,
+                      wd, decoupled, maximize, lr, step_size, bc2_sqrt)
         return loss
 
 
+@_blockwise(arrays=5)
 def _adam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray | None,
-          beta1: float, beta2: float, eps: float, wd: float, decoupled: bool, maximize: bool,
-          lr: float, step_size: float, bc2_sqrt: float) -> None:
-    if wd != 0 and decoupled:
-        np.multiply(x, 1 - lr * wd, out=x)
-        g = _decayed_grad(x, g, maximize, 0)
-    else:
-        g = _decayed_grad(x, g, maximize, wd)
-    tmp = np.empty(x.shape, x.dtype)
-    _lerp_(m, g, 1 - beta1, tmp)
-    _decay_sq_(v, g, beta2, tmp)
+          w1: float, beta2: float, w2: float, eps: float, wd: float, decoupled: bool,
+          maximize: bool, lr: float, step_size: float, bc2_sqrt: float) -> None:
+    g, tmp = _moments_(x, g, m, v, w1, beta2, w2, lr, wd, decoupled, maximize)
     if vmax is not None:
-        v = np.maximum(vmax, v, out=vmax)
-    np.sqrt(v, out=tmp)
-    np.divide(tmp, bc2_sqrt, out=tmp)
-    np.add(tmp, eps, out=tmp)
-    np.divide(m, tmp, out=tmp)
-    np.add(x, np.multiply(tmp, -step_size, out=tmp), out=x)
+        v = np.maximum(vmax, v, vmax)
+    np.sqrt(v, tmp)
+    np.divide(tmp, bc2_sqrt, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(m, tmp, tmp)
+    np.add(x, np.multiply(tmp, -step_size, tmp), x)

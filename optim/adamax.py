@@ -59,14 +59,16 @@ class Adamax(Optimizer):
                 if not st:
                     _zeros_state(st, p._data, "exp_avg", "exp_inf")
                 t = _incr_step(st)
-                _blockwise(_adamax, (p._data, g, st["exp_avg"]._data, st["exp_inf"]._data),
-                           beta1, beta2, eps, wd, maximize, lr / (1 - beta1 ** t))
+                _adamax(p._data, g, st["exp_avg"]._data, st["exp_inf"]._data, beta1, beta2, eps,
+                        wd, maximize, lr / (1 - beta1 ** t))
         return loss
 
 
+@_blockwise(arrays=4)
 def _adamax(x: np.ndarray, g: np.ndarray, m: np.ndarray, u: np.ndarray, beta1: float,
             beta2: float, eps: float, wd: float, maximize: bool, clr: float) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     tmp = np.empty(x.shape, x.dtype)
     _lerp_(m, g, 1 - beta1, tmp)
     np.multiply(u, beta2, out=u)

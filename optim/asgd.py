@@ -61,17 +61,18 @@ class ASGD(Optimizer):
                     st["ax"] = _state_tensor(np.zeros_like(p._data))
                 t = _incr_step(st)
                 eta, mu = st["eta"]._data, st["mu"]._data
-                _blockwise(_asgd, (p._data, g, st["ax"]._data), eta.item(), mu.item(), lambd,
-                           wd, maximize)
+                _asgd(p._data, g, st["ax"]._data, eta.item(), mu.item(), lambd, wd, maximize)
                 # rounded to float32 whatever the state's dtype, as PyTorch's as_tensor does
                 eta[()] = np.float32(lr / ((1 + lambd * lr * t) ** alpha))
                 mu[()] = np.float32(1 / max(1, t - t0))
         return loss
 
 
+@_blockwise(arrays=3)
 def _asgd(x: np.ndarray, g: np.ndarray, ax: np.ndarray, eta: float, mu: float, lambd: float,
           wd: float, maximize: bool) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     np.multiply(x, 1 - lambd * eta, out=x)
     np.add(x, np.multiply(g, -eta, out=np.empty(x.shape, x.dtype)), out=x)
     if mu != 1:

@@ -15,10 +15,8 @@ from .optimizer import (
     _check_flags,
     _check_lr,
     _check_nonneg,
-    _decay_sq_,
-    _decayed_grad,
     _incr_step,
-    _lerp_,
+    _moments_,
     _state_tensor,
     _to_scalar,
     _zeros_state,
@@ -77,24 +75,17 @@ class NAdam(Optimizer):
                 prod = st["mu_product"]._data
                 prod *= mu                      # in the state's own dtype, as PyTorch
                 prod = prod.item()
-                _blockwise(_nadam, (p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
-                           beta1, beta2, eps, wd, decoupled, maximize, lr, 1 - beta2 ** t,
-                           -lr * (1.0 - mu) / (1.0 - prod),
-                           (-lr * mu_next) / (1.0 - prod * mu_next))
+                _nadam(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, beta1, beta2,
+                       eps, wd, decoupled, maximize, lr, 1 - beta2 ** t,
+                       -lr * (1.0 - mu) / (1.0 - prod), (-lr * mu_next) / (1.0 - prod * mu_next))
         return loss
 
 
+@_blockwise(arrays=4)
 def _nadam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, beta1: float,
            beta2: float, eps: float, wd: float, decoupled: bool, maximize: bool, lr: float,
            bc2: float, g_coef: float, m_coef: float) -> None:
-    if wd != 0 and decoupled:
-        np.multiply(x, 1 - lr * wd, out=x)
-        g = _decayed_grad(x, g, maximize, 0)
-    else:
-        g = _decayed_grad(x, g, maximize, wd)
-    tmp = np.empty(x.shape, x.dtype)
-    _lerp_(m, g, 1 - beta1, tmp)
-    _decay_sq_(v, g, beta2, tmp)
+    g, tmp = _moments_(x, g, m, v, 1 - beta1, beta2, 1 - beta2, lr, wd, decoupled, maximize)
     denom = np.empty(x.shape, x.dtype)
     np.add(np.sqrt(np.divide(v, bc2, out=denom), out=denom), eps, out=denom)
     np.add(x, np.multiply(np.divide(g, denom, out=tmp), g_coef, out=tmp), out=x)

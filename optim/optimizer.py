@@ -15,6 +15,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
+from functools import wraps
 from itertools import chain
 from typing import Any
 
@@ -246,14 +247,16 @@ class Optimizer:
         """Perform a single optimization step; `closure` re-evaluates the model's loss."""
         raise NotImplementedError
 
-    def _with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray, dict]]:
-        """`(p, grad array, state dict)` for each parameter of `group` that has a gradient;
-        the caller updates `p` in place, and its version is bumped when it asks for the next."""
+    def _with_grad(self, group: dict[str, Any],
+                   stateful: bool = True) -> Iterator[tuple[Tensor, np.ndarray, dict | None]]:
+        """`(p, grad array, state dict)` for each parameter of `group` that has a gradient
+        (the state is None, and none is created, unless `stateful`); the caller updates `p`
+        in place, and its version is bumped when it asks for the next."""
         state = self.state
         for p in group["params"]:
             gt = p._grad
             if gt is not None:
-                yield p, gt._data, state[p]
+                yield p, gt._data, state[p] if stateful else None
                 p._vc[0] += 1
 
     @staticmethod
@@ -372,25 +375,26 @@ def _zeros_state(st: dict, x: np.ndarray, *names: str) -> None:
 
 def _lerp_(m: np.ndarray, g: np.ndarray, weight: float, tmp: np.ndarray) -> None:
     """`m.lerp_(g, weight)` with PyTorch's two-sided formula; `tmp` is scratch."""
-    np.subtract(g, m, out=tmp)
+    np.subtract(g, m, tmp)
     if weight < 0.5:
-        np.add(m, np.multiply(tmp, weight, out=tmp), out=m)
+        np.add(m, np.multiply(tmp, weight, tmp), m)
     else:
-        np.subtract(g, np.multiply(tmp, 1 - m.dtype.type(weight), out=tmp), out=m)
+        np.subtract(g, np.multiply(tmp, 1 - m.dtype.type(weight), tmp), m)
 
 
-def _decay_sq_(v: np.ndarray, g: np.ndarray, beta: float, tmp: np.ndarray) -> None:
-    """`v.mul_(beta).addcmul_(g, g, value=1 - beta)`, rounding as PyTorch; `tmp` is scratch."""
-    np.multiply(v, beta, out=v)
-    np.multiply(g, 1 - beta, out=tmp)
-    np.add(v, np.multiply(tmp, g, out=tmp), out=v)
+def _decay_sq_(v: np.ndarray, g: np.ndarray, beta: Any, w: Any, tmp: np.ndarray) -> None:
+    """`v.mul_(beta).addcmul_(g, g, value=w)` (`w = 1 - beta`, computed by the caller in
+    Python's precision as PyTorch does), rounding as PyTorch; `tmp` is scratch."""
+    np.multiply(v, beta, v)
+    np.multiply(g, w, tmp)
+    np.add(v, np.multiply(tmp, g, tmp), v)
 
 
 def _decayed_grad(x: np.ndarray, g: np.ndarray, maximize: bool, wd: float) -> np.ndarray:
     """`-g` if maximize, then `+ wd * x` (L2), in a fresh array; `g` itself if neither."""
     if wd != 0:
         out = np.multiply(x, wd, out=np.empty(x.shape, x.dtype))
-        return np.subtract(out, g, out=out) if maximize else np.add(g, out, out=out)
+        return np.subtract(out, g, out) if maximize else np.add(g, out, out)
     if maximize:
         return np.negative(g, out=np.empty(g.shape, g.dtype))
     return g
@@ -399,20 +403,46 @@ def _decayed_grad(x: np.ndarray, g: np.ndarray, maximize: bool, wd: float) -> np
 _BLOCK_BYTES = 1 << 18
 
 
-def _blockwise(update: Callable[..., None], arrays: tuple[np.ndarray, ...], *args: Any) -> None:
-    """`update(*arrays, *args)`, an elementwise in-place update of same-shaped arrays (None
-    for an absent one), run on consecutive blocks of 256 KiB per array when they are larger.
+def _blockwise(arrays: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorator for an elementwise in-place update `update(*arrays, *scalars)` of
+    same-shaped arrays (the first `arrays` arguments, None for an absent one): larger than
+    256 KiB per array, it runs on consecutive blocks of that size.
 
     An update makes several passes over its arrays; on a block, all of them (scratch
     included, made afresh per block and handed back by malloc still in cache) stay in the
     core's L2 cache, so only the first read and the last write of each element go to
     memory: twice as fast as whole-array passes on a 1M-element weight.
     """
-    x = arrays[0]
-    n = _BLOCK_BYTES // x.itemsize
-    if x.size <= n or not all(a is None or a.flags.c_contiguous for a in arrays):
-        update(*arrays, *args)
-        return
-    flat = [a if a is None else a.reshape(-1) for a in arrays]
-    for i in range(0, x.size, n):
-        update(*[a if a is None else a[i:i + n] for a in flat], *args)
+    def decorate(update: Callable[..., None]) -> Callable[..., None]:
+        @wraps(update)
+        def run(*args: Any) -> None:
+            x = args[0]
+            if x.nbytes <= _BLOCK_BYTES:
+                return update(*args)
+            arrs, rest = args[:arrays], args[arrays:]
+            if not all(a is None or a.flags.c_contiguous for a in arrs):
+                return update(*args)
+            flat = [a if a is None else a.reshape(-1) for a in arrs]
+            n = _BLOCK_BYTES // x.itemsize
+            for i in range(0, x.size, n):
+                update(*[a if a is None else a[i:i + n] for a in flat], *rest)
+            return None
+        return run
+    return decorate
+
+
+def _moments_(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, w1: Any, beta2: Any,
+              w2: Any, lr: float, wd: float, decoupled: bool,
+              maximize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The Adam family's first half: weight decay (L2 into the gradient, or `x *= 1 - lr*wd`
+    when decoupled), `m.lerp_(g, w1)`, `v = beta2*v + w2*g^2` (`w1 = 1 - beta1`,
+    `w2 = 1 - beta2`). Returns the gradient used and a scratch array."""
+    if wd != 0 and decoupled:
+        np.multiply(x, 1 - lr * wd, x)
+        g = _decayed_grad(x, g, maximize, 0)
+    elif wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
+    tmp = np.empty(x.shape, x.dtype)
+    _lerp_(m, g, w1, tmp)
+    _decay_sq_(v, g, beta2, w2, tmp)
+    return g, tmp

@@ -16,10 +16,8 @@ from .optimizer import (
     _check_flags,
     _check_lr,
     _check_nonneg,
-    _decay_sq_,
-    _decayed_grad,
     _incr_step,
-    _lerp_,
+    _moments_,
     _to_scalar,
     _zeros_state,
 )
@@ -73,23 +71,16 @@ class RAdam(Optimizer):
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                _blockwise(_radam, (p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data),
-                           beta1, beta2, eps, wd, decoupled, maximize, lr, 1 - beta1 ** t,
-                           bc2 ** 0.5, rect)
+                _radam(p._data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, beta1, beta2,
+                       eps, wd, decoupled, maximize, lr, 1 - beta1 ** t, bc2 ** 0.5, rect)
         return loss
 
 
+@_blockwise(arrays=4)
 def _radam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, beta1: float,
            beta2: float, eps: float, wd: float, decoupled: bool, maximize: bool, lr: float,
            bc1: float, bc2_sqrt: float, rect: float | None) -> None:
-    if wd != 0 and decoupled:
-        np.multiply(x, 1 - lr * wd, out=x)
-        g = _decayed_grad(x, g, maximize, 0)
-    else:
-        g = _decayed_grad(x, g, maximize, wd)
-    tmp = np.empty(x.shape, x.dtype)
-    _lerp_(m, g, 1 - beta1, tmp)
-    _decay_sq_(v, g, beta2, tmp)
+    g, tmp = _moments_(x, g, m, v, 1 - beta1, beta2, 1 - beta2, lr, wd, decoupled, maximize)
     upd = np.multiply(np.divide(m, bc1, out=tmp), lr, out=tmp)      # m / bc1 * lr
     if rect is not None:                                            # * adaptive lr * rect
         ada = np.empty(x.shape, x.dtype)

@@ -54,17 +54,12 @@ class RMSprop(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
             momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
+            for p, g, st in self._with_grad(group):
                 x = p._data
-                st = state[p]
                 if not st:
                     _zeros_state(st, x, "square_avg",
                                  *(("momentum_buffer",) if momentum > 0 else ()),
@@ -72,18 +67,19 @@ class RMSprop(Optimizer):
                 _incr_step(st)
                 buf = st["momentum_buffer"]._data if momentum > 0 else None
                 ga = st["grad_avg"]._data if centered else None
-                _blockwise(_rmsprop, (x, gt._data, st["square_avg"]._data, buf, ga), lr, alpha,
-                           eps, wd, momentum, maximize)
-                p._vc[0] += 1
+                _rmsprop(x, g, st["square_avg"]._data, buf, ga, lr, alpha, eps, wd, momentum,
+                         maximize)
         return loss
 
 
+@_blockwise(arrays=5)
 def _rmsprop(x: np.ndarray, g: np.ndarray, v: np.ndarray, buf: np.ndarray | None,
              ga: np.ndarray | None, lr: float, alpha: float, eps: float, wd: float,
              momentum: float, maximize: bool) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     tmp = np.empty(x.shape, x.dtype)
-    _decay_sq_(v, g, alpha, tmp)
+    _decay_sq_(v, g, alpha, 1 - alpha, tmp)
     if ga is not None:
         _lerp_(ga, g, 1 - alpha, tmp)
         np.multiply(ga, ga, out=tmp)

@@ -60,11 +60,12 @@ class Rprop(Optimizer):
                     st["prev"] = _state_tensor(np.zeros_like(x))
                     st["step_size"] = _state_tensor(np.full_like(x, _to_scalar(group["lr"])))
                 _incr_step(st)
-                _blockwise(_rprop, (x, g, st["prev"]._data, st["step_size"]._data), etaminus,
-                           etaplus, step_size_min, step_size_max, maximize)
+                _rprop(x, g, st["prev"]._data, st["step_size"]._data, etaminus, etaplus,
+                       step_size_min, step_size_max, maximize)
         return loss
 
 
+@_blockwise(arrays=4)
 def _rprop(x: np.ndarray, g: np.ndarray, prev: np.ndarray, step_size: np.ndarray,
            etaminus: float, etaplus: float, step_size_min: float, step_size_max: float,
            maximize: bool) -> None:

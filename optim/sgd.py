@@ -49,33 +49,28 @@ class SGD(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             momentum, dampening = group["momentum"], group["dampening"]
             nesterov, wd, maximize = group["nesterov"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
+            for p, g, st in self._with_grad(group, stateful=momentum != 0):
                 x = p._data
                 buf, first = None, False
-                if momentum != 0:
-                    st = state[p]
+                if st is not None:
                     buf_t = st.get("momentum_buffer")
                     if buf_t is None:
                         st["momentum_buffer"] = buf_t = _state_tensor(np.empty_like(x))
                         first = True
                     buf = buf_t._data
-                _blockwise(_sgd, (x, gt._data, buf), lr, momentum, dampening, nesterov, wd,
-                           maximize, first)
-                p._vc[0] += 1
+                _sgd(x, g, buf, lr, momentum, dampening, nesterov, wd, maximize, first)
         return loss
 
 
+@_blockwise(arrays=3)
 def _sgd(x: np.ndarray, g: np.ndarray, buf: np.ndarray | None, lr: float, momentum: float,
          dampening: float, nesterov: bool, wd: float, maximize: bool, first: bool) -> None:
-    g = _decayed_grad(x, g, maximize, wd)
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
     if buf is not None:
         if first:
             np.copyto(buf, g)
