@@ -70,13 +70,15 @@ def _rprop(x: np.ndarray, g: np.ndarray, prev: np.ndarray, step_size: np.ndarray
            etaminus: float, etaplus: float, step_size_min: float, step_size_max: float,
            maximize: bool) -> None:
     g = np.negative(g, out=np.empty(x.shape, x.dtype)) if maximize else g.copy()
-    factor = np.multiply(g, prev, out=np.empty(x.shape, x.dtype))
-    np.sign(factor, out=factor)
-    factor[factor > 0] = etaplus
-    factor[factor < 0] = etaminus
-    factor[factor == 0] = 1
+    gp = np.multiply(g, prev, out=np.empty(x.shape, x.dtype))
+    flipped = gp < 0
+    factor = np.ones(x.shape, x.dtype)      # where g * prev is 0 or NaN (sign(NaN) is 0)
+    np.copyto(factor, etaplus, where=gp > 0)
+    np.copyto(factor, etaminus, where=flipped)
     np.clip(np.multiply(step_size, factor, out=step_size), step_size_min, step_size_max,
             out=step_size)
-    g[factor == etaminus] = 0               # a flipped sign: no move now, no flip next time
+    np.copyto(g, 0, where=flipped)          # a flipped sign: no move now, no flip next time
     np.copyto(prev, g)
-    np.subtract(x, np.multiply(np.sign(g, out=g), step_size, out=g), out=x)
+    np.sign(g, out=g)
+    np.copyto(g, 0, where=np.isnan(g))      # PyTorch's sign(NaN) is 0
+    np.subtract(x, np.multiply(g, step_size, out=g), out=x)

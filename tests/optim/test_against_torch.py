@@ -284,3 +284,20 @@ def test_nn_training_step_end_to_end():
     assert sched.get_last_lr() == [0.0025]
     snapshot = copy.deepcopy(opt.state_dict())
     assert len(snapshot["state"]) == 4 and snapshot["param_groups"][0]["params"] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("name", sorted({n for n, _ in CASES}))
+def test_non_finite_gradients_as_torch(name):
+    """NaN and inf in a gradient go where PyTorch's go (Rprop: sign(NaN) is 0)."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(np.random.default_rng(3), np.float64, [(6,)])
+    o1, o2 = getattr(optim, name)(ours, lr=0.1), getattr(torch.optim, name)(theirs, lr=0.1)
+    for g in ([1.0, np.nan, -1.0, np.nan, np.inf, 0.5], [1.0, 1.0, 1.0, np.inf, -np.inf, -2.0],
+              [-1.0, -1.0, 1.0, 2.0, 3.0, 0.0]):
+        g = np.array(g)
+        ours[0].grad, theirs[0].grad = ag.tensor(g), torch.tensor(g)
+        with np.errstate(all="ignore"):
+            o1.step()
+        o2.step()
+        np.testing.assert_allclose(ours[0]._data, theirs[0].detach().numpy(), rtol=1e-12,
+                                   equal_nan=True)
