@@ -25,6 +25,7 @@ from optim import optimizer as _optimizer
 
 try:
     import torch
+    torch.set_num_threads(1)
 except ImportError:  # PyTorch is optional: the comparison column is left out
     torch = None
 
@@ -142,8 +143,6 @@ def run(number: int = 20, rounds: int = 60) -> dict:
         ("Adagrad", None, ours("Adagrad"), torch_opt("Adagrad") if t else None),
     ] + [(name, None, ours(name), torch_opt(name) if t else None)
          for name in ("Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD")]
-    if torch is not None:
-        torch.set_num_threads(1)
     out = {}
     print(f"optimizer step over the 784-64-64-10 MLP's parameters (float32), best of {rounds} "
           f"rounds x {number} steps, interleaved")
