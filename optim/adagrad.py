@@ -75,8 +75,8 @@ def _adagrad(x: np.ndarray, g: np.ndarray, s: np.ndarray, clr: float, eps: float
     if wd != 0 or maximize:
         g = _decayed_grad(x, g, maximize, wd)
     tmp = np.empty(x.shape, x.dtype)
-    np.add(s, np.multiply(g, g, out=tmp), out=s)
-    np.sqrt(s, out=tmp)
-    np.add(tmp, eps, out=tmp)
-    np.divide(g, tmp, out=tmp)
-    np.add(x, np.multiply(tmp, -clr, out=tmp), out=x)
+    np.add(s, np.multiply(g, g, tmp), s)
+    np.sqrt(s, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(g, tmp, tmp)
+    np.add(x, np.multiply(tmp, -clr, tmp), x)

@@ -73,10 +73,10 @@ def _asgd(x: np.ndarray, g: np.ndarray, ax: np.ndarray, eta: float, mu: float, l
           wd: float, maximize: bool) -> None:
     if wd != 0 or maximize:
         g = _decayed_grad(x, g, maximize, wd)
-    np.multiply(x, 1 - lambd * eta, out=x)
-    np.add(x, np.multiply(g, -eta, out=np.empty(x.shape, x.dtype)), out=x)
+    np.multiply(x, 1 - lambd * eta, x)
+    np.add(x, np.multiply(g, -eta, out=np.empty(x.shape, x.dtype)), x)
     if mu != 1:
         tmp = np.subtract(x, ax, out=np.empty(x.shape, x.dtype))
-        np.add(ax, np.multiply(tmp, mu, out=tmp), out=ax)
+        np.add(ax, np.multiply(tmp, mu, tmp), ax)
     else:
         np.copyto(ax, x)

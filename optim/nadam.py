@@ -87,6 +87,6 @@ def _nadam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, beta1: fl
            bc2: float, g_coef: float, m_coef: float) -> None:
     g, tmp = _moments_(x, g, m, v, 1 - beta1, beta2, 1 - beta2, lr, wd, decoupled, maximize)
     denom = np.empty(x.shape, x.dtype)
-    np.add(np.sqrt(np.divide(v, bc2, out=denom), out=denom), eps, out=denom)
-    np.add(x, np.multiply(np.divide(g, denom, out=tmp), g_coef, out=tmp), out=x)
-    np.add(x, np.multiply(np.divide(m, denom, out=tmp), m_coef, out=tmp), out=x)
+    np.add(np.sqrt(np.divide(v, bc2, denom), denom), eps, denom)
+    np.add(x, np.multiply(np.divide(g, denom, tmp), g_coef, tmp), x)
+    np.add(x, np.multiply(np.divide(m, denom, tmp), m_coef, tmp), x)

@@ -12,8 +12,8 @@ that is about 20% of the SGD step.
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
 from functools import wraps
 from itertools import chain
@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import Tensor
+from autograd import RemovableHandle, Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 class _RequiredParameter:
@@ -102,6 +103,56 @@ def _state_tensor(array: np.ndarray) -> Tensor:
     return autograd.from_numpy(array)
 
 
+_global_step_pre_hooks: OrderedDict[int, Callable] = OrderedDict()
+_global_step_post_hooks: OrderedDict[int, Callable] = OrderedDict()
+_HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+               "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+               "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks")
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """`hook(optimizer, args, kwargs)` before every optimizer's `step()` (it may return new
+    `(args, kwargs)`); `.remove()` the returned handle to unregister it."""
+    return RemovableHandle(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """`hook(optimizer, args, kwargs)` after every optimizer's `step()`."""
+    return RemovableHandle(_global_step_post_hooks, hook)
+
+
+def _hooked(step: Callable) -> Callable:
+    """`step` running the global and the optimizer's step hooks around it, as PyTorch's
+    (`args` holds the optimizer first)."""
+    @wraps(step)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        if self._in_step or not (_global_step_pre_hooks or self._optimizer_step_pre_hooks or
+                                 self._optimizer_step_post_hooks or _global_step_post_hooks):
+            return step(*args, **kwargs)    # (in_step: a subclass's step() calling super's)
+        if _global_step_pre_hooks or self._optimizer_step_pre_hooks:
+            for hook in (*_global_step_pre_hooks.values(),
+                         *self._optimizer_step_pre_hooks.values()):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result}.")
+                    args, kwargs = result
+        self._in_step = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        if self._optimizer_step_post_hooks or _global_step_post_hooks:
+            for hook in (*self._optimizer_step_post_hooks.values(),
+                         *_global_step_post_hooks.values()):
+                hook(self, args, kwargs)
+        return out
+    run.hooked = True  # type: ignore[attr-defined]
+    return run
+
+
 class Optimizer:
     """Base class for all optimizers (`torch.optim.Optimizer`).
 
@@ -112,8 +163,18 @@ class Optimizer:
             set it.
     """
 
+    _in_step = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "hooked", False):
+            cls.step = _hooked(step)
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
@@ -140,6 +201,8 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            self.__dict__.setdefault(name, OrderedDict())
         for st in self.state.values():
             if isinstance(st, dict) and "step" in st and not isinstance(st["step"], Tensor):
                 st["step"] = _state_tensor(np.array(float(st["step"]), np.float32))
@@ -248,16 +311,18 @@ class Optimizer:
         raise NotImplementedError
 
     def _with_grad(self, group: dict[str, Any],
-                   stateful: bool = True) -> Iterator[tuple[Tensor, np.ndarray, dict | None]]:
+                   stateful: bool = True) -> list[tuple[Tensor, np.ndarray, dict | None]]:
         """`(p, grad array, state dict)` for each parameter of `group` that has a gradient
-        (the state is None, and none is created, unless `stateful`); the caller updates `p`
-        in place, and its version is bumped when it asks for the next."""
+        (the state is None, and none is created, unless `stateful`), for the caller to
+        update `p` in place: its version is bumped here."""
         state = self.state
+        out = []
         for p in group["params"]:
             gt = p._grad
             if gt is not None:
-                yield p, gt._data, state[p] if stateful else None
                 p._vc[0] += 1
+                out.append((p, gt._data, state[p] if stateful else None))
+        return out
 
     @staticmethod
     def _closure(closure: Callable[[], Any] | None) -> Any:
@@ -273,6 +338,8 @@ class Optimizer:
         Parameters are replaced by their index in group order; the state tensors are the
         live ones (copy or save the dict to keep a snapshot), as in PyTorch.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         mapping: dict[int, int] = {}
         start = 0
 
@@ -288,11 +355,22 @@ class Optimizer:
         groups = [pack(g) for g in self.param_groups]
         state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a `state_dict()` (this project's or PyTorch's, whose tensors are read through
         numpy); state tensors are copied and cast to each parameter's dtype."""
+        if isinstance(state_dict, Mapping):
+            state_dict = dict(state_dict)
+            for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+                result = pre_hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         _check_optimizer_state_dict(self, state_dict)
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
@@ -314,6 +392,46 @@ class Optimizer:
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
         self.__setstate__({"state": state, "param_groups": saved_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
+
+    # ---- hooks ----------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(optimizer, args, kwargs)` before each `step()`; it may return new
+        `(args, kwargs)`."""
+        return RemovableHandle(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(optimizer, args, kwargs)` after each `step()`."""
+        return RemovableHandle(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable,
+                                     prepend: bool = False) -> RemovableHandle:
+        """`hook(optimizer)` before `state_dict()` builds the dict."""
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable,
+                                      prepend: bool = False) -> RemovableHandle:
+        """`hook(optimizer, state_dict)` on the built dict; it may return a new one."""
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable,
+                                          prepend: bool = False) -> RemovableHandle:
+        """`hook(optimizer, state_dict)` before loading (on a shallow copy); it may return
+        the dict to load instead."""
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable,
+                                           prepend: bool = False) -> RemovableHandle:
+        """`hook(optimizer)` after `load_state_dict()`."""
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+
+def _add_hook(hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
+    handle = RemovableHandle(hooks, hook)
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 def _check_optimizer_state_dict(opt: Optimizer, state_dict: Any) -> None:

@@ -81,9 +81,9 @@ def _radam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, beta1: fl
            beta2: float, eps: float, wd: float, decoupled: bool, maximize: bool, lr: float,
            bc1: float, bc2_sqrt: float, rect: float | None) -> None:
     g, tmp = _moments_(x, g, m, v, 1 - beta1, beta2, 1 - beta2, lr, wd, decoupled, maximize)
-    upd = np.multiply(np.divide(m, bc1, out=tmp), lr, out=tmp)      # m / bc1 * lr
+    upd = np.multiply(np.divide(m, bc1, tmp), lr, tmp)      # m / bc1 * lr
     if rect is not None:                                            # * adaptive lr * rect
         ada = np.empty(x.shape, x.dtype)
-        np.add(np.sqrt(v, out=ada), eps, out=ada)
-        np.multiply(np.multiply(upd, np.divide(bc2_sqrt, ada, out=ada), out=upd), rect, out=upd)
-    np.subtract(x, upd, out=x)
+        np.add(np.sqrt(v, ada), eps, ada)
+        np.multiply(np.multiply(upd, np.divide(bc2_sqrt, ada, ada), upd), rect, upd)
+    np.subtract(x, upd, x)

@@ -82,17 +82,17 @@ def _rmsprop(x: np.ndarray, g: np.ndarray, v: np.ndarray, buf: np.ndarray | None
     _decay_sq_(v, g, alpha, 1 - alpha, tmp)
     if ga is not None:
         _lerp_(ga, g, 1 - alpha, tmp)
-        np.multiply(ga, ga, out=tmp)
-        np.subtract(v, tmp, out=tmp)
-        np.sqrt(tmp, out=tmp)
+        np.multiply(ga, ga, tmp)
+        np.subtract(v, tmp, tmp)
+        np.sqrt(tmp, tmp)
     else:
-        np.sqrt(v, out=tmp)
-    np.add(tmp, eps, out=tmp)
-    np.divide(g, tmp, out=tmp)
+        np.sqrt(v, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(g, tmp, tmp)
     if buf is not None:
-        np.multiply(buf, momentum, out=buf)
-        np.add(buf, tmp, out=buf)
-        np.multiply(buf, -lr, out=tmp)
+        np.multiply(buf, momentum, buf)
+        np.add(buf, tmp, buf)
+        np.multiply(buf, -lr, tmp)
     else:
-        np.multiply(tmp, -lr, out=tmp)
-    np.add(x, tmp, out=x)
+        np.multiply(tmp, -lr, tmp)
+    np.add(x, tmp, x)

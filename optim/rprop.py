@@ -75,10 +75,10 @@ def _rprop(x: np.ndarray, g: np.ndarray, prev: np.ndarray, step_size: np.ndarray
     factor = np.ones(x.shape, x.dtype)      # where g * prev is 0 or NaN (sign(NaN) is 0)
     np.copyto(factor, etaplus, where=gp > 0)
     np.copyto(factor, etaminus, where=flipped)
-    np.clip(np.multiply(step_size, factor, out=step_size), step_size_min, step_size_max,
+    np.clip(np.multiply(step_size, factor, step_size), step_size_min, step_size_max,
             out=step_size)
     np.copyto(g, 0, where=flipped)          # a flipped sign: no move now, no flip next time
     np.copyto(prev, g)
-    np.sign(g, out=g)
+    np.sign(g, g)
     np.copyto(g, 0, where=np.isnan(g))      # PyTorch's sign(NaN) is 0
-    np.subtract(x, np.multiply(g, step_size, out=g), out=x)
+    np.subtract(x, np.multiply(g, step_size, g), x)

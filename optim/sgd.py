@@ -75,11 +75,11 @@ def _sgd(x: np.ndarray, g: np.ndarray, buf: np.ndarray | None, lr: float, moment
         if first:
             np.copyto(buf, g)
         else:
-            np.multiply(buf, momentum, out=buf)
+            np.multiply(buf, momentum, buf)
             if dampening != 0:
-                np.add(buf, np.multiply(g, 1 - dampening), out=buf)
+                np.add(buf, np.multiply(g, 1 - dampening), buf)
             else:
-                np.add(buf, g, out=buf)
+                np.add(buf, g, buf)
         # (scratch arrays are made in the expressions, freed at once: see optimizer.py)
         g = np.add(g, np.multiply(buf, momentum)) if nesterov else buf
-    np.subtract(x, np.multiply(g, lr), out=x)
+    np.subtract(x, np.multiply(g, lr), x)
