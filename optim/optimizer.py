@@ -1,4 +1,4 @@
-"""The `Optimizer` base class: param groups, per-parameter state, state_dict, as torch.optim.
+"""The `Optimizer` base class: param groups, per-parameter state, state_dict, hooks, as torch.optim.
 
 Subclasses implement `step()` on the raw numpy arrays (`p._data`, `p._grad._data`) with
 in-place ufuncs: an update builds no graph. Each optimizer's update is a function of the
