@@ -405,8 +405,15 @@ def _train(opt, params, grads):
     ("AdamW", {"lr": 0.01}),
     ("RMSprop", {"momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}),
+    ("Adadelta", {"weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01}),
+    ("NAdam", {"lr": 0.01}),
+    ("RAdam", {"lr": 0.01}),
+    ("Rprop", {}),
+    ("ASGD", {"t0": 2}),
 ])
-def test_state_dict_round_trip_continues_bit_for_bit(name, kw):
+@pytest.mark.parametrize("through_file", [False, True])
+def test_state_dict_round_trip_continues_bit_for_bit(name, kw, through_file, tmp_path):
     rng = np.random.default_rng(2)
     grads = [[rng.standard_normal(s).astype(np.float32) for s in SHAPES] for _ in range(10)]
     ref_params = _params(np.random.default_rng(3), np.float32)
@@ -417,6 +424,9 @@ def test_state_dict_round_trip_continues_bit_for_bit(name, kw):
     opt = getattr(optim, name)(params, **kw)
     _train(opt, params, grads[:4])
     sd = copy.deepcopy(opt.state_dict())
+    if through_file:                                                # a checkpoint file
+        ag.save({"optimizer": sd}, tmp_path / "ckpt.npz")
+        sd = ag.load(tmp_path / "ckpt.npz")["optimizer"]
     assert sorted(sd) == ["param_groups", "state"]
     assert sd["param_groups"][0]["params"] == [0, 1, 2]
     saved = [p._data.copy() for p in params]
