@@ -25,5 +25,15 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
+
+def __getattr__(name: str) -> object:
+    """`optim.swa_utils` on first use (it imports nn, which `import optim` alone does not)."""
+    if name == "swa_utils":
+        import importlib
+        return importlib.import_module(".swa_utils", __name__)
+    raise AttributeError(f"module 'optim' has no attribute '{name}'")
+
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler",
+           "swa_utils"]
