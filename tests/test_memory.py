@@ -93,7 +93,7 @@ def test_no_gc_cycles_from_optimizer_steps_and_state_dict_round_trips():
     makers = [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
               lambda p: optim.Adam(p, amsgrad=True), optim.AdamW, optim.RMSprop,
               optim.Adagrad, optim.Adadelta, optim.Adamax, optim.NAdam, optim.RAdam,
-              optim.Rprop, optim.ASGD,
+              optim.Rprop, optim.ASGD, optim.Adafactor,
               lambda p: optim.LBFGS(p, max_iter=4, line_search_fn="strong_wolfe")]
 
     def closure():

@@ -39,6 +39,9 @@ CASES = [
     ("ASGD", {}),
     ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1,
               "maximize": True}),
+    ("Adafactor", {}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1, "maximize": True, "eps": (1e-4, 1e-2),
+                   "d": 1.5, "beta2_decay": -0.5}),
 ]
 
 # every optimizer with two groups that differ in the options that change its update
@@ -55,6 +58,7 @@ GROUP_CASES = [
     ("RAdam", {}, {"betas": (0.5, 0.8)}, {"decoupled_weight_decay": True, "weight_decay": 0.2}),
     ("Rprop", {}, {"etas": (0.2, 1.1)}, {"lr": 0.1, "step_sizes": (0.05, 0.2)}),
     ("ASGD", {"lr": 0.05}, {"t0": 3}, {"lambd": 0.1, "alpha": 0.9, "maximize": True}),
+    ("Adafactor", {}, {"beta2_decay": -0.5}, {"lr": 0.05, "d": 2.0, "weight_decay": 0.1}),
 ]
 
 

@@ -32,6 +32,12 @@ BAD = [
     ("ASGD", {"lr": -1}, ValueError, "Invalid learning rate: -1"),
     ("ASGD", {"weight_decay": -0.1}, ValueError, "Invalid weight_decay value: -0.1"),
     ("LBFGS", {"lr": -1}, ValueError, "Invalid learning rate: -1"),
+    ("Adafactor", {"lr": -1}, ValueError, "Learning rate should be >= 0 but is: -1"),
+    ("Adafactor", {"beta2_decay": 0.5}, ValueError, "beta2_decay should be <= 0 but is: 0.5"),
+    ("Adafactor", {"eps": (-1.0, 1e-3)}, ValueError, "epsilon1 should be >= 0 but is: -1.0"),
+    ("Adafactor", {"eps": (None, -1.0)}, ValueError, "epsilon2 should be >= 0 but is: -1.0"),
+    ("Adafactor", {"d": 0.5}, ValueError, "Clipping threshold d should be >= 1 but is: 0.5"),
+    ("Adafactor", {"weight_decay": -1}, ValueError, "weight_decay should be >= 0 but is: -1"),
     ("RMSprop", {"momentum": -1}, ValueError, "Invalid momentum value: -1"),
     ("RMSprop", {"eps": -1}, ValueError, "Invalid epsilon value: -1"),
     ("Adagrad", {"eps": -1}, ValueError, "Invalid epsilon value: -1"),
@@ -79,7 +85,7 @@ def test_bad_arguments_as_pytorch_says(name, kw, exc, msg):
 
 FLAGGED = {  # the optimizers that take each flag in PyTorch
     "foreach": ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-                "RAdam", "Rprop", "ASGD"],
+                "RAdam", "Rprop", "ASGD", "Adafactor"],
     "capturable": ["Adam", "AdamW", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop",
                    "ASGD"],
     "fused": ["SGD", "Adam", "AdamW", "Adagrad"],
@@ -104,7 +110,7 @@ def test_kernel_flags_are_accepted_and_change_nothing(flag, name):
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
-@pytest.mark.parametrize("name", FLAGGED["foreach"])
+@pytest.mark.parametrize("name", FLAGGED["foreach"][:-1])        # Adafactor has no flag
 def test_differentiable_true_is_refused_clearly(name):
     opt = getattr(optim, name)([ag.ones(2, requires_grad=True)], differentiable=False)
     assert opt.param_groups[0]["differentiable"] is False

@@ -150,9 +150,27 @@ def ref_asgd(x, g, st, t, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=
     return x
 
 
+def ref_adafactor(x, g, st, t, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
+                  weight_decay=0.0, maximize=False):
+    g = -g if maximize else g
+    eps1 = np.finfo(x.dtype).eps if eps[0] is None else eps[0]
+    w = t ** beta2_decay
+    alpha = max(eps[1], np.sqrt(np.mean(x * x))) * min(lr, 1 / np.sqrt(t))
+    x = x * (1 - lr * weight_decay)
+    if g.ndim > 1:
+        st["r"] = (1 - w) * st.get("r", 0) + w * np.mean(g * g, -1, keepdims=True)
+        st["c"] = (1 - w) * st.get("c", 0) + w * np.mean(g * g, -2, keepdims=True)
+        v = st["r"] * st["c"] / np.maximum(np.mean(st["r"], -2, keepdims=True), eps1)
+    else:
+        v = st["v"] = (1 - w) * st.get("v", 0) + w * g * g
+    u = g / np.sqrt(np.maximum(v, eps1 ** 2))
+    return x - alpha / max(1.0, np.sqrt(np.mean(u * u)) / d) * u
+
+
 REFS = {"SGD": ref_sgd, "Adam": ref_adam, "AdamW": ref_adamw, "RMSprop": ref_rmsprop,
         "Adagrad": ref_adagrad, "Adadelta": ref_adadelta, "Adamax": ref_adamax,
-        "NAdam": ref_nadam, "RAdam": ref_radam, "Rprop": ref_rprop, "ASGD": ref_asgd}
+        "NAdam": ref_nadam, "RAdam": ref_radam, "Rprop": ref_rprop, "ASGD": ref_asgd,
+        "Adafactor": ref_adafactor}
 
 CASES = [
     ("SGD", {"lr": 0.1}),
@@ -194,6 +212,9 @@ CASES = [
     ("ASGD", {}),
     ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1,
               "maximize": True}),
+    ("Adafactor", {}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1, "maximize": True, "eps": (1e-4, 1e-2),
+                   "d": 1.5, "beta2_decay": -0.5}),
 ]
 
 
@@ -411,6 +432,7 @@ def _train(opt, params, grads):
     ("RAdam", {"lr": 0.01}),
     ("Rprop", {}),
     ("ASGD", {"t0": 2}),
+    ("Adafactor", {"lr": 0.05}),
 ])
 @pytest.mark.parametrize("through_file", [False, True])
 def test_state_dict_round_trip_continues_bit_for_bit(name, kw, through_file, tmp_path):
