@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import anomaly, dtypes, grad_mode
 from ..creation import tensor as _tensor
-from ..function import _BACKWARD_TWICE, Node
+from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, _accumulator, next_seq
 from ..tensor import Tensor, _make, size_args  # noqa: F401  (size_args: for the op families)
 from .inplace import _track_view, inplace  # noqa: F401  (inplace: for the op families)
 
@@ -338,16 +338,38 @@ def _fast(op: str, saved: tuple, rules: dict, ret: str, read: dict) -> Callable:
     return fn
 
 
-def _record_pointwise(cls: type, out: np.ndarray, inputs: tuple, saved: tuple) -> Tensor:
-    """Wrap a pointwise result with its node: edges to `inputs`, `saved` kept for the
-    rules (and the result itself when they name `out`)."""
-    n = cls(inputs)
-    if saved:
-        n._saved, n._versions = saved, tuple([t._vc[0] for t in saved])
-    res = _make(out, n)
+_RECORD = """\
+def record({args}):
+    n = _new(Cls)
+    n.next_functions = ({edges})
+    n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
+    if _anomaly[0]:
+        n._trace = _capture()
+    n._saved, n._versions = ({saved}), ({versions})
+    res = _new(Tensor)    # _make(out, n)
+    res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+    n.out_shape, n.out_dtype = out.shape, out.dtype
+{extra}    return res
+"""
+
+
+def _recorder(cls: type, args: str, inputs: dict, saved: tuple, extra: list) -> Callable:
+    """The forward half of a pointwise node class, from the template: `record(args)` makes
+    the node (what Node.__init__, save() and save_output() do, for exactly this plan) and
+    wraps the result `out`. `inputs`: tensor operand -> whether it needs a gradient."""
+    edges = [f"({v}.grad_fn or {v}._accum or _accumulator({v}), {v}._out_nr)" if r else
+             "_NO_EDGE" for v, r in inputs.items()]
     if cls.saves_out:
-        n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
-    return res
+        extra = extra + ["n._saved += ((out, res._vc, 0, 0),)   # the output's record"]
+    src = _RECORD.format(args=args, edges="".join(e + ", " for e in edges),
+                         saved="".join(v + ", " for v in saved),
+                         versions="".join(f"{v}._vc[0], " for v in saved),
+                         extra="".join(f"    {line}\n" for line in extra))
+    env = {"Cls": cls, "_new": object.__new__, "Tensor": Tensor, "next_seq": next_seq,
+           "_accumulator": _accumulator, "_NO_EDGE": _NO_EDGE, "_anomaly": _anomaly,
+           "_capture": anomaly._capture}
+    _compile(src, f"<record {cls.__name__} {args}: {tuple(inputs.values())}>", env)
+    return env["record"]
 
 
 class UnaryNode(Node):
@@ -378,6 +400,9 @@ def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None =
                                         {"_r": r}, "(_r,)",
                                         {a: f"self.args[{i}]" for i, a in enumerate(args)})
         cls = type(node or f"{name.capitalize()}Backward0", (UnaryNode,), ns)
+        cls.record = staticmethod(_recorder(cls, "x, out, args", {"x": True},
+                                            ("x",) * cls.saves_x,
+                                            ["if args:", "    n.args = args"]))
 
     def op(x, *args):
         if not isinstance(x, Tensor):
@@ -390,10 +415,7 @@ def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None =
             out = np.asarray(out)
         if cls is None or not (x._rg and _grad_enabled()):
             return _make(out)
-        res = _record_pointwise(cls, out, (x,), (x,) if cls.saves_x else ())
-        if args:
-            res.grad_fn.args = args
-        return res
+        return cls.record(x, out, args)
 
     op.__name__ = op.__qualname__ = name
     op.node_class = cls
@@ -434,11 +456,16 @@ def _plan_classes(name: str, node: str, rule_a: _Rule, rule_b: _Rule) -> dict:
         if rule_a.arith and rule_b.arith and (ra or rb):
             rules = {k: r for k, r, wanted in (("_ra", rule_a, ra), ("_rb", rule_b, rb)) if wanted}
             ga, gb = "_ra" if ra else "None", "_rb" if rb else "None"
-            ret = f"({ga}, {gb})" if ta and tb else f"({ga if ta else gb},)"
+            # (a trailing None may be left out: the engine zips grads with next_functions)
+            ret = f"({ga}, {gb})" if ta and tb and rb else f"({ga if ta else gb},)"
             read = {v: f"self._c{v}" for v, t in (("a", ta), ("b", tb)) if not t}
             saved = ("a",) * sa + ("b",) * sb + ("out",) * ("out" in need)
             ns["backward_fast"] = _fast(name, saved, rules, ret, read)
-        classes[ta, tb, ra, rb] = type(node, (BinaryNode,), ns)
+        cls = classes[ta, tb, ra, rb] = type(node, (BinaryNode,), ns)
+        cls.record = staticmethod(_recorder(
+            cls, "a, b, out", {v: r for v, t, r in (("a", ta, ra), ("b", tb, rb)) if t},
+            ("a",) * sa + ("b",) * sb, [f"n._c{v} = {v}" for v, t in (("a", ta), ("b", tb))
+                                        if not t]))
     return classes
 
 
@@ -479,15 +506,7 @@ def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
         ra, rb = ta and a._rg, tb and b._rg
         if not (ra or rb) or classes is None or not _grad_enabled():
             return _make(out)
-        cls = classes[ta, tb, ra, rb]
-        _, _, _, _, sa, sb = cls.plan
-        res = _record_pointwise(cls, out, (a, b) if ta and tb else (a,) if ta else (b,),
-                                (a, b) if sa and sb else (a,) if sa else (b,) if sb else ())
-        if not tb:
-            res.grad_fn._cb = b
-        elif not ta:
-            res.grad_fn._ca = a
-        return res
+        return classes[ta, tb, ra, rb].record(a, b, out)
 
     op.__name__ = op.__qualname__ = name
     if register:
@@ -512,20 +531,21 @@ def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
 
 class TableNode(Node):
     """Node of an op in the derivative table; the class made by `derivative` carries the
-    rule, the instance what the forward recorded for it."""
+    rule, the instance what the forward recorded for it: `values` (by the rule's
+    parameter names) and, in `_saved`, the Tensors among them (`saved_names`)."""
 
+    __slots__ = ("values", "saved_names")
     rule: Callable
-    params: tuple = ()        # the rule's parameters after g
     uses_out: bool = False
-    values: dict = {}
-    saved_names: tuple = ()
 
     def _call(self, g, saved: tuple) -> tuple:
-        values = dict(self.values)
-        values.update(zip(self.saved_names, saved))
-        if self.uses_out:
-            values["out"] = saved[-1]
-        res = self.rule(g, **{p: values[p] for p in self.params if p in values})
+        kw = self.values
+        if saved:
+            kw = kw.copy()
+            kw.update(zip(self.saved_names, saved))
+            if self.uses_out:
+                kw["out"] = saved[-1]
+        res = self.rule(g, **kw)
         return res if type(res) is tuple else (res,)
 
     def backward(self, g):
@@ -537,34 +557,60 @@ class TableNode(Node):
         return self._call(g, self.saved_data())
 
 
+# What the array-capable rules of the table use where numpy and Tensors spell things
+# differently (each works on both, returning the same kind)
+def broadcast(g, shape: tuple):
+    """g broadcast to `shape` (Tensor.expand, np.broadcast_to)."""
+    return g.expand(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+
+
+def reorder(g, dims: tuple):
+    """g with its dims in the order `dims` (Tensor.permute, ndarray.transpose)."""
+    return g.permute(dims) if isinstance(g, Tensor) else g.transpose(dims)
+
+
+def sum_to(g, shape: tuple):
+    """g summed down to `shape`, which broadcasts to g's shape (undoes `broadcast`)."""
+    if isinstance(g, Tensor):
+        return g.sum_to_size(shape)
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and g.shape[lead + k] != 1)
+    return np.add.reduce(g, axis=dims, keepdims=True).reshape(shape) if dims else g
+
+
 def derivative(name: str, rule: Callable, *, arith: bool = False) -> type:
     """A node class named `name` (PyTorch's grad_fn name) whose backward is `rule`.
     `arith=True`: the rule uses only what arrays and Tensors share (operators, `.T`,
     `.sum(axis)`...), so it also runs on the arrays when no graph is recorded."""
-    params = _rule_args(rule)[1:]
-    return type(name, (TableNode,), {"rule": staticmethod(rule), "params": params,
-                                     "uses_out": "out" in params, "arith": arith})
+    return type(name, (TableNode,), {"rule": staticmethod(rule), "arith": arith,
+                                     "uses_out": "out" in _rule_args(rule)[1:]})
 
 
 def record(cls: type, out: np.ndarray, inputs: tuple, *, view_of: Tensor | None = None,
            **values) -> Tensor:
     """Wrap the forward result `out` of an op with inputs `inputs` in a Tensor and, if a
-    graph is being recorded, attach a `cls` node holding `values` for its rule.
+    graph is being recorded, attach a `cls` node holding `values` (the rule's parameters
+    but g and out) for its rule.
 
     `view_of=x`: the result may share x's storage; it then shares x's version counter
     (and is tracked as a view, for in-place ops; see ops/inplace.py)."""
     if type(out) is not _ndarray:
         out = np.asarray(out)
     n = None
-    if needs_graph(*inputs):
+    if _grad_enabled() and any([t._rg for t in inputs]):
         n = cls(inputs)
-        tensors = {k: v for k, v in values.items() if isinstance(v, Tensor)}
-        if tensors:
-            n.save(*tensors.values())
-            n.saved_names = tuple(tensors)
-            values = {k: v for k, v in values.items() if k not in tensors}
-        if values:
-            n.values = values
+        names = saved = versions = ()
+        for k, v in values.items():
+            if isinstance(v, Tensor):
+                names += (k,)
+                saved += (v,)
+                versions += (v._vc[0],)
+        for k in names:
+            del values[k]
+        if saved:
+            n._saved, n._versions = saved, versions
+        n.values, n.saved_names = values, names
     res = _make(out, n)
     if view_of is not None and out.base is not None and np.may_share_memory(out, view_of._data):
         _track_view(res, view_of)
