@@ -8,6 +8,7 @@ import math
 import numpy as np
 from hypothesis import strategies as hs
 
+import autograd as ag
 import nn.functional as F
 from autograd.testing import strategies as st
 
@@ -88,6 +89,74 @@ def _gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(_K * (x + 0.044715 * x ** 3)))
 
 
+_SELU_A, _SELU_S = 1.6732632423543772, 1.0507009873554805
+
+
+def _elu_ref(x, alpha=1.0, scale=1.0, input_scale=1.0):
+    return np.where(x > 0, scale * x, scale * alpha * np.expm1(x * input_scale))
+
+
+def _softplus_ref(x):
+    return np.logaddexp(0, x)
+
+
+@hs.composite
+def _prelu_sample(draw):
+    """(N, C, *) or smaller inputs, with one weight or one per channel."""
+    shape = draw(st.shapes(min_dims=0, max_dims=3, max_side=3))
+    x = draw(floats(shape, avoid=(0.0,)))
+    per_channel = len(shape) >= 2 and draw(hs.booleans())
+    w = draw(floats((shape[1],) if per_channel else (1,), 0.05, 0.9))
+    return Sample((x, w))
+
+
+def _prelu_ref(x, w):
+    if w.size != 1:
+        w = w.reshape((-1,) + (1,) * (x.ndim - 2))
+    return np.where(x > 0, x, w * x)
+
+
+@hs.composite
+def _glu_sample(draw):
+    shape = list(draw(st.shapes(min_dims=1, max_dims=3, max_side=3)))
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    shape[dim] *= 2
+    return Sample((draw(floats(tuple(shape))),), {"dim": dim})
+
+
+def _glu_ref(x, dim):
+    a, b = np.split(x, 2, axis=dim)
+    return a / (1 + np.exp(-b))
+
+
+@hs.composite
+def _dim_sample(draw):
+    """A tensor and one valid dim of it."""
+    shape = draw(st.shapes(max_side=3))
+    return Sample((draw(floats(shape)),), {"dim": draw(st.valid_dims(len(shape),
+                                                                     allow_none=False,
+                                                                     allow_tuple=False))})
+
+
+def _softmin_ref(x, dim):
+    if x.ndim == 0 or x.size == 0:
+        return np.ones_like(x)
+    e = np.exp(-x - (-x).max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _gumbel(x, **kw):
+    """gumbel_softmax with a fixed draw of the noise (the default generator reseeded)."""
+    ag.manual_seed(7)
+    return F.gumbel_softmax(x, **kw)
+
+
+@hs.composite
+def _gumbel_sample(draw):
+    s = draw(_dim_sample())
+    return Sample(s.args, {"dim": s.kwargs["dim"], "tau": draw(hs.sampled_from([0.5, 1.0, 2.0]))})
+
+
 OPS: list = [
     OpInfo("F.leaky_relu", lambda x, **kw: F.leaky_relu(x, 0.2),
            lambda x, **kw: np.where(x > 0, x, 0.2 * x), unary(avoid=(0.0,))),
@@ -100,6 +169,33 @@ OPS: list = [
     OpInfo("F.softplus", lambda x: F.softplus(x, 2.0, 1.0),
            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), unary(avoid=(0.5,))),
     OpInfo("F.logsigmoid", lambda x: F.logsigmoid(x), lambda x: -np.logaddexp(0, -x), unary()),
+    OpInfo("F.relu6", lambda x: F.relu6(x), lambda x: np.clip(x, 0, 6),
+           unary(-1.0, 7.0, avoid=(0.0, 6.0))),
+    OpInfo("F.hardtanh", lambda x: F.hardtanh(x, -0.5, 1.5), lambda x: np.clip(x, -0.5, 1.5),
+           unary(avoid=(-0.5, 1.5))),
+    OpInfo("F.hardsigmoid", lambda x: F.hardsigmoid(x), lambda x: np.clip(x / 6 + 0.5, 0, 1),
+           unary(-4.0, 4.0, avoid=(-3.0, 3.0))),
+    OpInfo("F.hardswish", lambda x: F.hardswish(x), lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
+           unary(-4.0, 4.0, avoid=(-3.0, 3.0))),
+    OpInfo("F.mish", lambda x: F.mish(x), lambda x: x * np.tanh(_softplus_ref(x)), unary()),
+    OpInfo("F.selu", lambda x: F.selu(x), lambda x: _elu_ref(x, _SELU_A, _SELU_S),
+           unary(avoid=(0.0,))),
+    OpInfo("F.celu", lambda x: F.celu(x, 0.7), lambda x: _elu_ref(x, 0.7, 1.0, 1 / 0.7),
+           unary(avoid=(0.0,))),
+    OpInfo("F.threshold", lambda x: F.threshold(x, 0.3, -1.5),
+           lambda x: np.where(x > 0.3, x, -1.5), unary(avoid=(0.3,))),
+    OpInfo("F.softshrink", lambda x: F.softshrink(x, 0.5),
+           lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0)),
+           unary(avoid=(-0.5, 0.5))),
+    OpInfo("F.hardshrink", lambda x: F.hardshrink(x, 0.5),
+           lambda x: np.where(np.abs(x) > 0.5, x, 0), unary(avoid=(-0.5, 0.5))),
+    OpInfo("F.tanhshrink", lambda x: F.tanhshrink(x), lambda x: x - np.tanh(x), unary()),
+    OpInfo("F.softsign", lambda x: F.softsign(x), lambda x: x / (1 + np.abs(x)),
+           unary(avoid=(0.0,))),
+    OpInfo("F.prelu", lambda x, w: F.prelu(x, w), _prelu_ref, _prelu_sample()),
+    OpInfo("F.glu", lambda x, **kw: F.glu(x, **kw), _glu_ref, _glu_sample()),
+    OpInfo("F.softmin", lambda x, **kw: F.softmin(x, **kw), _softmin_ref, _dim_sample()),
+    OpInfo("F.gumbel_softmax", _gumbel, None, _gumbel_sample()),
     OpInfo("F.cross_entropy",
            lambda x, t, w, **kw: F.cross_entropy(x, t, weight=_weight(w), **kw),
            _ce_ref, _class_sample()),
