@@ -33,8 +33,9 @@ def _check_p(p: float) -> None:
 def _dropout(input, p: float, training: bool, inplace: bool, kept_dims: int | None = None,
              alpha: bool = False) -> Tensor:
     """Drop elements (kept_dims=None) or whole channels: the mask has the input's first
-    `kept_dims` sizes ((N, C) batched, (C,) unbatched) and 1 elsewhere. Survivors are scaled by 1/(1-p); with `alpha`, the
-    output is x * a * mask + b, dropped units landing on SELU's saturation value."""
+    `kept_dims` sizes ((N, C) batched, (C,) unbatched) and 1 elsewhere. Survivors are
+    scaled by 1/(1-p); with `alpha`, the output is x * a * mask + b, dropped units landing
+    on SELU's saturation value."""
     _check_p(p)
     x = to_tensor(input, "input")
     d = x._data

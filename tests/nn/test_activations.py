@@ -254,7 +254,8 @@ def test_gumbel_softmax_frequencies_match_torch():
     logits = np.array([0.5, -1.0, 1.5])
     n = 4000
     torch.manual_seed(0)
-    theirs = torch.nn.functional.gumbel_softmax(torch.tensor(np.tile(logits, (n, 1))), hard=True).numpy()
+    theirs = torch.nn.functional.gumbel_softmax(torch.tensor(np.tile(logits, (n, 1))),
+                                                hard=True).numpy()
     ag.manual_seed(0)
     ours = F.gumbel_softmax(ag.tensor(np.tile(logits, (n, 1))), hard=True).numpy()
     p = np.exp(logits) / np.exp(logits).sum()
