@@ -70,9 +70,10 @@ def test_identity_cases_return_the_input():
     x = ag.randn(2, 3, 4)
     for fn in (F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout,
                F.dropout):
-        if fn is F.dropout2d:
+        if fn in (F.dropout2d, F.dropout3d):
             with pytest.warns(UserWarning):
                 assert fn(x, 0.5, training=False) is x
+                assert fn(x, 0.0, training=True) is x
             continue
         assert fn(x, 0.5, training=False) is x
         assert fn(x, 0.0, training=True) is x

@@ -157,6 +157,93 @@ def _gumbel_sample(draw):
     return Sample(s.args, {"dim": s.kwargs["dim"], "tau": draw(hs.sampled_from([0.5, 1.0, 2.0]))})
 
 
+@hs.composite
+def _group_norm_sample(draw):
+    """(N, C, *) with C a multiple of the groups and more than one value per group."""
+    groups = draw(hs.integers(1, 3))
+    n, per = draw(hs.integers(1, 3)), draw(hs.integers(1, 2))
+    spatial = tuple(draw(hs.lists(hs.integers(1, 3), max_size=2)))
+    if n * per * int(np.prod(spatial)) == 1:
+        per = 2
+    c = groups * per
+    x = draw(floats((n, c) + spatial))
+    args = (x, groups)
+    if draw(hs.booleans()):
+        args += (draw(floats((c,))), draw(floats((c,))))
+    return Sample(args, {"eps": draw(hs.sampled_from([1e-5, 0.1]))})
+
+
+def _group_norm_ref(x, groups, w=None, b=None, eps=1e-5):
+    n, c = x.shape[:2]
+    xg = x.reshape(n, groups, -1)
+    out = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + eps))
+    out = out.reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if w is not None:
+        out = out * w.reshape(shape) + b.reshape(shape)
+    return out
+
+
+@hs.composite
+def _instance_norm_sample(draw):
+    n, c = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
+    spatial = tuple(draw(hs.lists(hs.integers(1, 3), min_size=1, max_size=2)))
+    if int(np.prod(spatial)) == 1:
+        spatial = spatial[:-1] + (2,)
+    args = (draw(floats((n, c) + spatial)),)
+    if draw(hs.booleans()):
+        args += (draw(floats((c,))), draw(floats((c,))))
+    return Sample(args)
+
+
+def _instance_norm(x, w=None, b=None):
+    return F.instance_norm(x, weight=w, bias=b)
+
+
+def _instance_norm_ref(x, w=None, b=None):
+    dims = tuple(range(2, x.ndim))
+    out = (x - x.mean(dims, keepdims=True)) / np.sqrt(x.var(dims, keepdims=True) + 1e-5)
+    if w is not None:
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        out = out * w.reshape(shape) + b.reshape(shape)
+    return out
+
+
+@hs.composite
+def _rms_norm_sample(draw):
+    lead = tuple(draw(hs.lists(hs.integers(0, 3), max_size=2)))
+    ns = tuple(draw(hs.lists(hs.integers(1, 3), min_size=1, max_size=2)))
+    args = (draw(floats(lead + ns, avoid=(0.0,), gap=0.3)), ns)
+    if draw(hs.booleans()):
+        args += (draw(floats(ns)),)
+    return Sample(args, {"eps": draw(hs.sampled_from([None, 1e-3]))})
+
+
+def _rms_norm_ref(x, ns, w=None, eps=None):
+    eps = np.finfo(np.float64).eps if eps is None else eps
+    dims = tuple(range(x.ndim - len(ns), x.ndim))
+    out = x / np.sqrt((x * x).mean(dims, keepdims=True) + eps)
+    return out if w is None else out * w
+
+
+@hs.composite
+def _lrn_sample(draw):
+    shape = (draw(hs.integers(1, 2)), draw(hs.integers(1, 5))) + tuple(
+        draw(hs.lists(hs.integers(1, 3), min_size=1, max_size=2)))
+    return Sample((draw(floats(shape)), draw(hs.integers(1, 4))),
+                  {"alpha": draw(hs.sampled_from([1e-4, 0.5])), "beta": 0.75,
+                   "k": draw(hs.sampled_from([1.0, 2.0]))})
+
+
+def _lrn_ref(x, size, alpha, beta, k):
+    c = x.shape[1]
+    div = np.empty_like(x)
+    for ch in range(c):
+        lo, hi = max(ch - size // 2, 0), min(ch + (size - 1) // 2 + 1, c)
+        div[:, ch] = (x[:, lo:hi] ** 2).sum(1) / size
+    return x / (k + alpha * div) ** beta
+
+
 OPS: list = [
     OpInfo("F.leaky_relu", lambda x, **kw: F.leaky_relu(x, 0.2),
            lambda x, **kw: np.where(x > 0, x, 0.2 * x), unary(avoid=(0.0,))),
@@ -206,4 +293,12 @@ OPS: list = [
            lambda x, y, reduction: _reduce((x - y) ** 2, reduction), _pair_sample()),
     OpInfo("F.binary_cross_entropy", lambda p, y, **kw: F.binary_cross_entropy(p, y, **kw),
            _bce_ref, _pair_sample(0.1, 0.9, 0.0, 1.0)),
+    OpInfo("F.group_norm", lambda x, g, *wb, **kw: F.group_norm(x, g, *wb, **kw),
+           _group_norm_ref, _group_norm_sample(), atol=1e-4),
+    OpInfo("F.instance_norm", _instance_norm, _instance_norm_ref, _instance_norm_sample(),
+           atol=1e-4),
+    OpInfo("F.rms_norm", lambda x, ns, *w, **kw: F.rms_norm(x, ns, *w, **kw), _rms_norm_ref,
+           _rms_norm_sample(), atol=1e-4),
+    OpInfo("F.local_response_norm", lambda x, size, **kw: F.local_response_norm(x, size, **kw),
+           _lrn_ref, _lrn_sample()),
 ]
