@@ -145,6 +145,23 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("LocalResponseNorm", lambda: nn.LocalResponseNorm(3, alpha=0.5, k=2.0),
                _x(2, 5, 3)),
     ModuleInfo("LocalResponseNorm_4d", lambda: nn.LocalResponseNorm(2), _x(1, 3, 2, 2)),
+    # sparse and distance
+    ModuleInfo("EmbeddingBag_mean", lambda: nn.EmbeddingBag(6, 3),
+               lambda rng: (rng.integers(0, 6, (3, 4)),)),
+    ModuleInfo("EmbeddingBag_sum_offsets_psw", lambda: nn.EmbeddingBag(6, 3, mode="sum"),
+               lambda rng: (rng.integers(0, 6, 7), np.array([0, 2, 2, 5]),
+                            rng.uniform(0.5, 1.5, 7))),
+    ModuleInfo("EmbeddingBag_max_padding", lambda: nn.EmbeddingBag(6, 2, mode="max",
+                                                                   padding_idx=0),
+               lambda rng: (np.array([1, 0, 3, 0, 5, 2, 0]), np.array([0, 3, 4]))),
+    ModuleInfo("EmbeddingBag_last_offset", lambda: nn.EmbeddingBag(
+        5, 2, include_last_offset=True), lambda rng: (rng.integers(0, 5, 6), np.array([0, 2, 6]))),
+    ModuleInfo("CosineSimilarity", lambda: nn.CosineSimilarity(), _both(3, 4)),
+    ModuleInfo("CosineSimilarity_dim0_broadcast", lambda: nn.CosineSimilarity(0, eps=1e-6),
+               lambda rng: (rng.normal(size=(4, 3)), rng.normal(size=(4, 1)))),
+    ModuleInfo("PairwiseDistance", lambda: nn.PairwiseDistance(), _both(3, 4)),
+    ModuleInfo("PairwiseDistance_p1_keepdim", lambda: nn.PairwiseDistance(1.0, keepdim=True),
+               _both(2, 3)),
     # losses
     ModuleInfo("MSELoss", lambda: nn.MSELoss(), _both(3, 4)),
     ModuleInfo("MSELoss_none", lambda: nn.MSELoss(reduction="none"), _both(3, 4)),

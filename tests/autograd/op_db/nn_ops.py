@@ -244,6 +244,98 @@ def _lrn_ref(x, size, alpha, beta, k):
     return x / (k + alpha * div) ** beta
 
 
+@hs.composite
+def _embedding_bag_sample(draw):
+    """Indices as (B, N) bags or 1-D with offsets, a weight table with distinct values (no
+    ties in max mode), a mode, maybe per-sample weights (sum) and a padding index."""
+    v, d = draw(hs.integers(1, 5)), draw(hs.integers(1, 3))
+    w = draw(floats((v, d)))
+    w = w + np.arange(w.size).reshape(v, d) * 0.37   # distinct
+    mode = draw(hs.sampled_from(["sum", "mean", "max"]))
+    kw = {"mode": mode}
+    if draw(hs.booleans()):
+        b, n = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
+        idx = np.asarray(draw(hs.lists(hs.integers(0, v - 1), min_size=b * n,
+                                       max_size=b * n))).reshape(b, n)
+        args = (idx, w)
+    else:
+        n = draw(hs.integers(0, 6))
+        idx = np.asarray(draw(hs.lists(hs.integers(0, v - 1), min_size=n, max_size=n)),
+                         dtype=np.int64)
+        cuts = sorted(draw(hs.lists(hs.integers(0, n), max_size=3)))
+        args = (idx, w, np.asarray([0] + cuts, dtype=np.int64))
+    if mode == "sum" and draw(hs.booleans()):
+        kw["per_sample_weights"] = True
+    if draw(hs.booleans()):
+        kw["padding_idx"] = draw(hs.integers(0, v - 1))
+    if kw.pop("per_sample_weights", False):
+        return Sample(args + (draw(floats(idx.shape, 0.1, 2.0)),), kw)
+    return Sample(args, kw)
+
+
+def _embedding_bag(idx, w, *rest, **kw):
+    offsets = next((r for r in rest if r.dtype == ag.int64), None)
+    psw = next((r for r in rest if r.dtype != ag.int64), None)
+    return F.embedding_bag(idx, w, offsets, per_sample_weights=psw, **kw)
+
+
+def _embedding_bag_ref(idx, w, *rest, mode, padding_idx=None):
+    offsets = next((r for r in rest if r.dtype == np.int64), None)
+    psw = next((r for r in rest if r.dtype != np.int64), None)
+    if idx.ndim == 2:
+        offsets = np.arange(idx.shape[0]) * idx.shape[1]
+        idx, psw = idx.reshape(-1), None if psw is None else psw.reshape(-1)
+    ends = list(offsets[1:]) + [idx.size]
+    out = np.zeros((len(offsets), w.shape[1]))
+    for i, (a, b) in enumerate(zip(offsets, ends)):
+        keep = [j for j in range(a, b) if idx[j] != padding_idx]
+        if not keep:
+            continue
+        rows = w[idx[keep]] * (1 if psw is None else psw[keep][:, None])
+        out[i] = {"sum": rows.sum(0), "mean": rows.mean(0), "max": rows.max(0)}[mode]
+    return out
+
+
+@hs.composite
+def _distance_sample(draw, with_dim=False):
+    sa, sb = draw(st.broadcastable_shapes(2, min_dims=1, min_side=1, max_side=3))
+    a, b = draw(floats(sa, avoid=(0.0,), gap=0.2)), draw(floats(sb, avoid=(0.0,), gap=0.2))
+    shape = np.broadcast_shapes(sa, sb)
+    close = np.abs(np.broadcast_to(a, shape) - np.broadcast_to(b, shape)) < 0.1
+    if close.any():   # keep |a - b| off 0, the norm's kink
+        a = np.broadcast_to(a, shape).copy()
+        a[close] += 0.3
+    if with_dim:
+        nd = max(len(sa), len(sb))
+        return Sample((a, b), {"dim": draw(hs.integers(-nd, nd - 1))})
+    return Sample((a, b), {"p": draw(hs.sampled_from([1.0, 2.0, 3.0])),
+                           "keepdim": draw(hs.booleans())})
+
+
+def _cosine_ref(a, b, dim):
+    a, b = np.broadcast_arrays(a, b)
+    na = np.maximum(np.sqrt((a * a).sum(dim, keepdims=True)), 1e-8)
+    nb = np.maximum(np.sqrt((b * b).sum(dim, keepdims=True)), 1e-8)
+    return ((a / na) * (b / nb)).sum(dim)
+
+
+def _pairwise_ref(a, b, p, keepdim):
+    d = np.abs(a - b + 1e-6)
+    return (d ** p).sum(-1, keepdims=keepdim) ** (1 / p)
+
+
+@hs.composite
+def _normalize_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1, max_side=3))
+    x = draw(floats(shape, avoid=(0.0,), gap=0.2))
+    return Sample((x,), {"p": draw(hs.sampled_from([1.0, 2.0, 3.0])),
+                         "dim": draw(hs.integers(-len(shape), len(shape) - 1))})
+
+
+def _normalize_ref(x, p, dim):
+    return x / np.maximum((np.abs(x) ** p).sum(dim, keepdims=True) ** (1 / p), 1e-12)
+
+
 OPS: list = [
     OpInfo("F.leaky_relu", lambda x, **kw: F.leaky_relu(x, 0.2),
            lambda x, **kw: np.where(x > 0, x, 0.2 * x), unary(avoid=(0.0,))),
@@ -301,4 +393,11 @@ OPS: list = [
            _rms_norm_sample(), atol=1e-4),
     OpInfo("F.local_response_norm", lambda x, size, **kw: F.local_response_norm(x, size, **kw),
            _lrn_ref, _lrn_sample()),
+    OpInfo("F.embedding_bag", _embedding_bag, _embedding_bag_ref, _embedding_bag_sample()),
+    OpInfo("F.cosine_similarity", lambda a, b, **kw: F.cosine_similarity(a, b, **kw),
+           _cosine_ref, _distance_sample(with_dim=True)),
+    OpInfo("F.pairwise_distance", lambda a, b, **kw: F.pairwise_distance(a, b, **kw),
+           _pairwise_ref, _distance_sample()),
+    OpInfo("F.normalize", lambda x, **kw: F.normalize(x, **kw), _normalize_ref,
+           _normalize_sample()),
 ]
