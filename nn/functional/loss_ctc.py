@@ -165,6 +165,13 @@ class CtcLossBackward0(Node):
         lcab = np.full(lp.shape, _NEG_INF)
         t_idx, n_idx, s_idx = np.indices((t_max, n, s))
         np.logaddexp.at(lcab, (t_idx, n_idx, prob.ext[None].repeat(t_max, 0)), ab)
+        # PyTorch's kernel sets (not log-adds) the last frame's two entries, the last label's
+        # after the blank's: where the last label is the blank itself, only its state counts
+        last = prob.n_states - 2
+        quirk = np.flatnonzero((last > 0) & (prob.in_len > 0) &
+                               (prob.ext[np.arange(n), np.maximum(last, 0)] == self.blank))
+        t_end = prob.in_len[quirk] - 1
+        lcab[t_end, quirk, self.blank] = ab[t_end, quirk, last[quirk]]
         with np.errstate(invalid="ignore", over="ignore"):
             grad = np.exp(lp) - np.exp(lcab + self.nll[None, :, None] - lp)
         grad *= np.asarray(g, np.float64).reshape(1, -1, 1)
@@ -235,6 +242,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
         node = CtcLossBackward0((lp,))
         node.problem, node.alpha, node.nll, node.zero_infinity = problem, alpha, nll, \
             zero_infinity
+        node.blank = blank
         node.shape3, node.in_shape, node.in_dtype = data.shape, lp.shape, data.dtype
         node.save(lp)
         out = _make(out._data, node)

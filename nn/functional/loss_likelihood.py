@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import autograd
 from autograd.grad_mode import no_grad
 from autograd.ops.base import to_tensor
@@ -31,8 +33,9 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
         loss = x.exp() - t * x
     else:
         loss = x - t * (x + eps).log()
-    if full:
-        stirling = t * t.log() - t + 0.5 * (t * (2 * math.pi)).log()
+    if full:   # (the masked terms may be log 0: computed, then dropped, as PyTorch does)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = t * t.log() - t + 0.5 * (t * (2 * math.pi)).log()
         loss = loss + stirling.masked_fill(t <= 1, 0)
     return _reduce(loss, reduction)
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 import numpy as np
 
 import autograd
-from autograd import dtypes
 from autograd.function import Node
 from autograd.grad_mode import is_grad_enabled
 from autograd.ops.base import needs_graph, shape_mismatch, to_tensor
@@ -217,8 +216,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                            f"{x.dtype._legacy}")
     _check_broadcast("soft_margin_loss", x, t)
     _not_differentiable("soft_margin_loss", "target", t)
-    rt = dtypes.result_type(x, t)
-    x, t = x.to(rt), t.to(rt)
+    t = t.to(x.dtype)   # (the input's dtype is the result's, as in PyTorch)
     loss = np.logaddexp(0, -(t._data * x._data))
     loss = np.broadcast_to(loss, np.broadcast_shapes(x.shape, t.shape))
     out = _reduced(loss, reduction, x._data.dtype)
