@@ -69,6 +69,26 @@ def _norm_grads(node: Node, g: Tensor, x: Tensor, w: Tensor | None, dims: tuple,
     return tuple(grads)
 
 
+def _affine(cls: type, x: Tensor, out: np.ndarray, weight: Tensor | None,
+            bias: Tensor | None, view: tuple, bshape: tuple, **attrs) -> Tensor:
+    """Scale and shift the normalised `out` by weight and bias (viewed as `view`), and
+    wrap it; when recording, a `cls` node keeps `attrs` and saves x (and the weight)."""
+    if weight is not None:
+        out = out * weight._data.reshape(view)
+    if bias is not None:
+        out = out + bias._data.reshape(view)
+    out = out.astype(x._data.dtype, copy=False)
+    tensors = tuple(t for t in (x, weight, bias) if t is not None)
+    if not needs_graph(*tensors):
+        return _make(out)
+    n = cls(tensors)
+    for k, v in attrs.items():
+        setattr(n, k, v)
+    n.has_weight, n.has_bias, n.bshape = weight is not None, bias is not None, bshape
+    n.save(*((x, weight) if weight is not None else (x,)))
+    return _make(out, n)
+
+
 # ---------------------------------------------------------------------------------------
 # batch norm
 
@@ -128,20 +148,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         invstd = (1.0 / np.sqrt(running_var._data.reshape(wshape) + eps)).astype(xd.dtype)
         xc = xd - mean
         stats = (mean, invstd)
-    out = xc * invstd
-    if weight is not None:
-        out = out * weight._data.reshape(wshape)
-    if bias is not None:
-        out = out + bias._data.reshape(wshape)
-    out = out.astype(xd.dtype, copy=False)
-    tensors = tuple(t for t in (x, weight, bias) if t is not None)
-    if not needs_graph(*tensors):
-        return _make(out)
-    n = NativeBatchNormBackward0(tensors)
-    n.dims, n.wshape, n.stats, n.eps = dims, wshape, stats, eps
-    n.has_weight, n.has_bias, n.bshape = weight is not None, bias is not None, (c,)
-    n.save(*((x, weight) if weight is not None else (x,)))
-    return _make(out, n)
+    return _affine(NativeBatchNormBackward0, x, xc * invstd, weight, bias, wshape, (c,),
+                   dims=dims, wshape=wshape, stats=stats, eps=eps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,20 +182,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     mean = xd.mean(dims, keepdims=True)
     xc = xd - mean
     invstd = 1.0 / np.sqrt((xc * xc).mean(dims, keepdims=True) + eps)
-    out = xc * invstd
-    if weight is not None:
-        out = out * weight._data
-    if bias is not None:
-        out = out + bias._data
-    out = out.astype(xd.dtype, copy=False)
-    tensors = tuple(t for t in (x, weight, bias) if t is not None)
-    if not needs_graph(*tensors):
-        return _make(out)
-    n = NativeLayerNormBackward0(tensors)
-    n.dims, n.wshape, n.eps = dims, ns, eps
-    n.has_weight, n.has_bias, n.bshape = weight is not None, bias is not None, ns
-    n.save(*((x, weight) if weight is not None else (x,)))
-    return _make(out, n)
+    return _affine(NativeLayerNormBackward0, x, xc * invstd, weight, bias, ns, ns, dims=dims,
+                   wshape=ns, eps=eps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -236,19 +232,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     xc = xg - mean
     out = (xc / np.sqrt((xc * xc).mean(2, keepdims=True) + eps)).reshape(xd.shape)
     wshape = (1, c) + (1,) * (xd.ndim - 2)
-    if weight is not None:
-        out = out * weight._data.reshape(wshape)
-    if bias is not None:
-        out = out + bias._data.reshape(wshape)
-    out = out.astype(xd.dtype, copy=False)
-    tensors = tuple(t for t in (x, weight, bias) if t is not None)
-    if not needs_graph(*tensors):
-        return _make(out)
-    n = NativeGroupNormBackward0(tensors)
-    n.wshape, n.gshape, n.eps = wshape, gshape, eps
-    n.has_weight, n.has_bias, n.bshape = weight is not None, bias is not None, (c,)
-    n.save(*((x, weight) if weight is not None else (x,)))
-    return _make(out, n)
+    return _affine(NativeGroupNormBackward0, x, out, weight, bias, wshape, (c,),
+                   wshape=wshape, gshape=gshape, eps=eps)
 
 
 # ---------------------------------------------------------------------------------------

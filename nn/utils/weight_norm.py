@@ -30,6 +30,14 @@ def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     return v * (g / norm_except_dim(v, 2, dim))
 
 
+def _hook_key(module: Module, cls: type, name: str):
+    """The key of module's forward pre-hook of class `cls` for tensor `name`, or None."""
+    for k, hook in module._forward_pre_hooks.items():
+        if isinstance(hook, cls) and hook.name == name:
+            return k
+    return None
+
+
 class WeightNorm:
     """The forward pre-hook that recomputes module.<name> from <name>_g and <name>_v."""
 
@@ -45,10 +53,9 @@ class WeightNorm:
         warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
                       "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning,
                       stacklevel=3)
-        for hook in module._forward_pre_hooks.values():
-            if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same "
-                                   f"parameter {name}")
+        if _hook_key(module, WeightNorm, name) is not None:
+            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter "
+                               f"{name}")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
         del module._parameters[name]
@@ -78,9 +85,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Fold the weight norm back into a plain parameter."""
-    for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    k = _hook_key(module, WeightNorm, name)
+    if k is None:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    module._forward_pre_hooks.pop(k).remove(module)
+    return module
