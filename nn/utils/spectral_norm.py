@@ -13,7 +13,7 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from .weight_norm import _hook_key
+from .weight_norm import _hook_key, _remove_hook
 
 __all__ = ["spectral_norm", "remove_spectral_norm"]
 
@@ -108,8 +108,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Fold the spectral norm back into a plain parameter."""
-    k = _hook_key(module, SpectralNorm, name)
-    if k is None:
-        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
-    module._forward_pre_hooks.pop(k).remove(module)
-    return module
+    return _remove_hook(module, SpectralNorm, name, "spectral_norm")

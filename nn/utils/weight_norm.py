@@ -38,6 +38,15 @@ def _hook_key(module: Module, cls: type, name: str):
     return None
 
 
+def _remove_hook(module: Module, cls: type, name: str, what: str) -> Module:
+    """Undo the reparametrization that `cls` hooks on module.<name>."""
+    k = _hook_key(module, cls, name)
+    if k is None:
+        raise ValueError(f"{what} of '{name}' not found in {module}")
+    module._forward_pre_hooks.pop(k).remove(module)
+    return module
+
+
 class WeightNorm:
     """The forward pre-hook that recomputes module.<name> from <name>_g and <name>_v."""
 
@@ -85,8 +94,4 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Fold the weight norm back into a plain parameter."""
-    k = _hook_key(module, WeightNorm, name)
-    if k is None:
-        raise ValueError(f"weight_norm of '{name}' not found in {module}")
-    module._forward_pre_hooks.pop(k).remove(module)
-    return module
+    return _remove_hook(module, WeightNorm, name, "weight_norm")
