@@ -135,7 +135,7 @@ def _shrink_fwd(x: np.ndarray, lambd: float, soft: bool) -> np.ndarray:
 
 
 _leaky_relu = unary("leaky_relu", _leaky_fwd,
-                    lambda g, x, slope: g * (x > 0) + g * (x <= 0) * slope,
+                    lambda g, x, slope: g * (x > 0) + g * ~(x > 0) * slope,   # NaN: slope
                     node="LeakyReluBackward0", register=False)
 _elu = unary("elu", _elu_fwd, _elu_rule, node="EluBackward0", register=False)
 _celu = unary("celu", _elu_fwd, _elu_rule, node="CeluBackward0", register=False)
