@@ -16,9 +16,10 @@ import numpy as np
 import autograd
 from autograd.function import Function, Node
 from autograd.grad_mode import is_grad_enabled
-from autograd.ops.base import needs_graph, to_tensor
+from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
+from ._checks import require_tensor
 from .loss import _reduction
 
 __all__ = ["ctc_loss"]
@@ -27,13 +28,17 @@ _NEG_INF = -np.inf
 _WHERE = " (while checking arguments for ctc_loss_allocate_outputs)"
 
 
-def _lengths(values, name: str, n: int) -> np.ndarray:
+def _lengths(values, name: str, n: int, position: int) -> np.ndarray:
+    """Lengths given as an integer Tensor or as ints (a list or tuple), as PyTorch takes."""
     if isinstance(values, Tensor):
         if values._data.dtype.kind not in "iu":
             raise RuntimeError(f"{name} must be integral")
         arr = values._data.reshape(-1)
-    else:
+    elif isinstance(values, (list, tuple)) and all(isinstance(v, (int, np.integer))
+                                                   for v in values):
         arr = np.asarray(values, dtype=np.int64).reshape(-1)
+    else:
+        require_tensor(values, "ctc_loss", name, position)
     if arr.size != n:
         raise RuntimeError(f"{name} must be of size batch_size")
     return arr.astype(np.int64)
@@ -211,7 +216,9 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     each loss by its target length, then averages over the batch; zero_infinity sets
     impossible alignments' losses (and gradients) to 0."""
     reduction = _reduction(reduction)
-    lp, tg = to_tensor(log_probs, "log_probs"), to_tensor(targets, "targets")
+    require_tensor(log_probs, "ctc_loss", "log_probs", 1)
+    require_tensor(targets, "ctc_loss", "targets", 2)
+    lp, tg = log_probs, targets
     if lp._data.dtype.kind != "f":
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for \'{lp.dtype._legacy}\'')
     unbatched = lp.ndim != 3
@@ -225,8 +232,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     t_max, n, c = data.shape
     if not 0 <= blank < c:
         raise RuntimeError("blank must be in label range")
-    in_len = _lengths(input_lengths, "input_lengths", n)
-    tgt_len = _lengths(target_lengths, "target_lengths", n)
+    in_len = _lengths(input_lengths, "input_lengths", n, 3)
+    tgt_len = _lengths(target_lengths, "target_lengths", n, 4)
     for name, arr in (("input_lengths", in_len), ("target_lengths", tgt_len)):
         if arr.size and arr.min() < 0:
             raise RuntimeError(f"Expected {name} to have value at least 0, but got value "

@@ -12,6 +12,7 @@ from autograd.grad_mode import no_grad
 from autograd.ops.base import to_tensor
 from autograd.tensor import Tensor
 
+from ._checks import require_tensor
 from .loss import _reduce, _reduction
 from .loss_margin import _check_broadcast
 
@@ -50,11 +51,10 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = var * autograd.ones_like(x)
-    elif not isinstance(var, Tensor):
-        raise TypeError(f"gaussian_nll_loss(): var must be a Tensor or a float, got "
-                        f"{type(var).__name__}")
-    elif bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    else:
+        require_tensor(var, "gaussian_nll_loss", "var", 3)
+        if bool((var < 0).any()):
+            raise ValueError("var has negative entry/entries")
     if var.shape != x.shape:
         if tuple(x.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)

@@ -15,6 +15,8 @@ from autograd.grad_mode import no_grad
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
+from ._checks import require_tensor
+
 __all__ = ["embedding", "embedding_bag"]
 
 
@@ -168,6 +170,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     'sum') weigh each row; entries equal to padding_idx are left out (an empty bag is 0)."""
     if not isinstance(input, Tensor):
         input = ag.tensor(input)
+    for value, name, pos in ((offsets, "offsets", 3), (per_sample_weights, "per_sample_weights",
+                                                       9)):
+        if value is not None:
+            require_tensor(value, "embedding_bag", name, pos)
     psw = per_sample_weights
     if psw is not None and input.shape != psw.shape:
         raise ValueError(f"embedding_bag: If per_sample_weights ({psw.shape}) is not None, then "

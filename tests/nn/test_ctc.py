@@ -141,6 +141,10 @@ TG = ag.tensor([[1, 2, 2], [1, 3, 0]])
      "ctc_loss: target value 7 is out of range for 5 classes"),
     (lambda: F.ctc_loss(LP, TG, [6, 5], [3, 2], reduction="avg"), ValueError,
      "avg is not a valid value for reduction"),
+    (lambda: F.ctc_loss(LP, TG, np.array([6, 5]), [3, 2]), TypeError,
+     "ctc_loss(): argument 'input_lengths' (position 3) must be Tensor, not numpy.ndarray"),
+    (lambda: F.ctc_loss(LP.numpy(), TG, [6, 5], [3, 2]), TypeError,
+     "ctc_loss(): argument 'log_probs' (position 1) must be Tensor, not numpy.ndarray"),
 ])
 def test_errors(call, exc, msg):
     with pytest.raises(exc) as info:

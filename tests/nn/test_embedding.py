@@ -192,6 +192,11 @@ def test_embedding_bag_module_from_pretrained_and_repr():
      "weight has to be a 2D Tensor, but got Tensor of dimension 1"),
     (lambda: nn.EmbeddingBag(4, 2, padding_idx=4), AssertionError,
      "padding_idx must be within num_embeddings"),
+    (lambda: nn.EmbeddingBag(6, 3)(ag.tensor(IDX), OFFSETS), TypeError,
+     "embedding_bag(): argument 'offsets' (position 3) must be Tensor, not numpy.ndarray"),
+    (lambda: nn.EmbeddingBag(6, 3, mode="sum")(ag.tensor(IDX), ag.tensor(OFFSETS), [1.0] * 8),
+     TypeError, "embedding_bag(): argument 'per_sample_weights' (position 9) must be Tensor, "
+     "not list"),
 ])
 def test_embedding_bag_errors(call, exc, msg):
     with pytest.raises(exc) as info:

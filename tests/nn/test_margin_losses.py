@@ -133,6 +133,8 @@ def test_legacy_reduction_arguments():
      "var is of incorrect size"),
     (lambda: F.gaussian_nll_loss(t64(X1), t64(X2), ag.ones(N, C), reduction="avg"),
      ValueError, "avg is not valid"),
+    (lambda: nn.GaussianNLLLoss()(t64(X1), t64(X2), np.ones((N, C))), TypeError,
+     "gaussian_nll_loss(): argument 'var' (position 3) must be Tensor, not numpy.ndarray"),
     (lambda: F.soft_margin_loss(t64(X1), t64(X2[:, :2])), RuntimeError,
      "soft_margin_loss: The size of tensor a (4) must match the size of tensor b (2)"),
     (lambda: F.soft_margin_loss(t64(X1), t64(SGN_C, True)), RuntimeError,
