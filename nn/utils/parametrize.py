@@ -4,7 +4,9 @@
 `module.parametrizations.weight.original` (or `original0`, `original1`, ... when
 `P.right_inverse` returns several tensors) and turns `module.weight` into a property that
 computes `P(original)` on each access; the module's class becomes a subclass named
-`Parametrized<Class>`, as in PyTorch, and the state_dict keys are PyTorch's.
+`Parametrized<Class>`, as in PyTorch, and the state_dict keys are PyTorch's. (Unlike
+PyTorch, that subclass is made once per class, not per module, so that parametrized
+modules hold no reference cycles.)
 """
 
 from __future__ import annotations
@@ -127,35 +129,70 @@ class ParametrizationList(ModuleList):
         return x
 
 
+class _Parametrized:
+    """The descriptor of a parametrized tensor `name` on a Parametrized<Class>: reading
+    computes the parametrization (once per `cached()` context), assigning sets the
+    originals through right_inverse. Instances of the class whose `name` is not
+    parametrized read and write it as any module attribute."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @staticmethod
+    def _plist(obj: Module, name: str):
+        ps = obj.__dict__.get("_modules", {}).get("parametrizations")
+        return ps[name] if ps is not None and name in ps else None
+
+    def __get__(self, obj: Module | None, owner: type | None = None):
+        if obj is None:
+            return self
+        plist = self._plist(obj, self.name)
+        if plist is None:
+            if self.name in obj.__dict__:
+                return obj.__dict__[self.name]
+            return Module.__getattr__(obj, self.name)
+        if not _cache_enabled:
+            return plist()
+        key = (id(obj), self.name)
+        if key not in _cache:
+            _cache[key] = plist()
+        return _cache[key]
+
+    def __set__(self, obj: Module, value) -> None:
+        plist = self._plist(obj, self.name)
+        if plist is None:
+            obj.__dict__[self.name] = value
+        else:
+            plist.right_inverse(value)
+
+    def __delete__(self, obj: Module) -> None:
+        if self.name not in obj.__dict__:
+            raise AttributeError(self.name)
+        del obj.__dict__[self.name]
+
+
+_CLASSES: dict = {}   # class -> its Parametrized subclass (one per class: no cycle per module)
+
+
+def _getstate(self):
+    raise RuntimeError("Serialization of parametrized modules is only supported through "
+                       "state_dict().")
+
+
 def _inject_new_class(module: Module) -> None:
-    """Make module an instance of a new subclass `Parametrized<Class>` (its properties
-    belong to that class, not to every instance of the original one)."""
+    """Make module an instance of `Parametrized<Class>`, the subclass that carries the
+    descriptors of parametrized tensors (shared by the parametrized modules of a class)."""
     cls = type(module)
-
-    def getstate(self):
-        raise RuntimeError("Serialization of parametrized modules is only supported through "
-                           "state_dict().")
-
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    if cls not in _CLASSES:
+        _CLASSES[cls] = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": _getstate})
+    module.__class__ = _CLASSES[cls]
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
     if hasattr(module, tensor_name):
         raise AssertionError(f"Module already has an attribute named '{tensor_name}'")
-
-    def get_parametrized(self) -> Tensor:
-        parametrization = self.parametrizations[tensor_name]
-        if not _cache_enabled:
-            return parametrization()
-        key = (id(self), tensor_name)
-        if key not in _cache:
-            _cache[key] = parametrization()
-        return _cache[key]
-
-    def set_original(self, value: Tensor) -> None:
-        self.parametrizations[tensor_name].right_inverse(value)
-
-    setattr(type(module), tensor_name, property(get_parametrized, set_original))
+    if not isinstance(type(module).__dict__.get(tensor_name), _Parametrized):
+        setattr(type(module), tensor_name, _Parametrized(tensor_name))
 
 
 def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
@@ -222,7 +259,6 @@ def remove_parametrizations(module: Module, tensor_name: str,
     else:
         raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor that "
                          "is parametrized in terms of a sequence of tensors.")
-    delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     _register_parameter_or_buffer(module, tensor_name, original)
     if not is_parametrized(module):

@@ -175,3 +175,19 @@ def test_against_pytorch_on_random_inputs(seed, kw):
         res.append([out.detach().numpy(), lp.grad.numpy(), logits.grad.numpy()])
     for theirs, ours in zip(*res):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10, equal_nan=True)
+
+
+def test_no_reference_cycles():
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        for create_graph in (False, True):
+            x = ag.tensor(rng.normal(size=(5, 2, 4)), requires_grad=True)
+            loss = F.ctc_loss(x.log_softmax(2), ag.tensor([[1, 2], [3, 0]]), [5, 4], [2, 1])
+            ag.grad(loss, x, create_graph=create_graph)
+            del x, loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -362,3 +362,20 @@ def test_forward_hooks_always_call_and_with_kwargs():
                       "error was raised in forward: division by zero"):
         with pytest.raises(ValueError, match="boom"):
             bad(ag.ones(1))
+
+
+def test_backward_hooks_leave_no_reference_cycles():
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            m = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+            m[0].register_full_backward_hook(lambda mod, gi, go: None)
+            m[0].register_full_backward_pre_hook(lambda mod, go: None)
+            m(ag.randn(2, 3, requires_grad=True)).sum().backward()
+            del m
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -187,3 +187,30 @@ def test_against_pytorch(name):
             np.testing.assert_allclose(ours.state_dict()[k].numpy(), v.numpy(), rtol=1e-10,
                                        atol=1e-12, err_msg=k)
     assert repr(ours).replace("autograd", "torch") == repr(theirs)
+
+
+def test_parametrized_modules_of_one_class_stay_independent_and_acyclic():
+    import gc
+
+    a = parametrize.register_parametrization(nn.Linear(3, 3), "weight", Symmetric())
+    b = P.weight_norm(nn.Linear(3, 3), name="bias", dim=None)
+    assert type(a) is type(b)   # one Parametrized class per class
+    # b's weight and a's bias are plain parameters
+    assert isinstance(b.weight, nn.Parameter) and isinstance(a.bias, nn.Parameter)
+    assert list(b.state_dict()) == ["weight", "parametrizations.bias.original0",
+                                    "parametrizations.bias.original1"]
+    w = a.weight.detach().numpy()
+    np.testing.assert_array_equal(w, w.T)
+    parametrize.remove_parametrizations(a, "weight")
+    assert type(a) is nn.Linear and type(b).__name__ == "ParametrizedLinear"
+    assert b.bias.shape == (3,) and parametrize.is_parametrized(b, "bias")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            m = P.spectral_norm(P.weight_norm(nn.Linear(4, 2)), name="bias")
+            m(ag.ones(1, 4)).sum().backward()
+            del m
+        assert gc.collect() == 0, "parametrized modules left reference cycles"
+    finally:
+        gc.enable()
