@@ -19,6 +19,8 @@ from autograd.grad_mode import no_grad
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
+from ._checks import require_tensor
+
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
            "local_response_norm"]
 
@@ -108,8 +110,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     variance); the running statistics, if given, move by `momentum` towards the batch
     mean and the unbiased batch variance. Eval: the running statistics."""
     x = input
-    if not isinstance(x, Tensor):
-        raise TypeError(f"batch_norm(): input must be a Tensor, got {type(x).__name__}")
+    require_tensor(x, "batch_norm", "input", 1)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, *), got "
                          f"input of size {list(x.shape)}")
@@ -169,8 +170,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """Normalise over the trailing `normalized_shape` dims (biased variance), then scale
     by weight and shift by bias (both of shape normalized_shape)."""
     x = input
-    if not isinstance(x, Tensor):
-        raise TypeError(f"layer_norm(): input must be a Tensor, got {type(x).__name__}")
+    require_tensor(x, "layer_norm", "input", 1)
     ns, dims = _normalized_dims(x, normalized_shape, "*, ")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != ns:
@@ -204,8 +204,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     """Normalise each group of num_groups consecutive channels of (N, C, *) over its
     channels and positions (biased variance), then scale and shift per channel."""
     x = input
-    if not isinstance(x, Tensor):
-        raise TypeError(f"group_norm(): input must be a Tensor, got {type(x).__name__}")
+    require_tensor(x, "group_norm", "input", 1)
     if x.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{x.ndim}")
@@ -248,8 +247,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     of the (1, N*C, *) view. Running statistics, if given, move by `momentum` towards the
     statistics averaged over the batch; `use_input_stats=False` uses them instead."""
     x = input
-    if not isinstance(x, Tensor):
-        raise TypeError(f"instance_norm(): input must be a Tensor, got {type(x).__name__}")
+    require_tensor(x, "instance_norm", "input", 1)
     if x.ndim < 2:
         raise ValueError(f"instance_norm: expected an input of at least 2 dims (N, C, *), got "
                          f"input of size {list(x.shape)}")
@@ -296,8 +294,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims, times weight;
     eps=None is the machine epsilon of the input's dtype."""
     x = input
-    if not isinstance(x, Tensor):
-        raise TypeError(f"rms_norm(): input must be a Tensor, got {type(x).__name__}")
+    require_tensor(x, "rms_norm", "input", 1)
     ns, dims = _normalized_dims(x, normalized_shape, "*")
     if weight is not None and tuple(weight.shape) != ns:
         raise RuntimeError("Expected weight to be of same shape as normalized_shape, but got "
