@@ -97,10 +97,52 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 _MODES = ("sum", "mean", "max")
 
 
+def _run_sums(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
+    """out[k] = the sum of the rows of `values` whose key is k, for keys in runs (equal keys
+    adjacent, as the elements of a bag are): one reduceat."""
+    out = np.zeros((size,) + values.shape[1:], values.dtype)
+    if keys.size:
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        out[keys[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
+
+
+def _scatter_rows(idx: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """out[i] = the sum of the rows whose index is i (idx in any order)."""
+    out = np.zeros((size,) + rows.shape[1:], rows.dtype)
+    np.add.at(out, idx, rows)
+    return out
+
+
 class EmbeddingBagBackward0(Node):
     """Gradients of the bags' sums, means or maxima, written in Tensor ops (so they
     differentiate again): each element's upstream row, scaled, added into the weight's
     gradient at its index (the max: each dim's winning row only)."""
+
+    def backward_fast(self, g):
+        """The same on arrays (the plain backward, without the Tensor ops' overhead)."""
+        saved = self.saved_data()
+        weight = saved[0]
+        psw = saved[1] if self.has_psw else None
+        need_w, need_psw = [e[0] is not None for e in self.next_functions + (_NO_EDGE,)][:2]
+        gw = gp = None
+        if self.mode == "max":
+            if need_w:
+                d = g.shape[1]
+                bags, dims = np.nonzero(self.argmax >= 0)
+                flat = self.idx[self.argmax[bags, dims]] * d + dims
+                gw = np.bincount(flat, weights=g[bags, dims], minlength=self.num_weights * d)
+                gw = gw.reshape(self.num_weights, d).astype(g.dtype, copy=False)
+            return (gw,)
+        g_rows = g[self.bag]
+        if need_w:
+            scale = self.scale.astype(g.dtype, copy=False)
+            if psw is not None:
+                scale = scale * psw
+            gw = _scatter_rows(self.idx, g_rows * scale[:, None], self.num_weights)
+        if psw is not None and need_psw:
+            gp = (g_rows * weight[self.idx]).sum(1) * self.valid
+        return (gw, gp) if psw is not None else (gw,)
 
     def backward(self, g):
         saved = self.saved()
@@ -142,8 +184,7 @@ def _bags(idx: np.ndarray, offsets, include_last_offset: bool) -> tuple[np.ndarr
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
                            f"offsets[-1] of {int(off[-1])}")
     count = off.size - 1 if include_last_offset else off.size
-    marks = np.zeros(n + 1, np.int64)
-    np.add.at(marks, off[:count] if include_last_offset else off, 1)
+    marks = np.bincount(off[:count] if include_last_offset else off, minlength=n + 1)[:n + 1]
     marks[0] -= 1
     return np.cumsum(marks)[:n], count
 
@@ -252,16 +293,17 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             argmax[owners] = order[first]
         scale = None
     else:
-        scale = valid.astype(w.dtype)
+        scale = valid.astype(w.dtype)   # each element's factor: 0 for padding, 1/size (mean)
         if mode == "mean":
-            scale = scale / np.maximum(sizes, 1)[bag]
-        if scale_grad_by_freq and idx.size:
-            grad_scale = scale * _freq_scale(idx)
+            scale = (scale / np.maximum(sizes, 1)[bag]).astype(w.dtype)
+        rows = w[idx]
+        if mode == "sum" and psw is None and padding_idx is None:
+            out = _run_sums(rows, bag, count)
         else:
-            grad_scale = scale
-        weights = scale if psw is None else scale * psw._data
-        np.add.at(out, bag, w[idx] * weights[:, None])
-        scale = grad_scale
+            weights = scale if psw is None else scale * psw._data
+            out = _run_sums(rows * weights[:, None], bag, count)
+        if scale_grad_by_freq and idx.size:
+            scale = (scale * _freq_scale(idx)).astype(w.dtype)
     out = out.astype(w.dtype, copy=False)
     inputs = (weight,) if psw is None else (weight, psw)
     if not needs_graph(*inputs):
