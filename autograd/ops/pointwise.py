@@ -472,17 +472,3 @@ Tensor.fill_ = inplace(_fill_op)
 Tensor.zero_ = inplace(lambda x: _overwrite(x, np.zeros_like(x._data)))
 Tensor.copy_ = inplace(lambda x, src, non_blocking=False: _copy_op(x, src))
 
-
-def _random_fill(draw):
-    def fill_(x, *args, generator=None, **kwargs):
-        from ..random import _rng
-        return _overwrite(x, draw(_rng(generator), x._data.shape, *args, **kwargs))
-    return inplace(fill_)
-
-
-Tensor.uniform_ = _random_fill(lambda r, s, a=0.0, b=1.0: r.uniform(a, b, s))
-Tensor.normal_ = _random_fill(lambda r, s, mean=0.0, std=1.0: r.normal(mean, std, s))
-Tensor.bernoulli_ = _random_fill(lambda r, s, p=0.5: r.random(s) < p)
-Tensor.exponential_ = _random_fill(lambda r, s, lambd=1.0: r.exponential(1.0 / lambd, s))
-Tensor.random_ = _random_fill(lambda r, s, low=0, high=None: r.integers(
-    0 if high is None else low, low if high is None else high, s))

@@ -87,14 +87,14 @@ def _softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return out * (g - (g * out).sum(dim, keepdim=True))
-    return out * (g - np.sum(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
+    return out * (g - np.add.reduce(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
 
 
 def _log_softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return g - out.exp() * g.sum(dim, keepdim=True)
-    return g - np.exp(out) * np.sum(g, axis=dim if np.ndim(g) else None, keepdims=True)
+    return g - np.exp(out) * np.add.reduce(g, axis=dim if np.ndim(g) else None, keepdims=True)
 
 
 def _logsumexp_backward(g, x, out, shape, dims, keepdim):
@@ -341,9 +341,15 @@ def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -
 
 # ---- logsumexp, softmax, log_softmax ---------------------------------------------------------
 def _max_shift(d: np.ndarray, axis) -> np.ndarray:
-    m = np.max(d, axis=axis, keepdims=True) if d.size else np.zeros(
-        [1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)], d.dtype)
-    return np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+    """The max along `axis` (kept), or 0 where it is not finite: what a stable softmax or
+    logsumexp subtracts. (ufunc.reduce: ndarray.max adds a Python call around it.)"""
+    if not d.size:
+        return np.zeros([1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)],
+                        d.dtype)
+    m = np.maximum.reduce(d, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+    return m
 
 
 @method("logsumexp")
@@ -385,14 +391,14 @@ def _along_rows(fn):
 @_along_rows
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     e = np.exp(d - _max_shift(d, (dim,)))
-    return e / np.sum(e, axis=dim, keepdims=True)
+    return e / np.add.reduce(e, axis=dim, keepdims=True)
 
 
 @_along_rows
 def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     s = d - _max_shift(d, (dim,))
     with np.errstate(divide="ignore"):
-        return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+        return s - np.log(np.add.reduce(np.exp(s), axis=dim, keepdims=True))
 
 
 def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..device import parse_to
 from ..tensor import Tensor, _make
 from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
 
@@ -344,23 +345,9 @@ def to_dtype(x: Tensor, d: dtypes.dtype, copy: bool = False) -> Tensor:
 
 @method("to")
 def to(x, *args, **kwargs) -> Tensor:
-    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; CPU only."""
-    dtype = kwargs.pop("dtype", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    device = kwargs.pop("device", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str,)) or a is None:
-            device = a
-        else:
-            dtype = a
-    if device is not None and str(device).split(":")[0] not in ("cpu",):
-        raise RuntimeError(f"to(): device '{device}' is not available; this engine runs on the "
-                           "CPU with numpy")
+    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; returns x itself
+    when nothing changes (unless `copy=True`). Devices other than the CPU raise."""
+    dtype, copy = parse_to(args, kwargs)
     if dtype is None:
         return clone(x) if copy else x
     return to_dtype(x, dtypes.from_np(dtypes.to_np(dtype)), copy)
@@ -380,7 +367,7 @@ def type_(x, dtype=None):
 
 
 @method("cpu")
-def cpu(x) -> Tensor:
+def cpu(x, memory_format=None) -> Tensor:
     return x
 
 

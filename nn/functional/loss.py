@@ -213,6 +213,10 @@ class _ClassTarget:
         self.tsafe, self.valid, self.wt, self.all_valid = tsafe, valid, wt, all_valid
 
     @functools.cached_property
+    def row_index(self) -> np.ndarray:   # 0 .. M-1: with tsafe, the targets' places
+        return np.arange(self.M)
+
+    @functools.cached_property
     def valid(self) -> np.ndarray:   # (the plain case only: otherwise set in __init__)
         return np.ones(self.M, bool)
 
@@ -240,7 +244,7 @@ class _ClassTarget:
 
     def onehot(self, dtype) -> np.ndarray:
         oh = np.zeros((self.M, self.C), dtype=dtype)
-        oh[np.arange(self.M), self.tsafe] = 1
+        oh[self.row_index, self.tsafe] = 1
         return oh
 
 
@@ -328,13 +332,17 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 # ---- NLL -------------------------------------------------------------------------------------
 class NllLossBackward0(Node):
-    """d/dx = -w[t] * onehot(t) * g: linear in g, constant in x. One rule for arrays and
-    Tensors."""
+    """d/dx = -w[t] * onehot(t) * g (per row; / the weights' sum for 'mean'): linear in g,
+    constant in x. One rule for arrays and Tensors."""
 
     arith = True
 
     def _rule(self, g, tensor: bool):
         ct = self.ct
+        if ct.plain and self.reduction == "mean" and not tensor:   # -onehot * g / M
+            grad = np.zeros((ct.M, ct.C), self.in_dtype)
+            grad[ct.row_index, ct.tsafe] = -g / np.asarray(self.denom, dtype=g.dtype)
+            return (ct.unrows(grad, self.in_shape),)
         b = ct.onehot(self.in_dtype) * -ct.wt[:, None].astype(self.in_dtype, copy=False)
         grad = (_make(b) if tensor else b) * _row_grad(g, self.reduction, self.denom, tensor)
         return (ct.unrows(grad, self.in_shape),)
@@ -356,9 +364,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 
 
 def _nll(x: Tensor, ct: _ClassTarget, reduction: str) -> Tensor:
-    xr = ct.rows(x._data)
-    loss = (xr[np.arange(ct.M), ct.tsafe] * -ct.wt).astype(x._data.dtype, copy=False)
-    out, denom = _finish(loss, ct, reduction)
+    picked = ct.rows(x._data)[ct.row_index, ct.tsafe]
+    if ct.plain and reduction == "mean" and ct.M:
+        out, denom = np.asarray(-np.add.reduce(picked) / ct.M, dtype=x._data.dtype), ct.M
+    else:
+        out, denom = _finish((picked * -ct.wt).astype(x._data.dtype, copy=False), ct, reduction)
     if not needs_graph(x):
         return _make(out)
     n = NllLossBackward0((x,))
