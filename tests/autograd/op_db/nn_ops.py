@@ -168,6 +168,22 @@ def _gumbel(x, **kw):
     return F.gumbel_softmax(x, **kw)
 
 
+def _seeded(fn):
+    """A random op with a fixed draw (the default generator reseeded before each call), so
+    that finite differences see one function."""
+    def call(x, **kw):
+        ag.manual_seed(11)
+        return fn(x, **kw)
+    return call
+
+
+@hs.composite
+def _channels_sample(draw, min_dims, max_dims):
+    shape = draw(st.shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=3))
+    return Sample((draw(floats(shape)),), {"p": draw(hs.sampled_from([0.2, 0.5])),
+                                           "training": True})
+
+
 @hs.composite
 def _gumbel_sample(draw):
     s = draw(_dim_sample())
@@ -421,4 +437,10 @@ OPS: list = [
            _pairwise_ref, _distance_sample()),
     OpInfo("F.normalize", lambda x, **kw: F.normalize(x, **kw), _normalize_ref,
            _normalize_sample()),
+    OpInfo("F.dropout1d", _seeded(F.dropout1d), None, _channels_sample(2, 3)),
+    OpInfo("F.dropout2d", _seeded(F.dropout2d), None, _channels_sample(4, 4)),
+    OpInfo("F.dropout3d", _seeded(F.dropout3d), None, _channels_sample(4, 5)),
+    OpInfo("F.alpha_dropout", _seeded(F.alpha_dropout), None, _channels_sample(0, 3)),
+    OpInfo("F.feature_alpha_dropout", _seeded(F.feature_alpha_dropout), None,
+           _channels_sample(2, 4)),
 ]
