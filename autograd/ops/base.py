@@ -539,10 +539,12 @@ class TableNode(Node):
     uses_out: bool = False
 
     def _call(self, g, saved: tuple) -> tuple:
-        kw = self.values.copy()
-        kw.update(zip(self.saved_names, saved))
-        if self.uses_out:
-            kw["out"] = saved[-1]
+        kw = self.values
+        if saved:
+            kw = kw.copy()
+            kw.update(zip(self.saved_names, saved))
+            if self.uses_out:
+                kw["out"] = saved[-1]
         res = self.rule(g, **kw)
         return res if type(res) is tuple else (res,)
 
@@ -553,6 +555,28 @@ class TableNode(Node):
         if not self.arith:
             return Node.backward_fast(self, g)
         return self._call(g, self.saved_data())
+
+
+# What the array-capable rules of the table use where numpy and Tensors spell things
+# differently (each works on both, returning the same kind)
+def broadcast(g, shape: tuple):
+    """g broadcast to `shape` (Tensor.expand, np.broadcast_to)."""
+    return g.expand(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+
+
+def reorder(g, dims: tuple):
+    """g with its dims in the order `dims` (Tensor.permute, ndarray.transpose)."""
+    return g.permute(dims) if isinstance(g, Tensor) else g.transpose(dims)
+
+
+def sum_to(g, shape: tuple):
+    """g summed down to `shape`, which broadcasts to g's shape (undoes `broadcast`)."""
+    if isinstance(g, Tensor):
+        return g.sum_to_size(shape)
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and g.shape[lead + k] != 1)
+    return np.add.reduce(g, axis=dims, keepdims=True).reshape(shape) if dims else g
 
 
 def derivative(name: str, rule: Callable, *, arith: bool = False) -> type:

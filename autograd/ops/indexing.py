@@ -162,16 +162,24 @@ def _index_error(e: IndexError, shape) -> IndexError:
 
 def _unindex(g, shape, idx, adv):
     """The gradient of x[idx]: g put at idx in zeros of x's shape (summed where an advanced
-    index repeats itself)."""
-    return _make(np.zeros(shape, g._data.dtype)).index_put(idx, g, accumulate=adv)
+    index repeats itself). (On Tensors, or on arrays when no graph is recorded.)"""
+    if isinstance(g, Tensor):
+        return _make(np.zeros(shape, g._data.dtype)).index_put(idx, g, accumulate=adv)
+    out = np.zeros(shape, g.dtype)
+    key = idx if len(idx) != 1 else idx[0]
+    if adv:
+        np.add.at(out, key, g)
+    else:
+        out[key] = g
+    return out
 
 
 # ---- the derivative table ----------------------------------------------------------------
-Index = derivative("IndexBackward0", _unindex)
-Select = derivative("SelectBackward0", _unindex)
-Slice = derivative("SliceBackward0", _unindex)
-IndexSelect = derivative("IndexSelectBackward0", _unindex)
-Gather = derivative("GatherBackward0", _unindex)
+Index = derivative("IndexBackward0", _unindex, arith=True)
+Select = derivative("SelectBackward0", _unindex, arith=True)
+Slice = derivative("SliceBackward0", _unindex, arith=True)
+IndexSelect = derivative("IndexSelectBackward0", _unindex, arith=True)
+Gather = derivative("GatherBackward0", _unindex, arith=True)
 
 
 def _basic_node_class(idx) -> type:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, _make
-from .base import derivative, method, normalize_dims, record
+from .base import broadcast, derivative, method, normalize_dims, record
 from .pointwise import maximum, minimum, where
 
 _int_kinds = "iub"
@@ -41,13 +41,15 @@ def _reduced_count(shape: tuple, dims: tuple | None) -> int:
 
 
 def _sum_backward(g, shape, dims, keepdim, cast=None):
+    """(on Tensors, or on arrays when no graph is recorded)"""
     if cast is not None:   # sum(dtype=...) changed the dtype
-        g = g.to(cast)
-    return _unreduce(g, shape, dims, keepdim).expand(shape)
+        g = g.to(cast) if isinstance(g, Tensor) else g.astype(cast.np)
+    return broadcast(_unreduce(g, shape, dims, keepdim), shape)
 
 
 def _mean_backward(g, shape, dims, keepdim):
-    return _unreduce(g, shape, dims, keepdim).expand(shape) / _reduced_count(shape, dims)
+    """(on Tensors, or on arrays when no graph is recorded)"""
+    return broadcast(_unreduce(g, shape, dims, keepdim) / _reduced_count(shape, dims), shape)
 
 
 def _even_ties(g, x, out, shape, dims, keepdim, nan_ties=False):
@@ -127,10 +129,10 @@ def _prod_backward(g, x, out, shape, dims, keepdim):
 
 
 # ---- the derivative table ----------------------------------------------------------------
-Sum0 = derivative("SumBackward0", _sum_backward)
-Sum1 = derivative("SumBackward1", _sum_backward)
-Mean0 = derivative("MeanBackward0", _mean_backward)
-Mean1 = derivative("MeanBackward1", _mean_backward)
+Sum0 = derivative("SumBackward0", _sum_backward, arith=True)
+Sum1 = derivative("SumBackward1", _sum_backward, arith=True)
+Mean0 = derivative("MeanBackward0", _mean_backward, arith=True)
+Mean1 = derivative("MeanBackward1", _mean_backward, arith=True)
 Prod0 = derivative("ProdBackward0", _prod_backward)
 Prod1 = derivative("ProdBackward1", _prod_backward)
 Max1 = derivative("MaxBackward1", lambda g, x, out, shape, dims, keepdim: _even_ties(

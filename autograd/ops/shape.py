@@ -12,24 +12,35 @@ import numpy as np
 from .. import dtypes
 from ..device import parse_to
 from ..tensor import Tensor, _make
-from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
+from .base import (
+    derivative,
+    method,
+    needs_graph,
+    normalize_dims,
+    record,
+    reorder,
+    size_args,
+    sum_to,
+    to_tensor,
+)
 
 # ---- the derivative table ----------------------------------------------------------------
 #           node name                 gradient of the input, from what the forward recorded
-View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape))
-Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape))
-Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape))
-Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape))
-Permute = derivative("PermuteBackward0", lambda g, inverse: g.permute(inverse))
-Transpose = derivative("TransposeBackward0", lambda g, inverse: g.permute(inverse))
-T = derivative("TBackward0", lambda g, inverse: g.permute(inverse))
-Expand = derivative("ExpandBackward0", lambda g, shape: g.sum_to_size(shape))
+# (arith: the rule runs on arrays too, when no graph is recorded; see ops/base.py)
+View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape), arith=True)
+Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Permute = derivative("PermuteBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+Transpose = derivative("TransposeBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+T = derivative("TBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+Expand = derivative("ExpandBackward0", lambda g, shape: sum_to(g, shape), arith=True)
 Tril = derivative("TrilBackward0", lambda g, k: g.tril(k))
 Triu = derivative("TriuBackward0", lambda g, k: g.triu(k))
 Flip = derivative("FlipBackward0", lambda g, dims: g.flip(dims))
 Repeat = derivative("RepeatBackward0", lambda g, reps, padded, shape: _unrepeat(g, reps, padded,
                                                                                  shape))
-Clone = derivative("CloneBackward0", lambda g: g)
+Clone = derivative("CloneBackward0", lambda g: g, arith=True)
 ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
 Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
 Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))

@@ -340,7 +340,9 @@ class NllLossBackward0(Node):
     def _rule(self, g, tensor: bool):
         ct = self.ct
         if ct.plain and self.reduction == "mean" and not tensor:   # -onehot * g / M
-            grad = np.zeros((ct.M, ct.C), self.in_dtype)
+            # (laid out as the input: log_softmax of few classes is (C, M) in memory, which
+            # is what makes the row sums of its backward fast)
+            grad = np.zeros((ct.M, ct.C), self.in_dtype, order="F" if self.in_f else "C")
             grad[ct.row_index, ct.tsafe] = -g / np.asarray(self.denom, dtype=g.dtype)
             return (ct.unrows(grad, self.in_shape),)
         b = ct.onehot(self.in_dtype) * -ct.wt[:, None].astype(self.in_dtype, copy=False)
@@ -374,6 +376,7 @@ def _nll(x: Tensor, ct: _ClassTarget, reduction: str) -> Tensor:
     n = NllLossBackward0((x,))
     n.ct, n.reduction, n.denom = ct, reduction, denom
     n.in_shape, n.in_dtype = tuple(x.shape), x._data.dtype
+    n.in_f = x._data.ndim == 2 and not x._data.flags.c_contiguous and x._data.flags.f_contiguous
     return _make(out, n)
 
 
