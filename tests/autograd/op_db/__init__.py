@@ -8,14 +8,25 @@ A new op is not done until it has an entry here (or in the nn family file).
 
 from __future__ import annotations
 
-from . import graph, indexing, linalg, nn_conv_ops, nn_ops, pointwise, reduction, sampling, shape
+from . import (
+    graph,
+    indexing,
+    linalg,
+    nn_conv_ops,
+    nn_loss_ops,
+    nn_ops,
+    pointwise,
+    reduction,
+    sampling,
+    shape,
+)
 from .core import OpInfo, Sample  # noqa: F401
 
 # the torch-function and torch.linalg families (surface-ops)
 from . import order, products, rearrange, selection, special, torch_linalg  # isort: skip
 
 OPS: list = [*pointwise.OPS, *reduction.OPS, *shape.OPS, *indexing.OPS, *linalg.OPS,
-             *nn_ops.OPS, *nn_conv_ops.OPS, *sampling.OPS, *graph.OPS,
+             *nn_ops.OPS, *nn_loss_ops.OPS, *nn_conv_ops.OPS, *sampling.OPS, *graph.OPS,
              *special.OPS, *order.OPS, *rearrange.OPS, *products.OPS, *selection.OPS,
              *torch_linalg.OPS]
 
