@@ -204,7 +204,14 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .random import (
+    Generator,
+    default_generator,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    seed,
+)
 from .tensor import RemovableHandle, Size, Tensor
 
 clip = clamp
