@@ -60,7 +60,7 @@ def test_without_replacement_zero_weights_fill_the_tail_only():
         d = ag.multinomial(w, 5, generator=g).tolist()
         assert sorted(d[:3]) == [0, 2, 3]
         assert d[3:] == [4, 1]                  # as PyTorch leaves them: descending index
-    assert sorted(ag.multinomial(w, 4, generator=g).tolist()) == [0, 1, 2, 3]
+    assert ag.multinomial(w, 4, generator=g).tolist()[3] == 4
 
 
 def test_same_seed_same_draws_and_default_generator():
