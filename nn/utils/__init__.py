@@ -99,3 +99,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p.data = _make(data[i:i + n].reshape(p.shape).astype(p._data.dtype))
         i += n
+
+
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn: packed and padded sequences)
