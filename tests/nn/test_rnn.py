@@ -375,7 +375,7 @@ def test_no_graph_under_no_grad_and_memory_released():
     out, (h, c) = m(ag.randn(4, 2, 3))
     node = out.grad_fn
     (out.sum() + c.sum()).backward()
-    assert node.caches is None
+    assert node.kernel is None
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         out.sum().backward()
 
