@@ -458,6 +458,8 @@ def rnn_layer(mode: str, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor
     Returns (out (L, N, H_out), h_n, c_n or None).
     """
     hidden = w_hh.shape[0] // GATES[mode]
+    if mask is not None:
+        mask = np.asarray(mask, dtype=xg._data.dtype)
     present = (xg, h0, c0, w_hh, b_hh, w_hr)
     kernel = _KERNELS[mode](hidden, w_hh._data, None if b_hh is None else b_hh._data,
                             None if w_hr is None else w_hr._data, reverse, mask)
