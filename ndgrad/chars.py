@@ -6,7 +6,8 @@
     python -m ndgrad.train --task chars --dataset names --model bigram
 
 Trains as nanoGPT's ``train.py`` does: random windows of ``block_size`` characters from the
-first 90% of the text (the last 10% is held out for validation), AdamW with weight decay on
+first 90% of the text (the last 10% is held out for validation; the names are shuffled
+first, as makemore does), AdamW with weight decay on
 the matrices, a linear warm-up then a cosine decay of the learning rate, gradients clipped
 to norm 1. The GPT defaults for Shakespeare are nanoGPT's CPU recipe (4 layers, 4 heads,
 128 wide, block 64, batch 12, 2,000 iterations, lr 1e-3, no dropout). Writes to ``--out``
@@ -128,13 +129,23 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
 
 
 class CharData:
-    """A corpus as int64 character codes, split 90/10, with nanoGPT's random batches."""
+    """A corpus as int64 character codes, split 90/10, with nanoGPT's random batches.
 
-    def __init__(self, text: str) -> None:
+    A text is split where it is (Shakespeare: the last tenth of the plays is held out);
+    with `shuffle_lines` its lines are first shuffled with a fixed seed, as makemore
+    shuffles the names (the file runs from common to rare names)."""
+
+    def __init__(self, text: str, shuffle_lines: bool = False) -> None:
         self.chars = sorted(set(text))
         self.stoi = {c: i for i, c in enumerate(self.chars)}
+        n = int(0.9 * len(text))
+        if shuffle_lines:
+            lines = text.splitlines()
+            lines = [lines[i] for i in np.random.default_rng(42).permutation(len(lines))]
+            cut = int(0.9 * len(lines))
+            head = "\n".join(lines[:cut]) + "\n"
+            text, n = head + "\n".join(lines[cut:]) + "\n", len(head)
         codes = np.array([self.stoi[c] for c in text], dtype=np.int64)
-        n = int(0.9 * len(codes))
         self.train, self.val = codes[:n], codes[n:]
 
     @property
@@ -196,6 +207,22 @@ def estimate_loss(model: nn.Module, data: CharData, args: argparse.Namespace,
     return out
 
 
+@autograd.no_grad()
+def full_loss(model: nn.Module, codes: np.ndarray, block_size: int, batch: int = 64) -> float:
+    """Mean cross-entropy over every character of `codes`, in consecutive windows of
+    `block_size` (each character predicted from the ones before it in its window)."""
+    model.eval()
+    n = (len(codes) - 1) // block_size
+    x = codes[:n * block_size].reshape(n, block_size)
+    y = codes[1:n * block_size + 1].reshape(n, block_size)
+    total = 0.0
+    for i in range(0, n, batch):
+        loss = model(autograd.tensor(x[i:i + batch]), autograd.tensor(y[i:i + batch]))[1]
+        total += loss.item() * len(x[i:i + batch])
+    model.train()
+    return total / n
+
+
 def sample_text(model: nn.Module, data: CharData, args: argparse.Namespace) -> str:
     """Generated text from a newline start (names: `samples` names)."""
     g = autograd.Generator().manual_seed(args.seed)
@@ -247,7 +274,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     _check_writable(args.out)
     autograd.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    data = CharData(load_text(args.dataset))
+    data = CharData(load_text(args.dataset), shuffle_lines=args.dataset == "names")
     model = build_model(args, data.vocab_size)
     opt = model.optimizer(args.lr, weight_decay=args.weight_decay if args.model == "gpt"
                           else 0.0)
@@ -281,9 +308,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     bar.close(dict(logs))
     train_seconds = time.perf_counter() - t0
     text = sample_text(model, data, args)
-    final = {"train_loss": history["train_loss"][-1], "val_loss": history["val_loss"][-1]}
+    final = {"train_loss": history["train_loss"][-1], "val_loss": history["val_loss"][-1],
+             "val_loss_full": full_loss(model, data.val, args.block_size)}
     print(f"{args.model} on {args.dataset}: train loss {final['train_loss']:.4f}, validation "
-          f"loss {final['val_loss']:.4f} after {args.iters} iterations, {train_seconds:.1f}s")
+          f"loss {final['val_loss']:.4f} ({final['val_loss_full']:.4f} over the whole "
+          f"validation text) after {args.iters} iterations, {train_seconds:.1f}s")
     print("--- generated" + (" names" if args.dataset == "names" else " text") + " ---")
     print(text)
     written = []

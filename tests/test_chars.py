@@ -41,7 +41,7 @@ def test_tiny_names_run_writes_outputs(tmp_path, capsys, model, extra):
     # the checkpoint restores the model: same loss on the same batch
     args = chars.resolve(chars.build_parser().parse_args(["--dataset", "names", "--model",
                                                             model, *extra]))
-    data = chars.CharData(load_text("names"))
+    data = chars.CharData(load_text("names"), shuffle_lines=True)
     fresh = chars.build_model(args, data.vocab_size)
     fresh.load_state_dict(ckpt["model"])
     x, y = data.batch("val", 4, 8, np.random.default_rng(0))
