@@ -193,8 +193,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             float_mask = attn_mask
     if is_causal:
         keep_mask = _causal(L, S)
-    scores = np.matmul(qd, kd.swapaxes(-1, -2))           # the one quadratic array
-    scores *= np.asarray(s, dt)
+    scores = np.matmul(qd * np.asarray(s, dt), kd.swapaxes(-1, -2))   # the one quadratic
     if float_mask is not None:
         fm = float_mask._data
         if np.broadcast_shapes(scores.shape, fm.shape) == scores.shape:
