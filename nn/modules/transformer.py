@@ -60,6 +60,29 @@ def _seq_len(src: Tensor, batch_first: bool) -> int:
     return src.shape[0] if src.ndim == 2 else src.shape[1 if batch_first else 0]
 
 
+def _add_sublayers(layer: Module, d_model: int, nhead: int, dim_feedforward: int,
+                   dropout: float, eps: float, batch_first: bool, norm_first: bool,
+                   bias: bool, dtype, cross_attention: bool) -> None:
+    """The submodules of an encoder (or, with cross_attention, decoder) layer, registered
+    in PyTorch's order: self_attn, [multihead_attn,] linear1, dropout, linear2,
+    norm1..norm2[3], dropout1..dropout2[3]."""
+    def attention() -> MultiheadAttention:
+        return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                  batch_first=batch_first, dtype=dtype)
+    layer.self_attn = attention()
+    if cross_attention:
+        layer.multihead_attn = attention()
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+    layer.norm_first = norm_first
+    blocks = range(1, 4 if cross_attention else 3)
+    for k in blocks:
+        setattr(layer, f"norm{k}", LayerNorm(d_model, eps=eps, bias=bias, dtype=dtype))
+    for k in blocks:
+        setattr(layer, f"dropout{k}", Dropout(dropout))
+
+
 class TransformerEncoderLayer(Module):
     """Self-attention and feed-forward blocks, each with a residual connection and a
     LayerNorm: `x = norm1(x + sa(x)); x = norm2(x + ff(x))` (post-norm), or
@@ -71,16 +94,8 @@ class TransformerEncoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        _add_sublayers(self, d_model, nhead, dim_feedforward, dropout, layer_norm_eps,
+                       batch_first, norm_first, bias, dtype, cross_attention=False)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         if activation is F.relu or isinstance(activation, ReLU):
@@ -125,20 +140,8 @@ class TransformerDecoderLayer(Module):
                  norm_first: bool = False, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        _add_sublayers(self, d_model, nhead, dim_feedforward, dropout, layer_norm_eps,
+                       batch_first, norm_first, bias, dtype, cross_attention=True)
         self.activation = _get_activation_fn(activation) if isinstance(activation, str) \
             else activation
 
