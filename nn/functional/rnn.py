@@ -143,6 +143,7 @@ class _LSTMKernel(_Kernel):
         k[..., 3 * H:] *= tanh_c
         dc_dm = o * (1 - tanh_c * tanh_c)           # dc' / dm, with m = o tanh(c')
         dgates = np.empty_like(acts)
+        spread = np.empty((n, 4, H), acts.dtype)      # (dc, dc, dc, dm) of one step
         dproj = None if proj is None else np.empty((length,) + states.shape[1:], acts.dtype)
         dh = np.zeros_like(states[0]) if dhn is None else dhn
         dc = np.zeros_like(cells[0]) if dcn is None else dcn
@@ -153,9 +154,9 @@ class _LSTMKernel(_Kernel):
                 dproj[t] = gh
                 gh = gh @ self.w_hr
             dct = gc + gh * dc_dm[t]
-            d4, k4 = dgates[t].reshape(n, 4, H), k[t].reshape(n, 4, H)
-            np.multiply(k4[:, :3], dct[:, None, :], out=d4[:, :3])
-            np.multiply(k4[:, 3], gh, out=d4[:, 3])
+            spread[:, :3] = dct[:, None, :]
+            spread[:, 3] = gh
+            np.multiply(k[t], spread.reshape(n, gsize), out=dgates[t])
             dh = self._carry_out(t, dgates[t] @ self.w_hh, dh)
             dc = self._carry_out(t, dct * f[t], dc)
         rows = dgates.reshape(-1, gsize)
