@@ -147,6 +147,23 @@ class Run:
         self.curve.append((it, val))
         return val
 
+    def full_val_loss(self, codes: np.ndarray) -> float:
+        """Mean loss over every character of the validation text (not timed)."""
+        x, y = _windows(codes)
+        self.model.eval()
+        with self.no_grad():
+            total = sum(self.model(self.tensor(np.ascontiguousarray(x[i:i + 64])),
+                                   self.tensor(np.ascontiguousarray(y[i:i + 64])))[1].item()
+                        * len(x[i:i + 64]) for i in range(0, len(x), 64))
+        return total / len(x)
+
+
+def _windows(codes: np.ndarray) -> tuple:
+    """The whole text as consecutive windows of block_size (inputs, targets)."""
+    b = RECIPE["block_size"]
+    n = (len(codes) - 1) // b
+    return codes[:n * b].reshape(n, b), codes[1:n * b + 1].reshape(n, b)
+
 
 def _batch(data: np.ndarray, rng: np.random.Generator) -> tuple:
     r = RECIPE
@@ -204,12 +221,16 @@ def main() -> None:
         x, y = _batch(data.train, rng)
         for r in runs:
             r.step(it, x, y)
+    full = {r.name: r.full_val_loss(data.val) for r in runs}
+    print("loss over the whole validation text (1,741 windows of 64): " +
+          ", ".join(f"{k} {v:.4f}" for k, v in full.items()))
     sample = data.decode(generate(ours, ag.tensor([[data.stoi["\n"]]]), 500, top_k=None,
                                   generator=ag.Generator().manual_seed(args.seed))[0, 1:]
                          .tolist())
     print("\n--- ours writes ---\n" + sample + "\n---")
     result = {r.name: {"seconds": r.seconds, "val_curve": r.curve,
-                       "final_val_loss": r.curve[-1][1]} for r in runs}
+                       "final_val_loss": r.curve[-1][1], "full_val_loss": full[r.name]}
+              for r in runs}
     result["sample"] = sample
     result["recipe"] = RECIPE
     if "torch" in result:
