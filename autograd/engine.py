@@ -34,7 +34,17 @@ import numpy as np
 
 from . import anomaly, grad_mode
 from .creation import tensor as _tensor
-from .function import AccumulateGrad, BackwardCFunction, Node, _accumulator, _wrap
+from .function import (
+    AccumulateGrad,
+    BackwardCFunction,
+    Node,
+    _accumulator,
+    _wrap,
+    run_checked,
+    run_post_hooks,
+    run_pre_hooks,
+    run_tensor_hooks,
+)
 from .tensor import Tensor, _make
 
 __all__ = ["backward", "grad"]
@@ -99,26 +109,34 @@ class _Pass:
                 if g is _SKIP:
                     continue
                 grads = self.call(node, g)
-            for (child, nr), gi in zip(node.next_functions, grads):
-                if gi is None or child is None or needed is not None and child not in needed:
-                    continue
-                a = gi if fast else gi._data
-                dt = child.out_dtype
-                if a.shape != child.out_shape or a.dtype is not dt and a.dtype != dt:
-                    gi = _conform(gi, node, child, nr)
-                if child is nxt:
-                    nxt_g = nxt_g + gi
-                elif child in pending:
-                    _give(pending, heap, child, nr, gi)
-                elif defer and type(child) is AccumulateGrad and not child._hooked:
-                    sinks[child] = sinks[child] + gi if child in sinks else gi
-                elif nxt is None and child.n_outputs == 1:
-                    nxt, nxt_g = child, gi
-                else:
-                    _give(pending, heap, child, nr, gi)
-            if nxt is not None and heap:   # not alone: the heap orders it among the others
-                _give(pending, heap, nxt, 0, nxt_g)
-                nxt = None
+            child = node.next_functions[0][0] if len(grads) == 1 else None
+            if not heap and child is not None and needed is None and grads[0] is not None \
+                    and child.n_outputs == 1 and type(child) is not AccumulateGrad and \
+                    grads[0].shape == child.out_shape and grads[0].dtype is child.out_dtype:
+                # the chain step: nothing else waits, and the one gradient goes to a node
+                # whose shape and dtype it has: that node runs next
+                nxt, nxt_g = child, grads[0]
+            else:
+                for (child, nr), gi in zip(node.next_functions, grads):
+                    if gi is None or child is None or needed is not None and child not in needed:
+                        continue
+                    a = gi if fast else gi._data
+                    dt = child.out_dtype
+                    if a.shape != child.out_shape or a.dtype is not dt and a.dtype != dt:
+                        gi = _conform(gi, node, child, nr)
+                    if child is nxt:
+                        nxt_g = nxt_g + gi
+                    elif child in pending:
+                        _give(pending, heap, child, nr, gi)
+                    elif defer and type(child) is AccumulateGrad and not child._hooked:
+                        sinks[child] = sinks[child] + gi if child in sinks else gi
+                    elif nxt is None and child.n_outputs == 1:
+                        nxt, nxt_g = child, gi
+                    else:
+                        _give(pending, heap, child, nr, gi)
+                if nxt is not None and heap:   # not alone: the heap orders it among the others
+                    _give(pending, heap, nxt, 0, nxt_g)
+                    nxt = None
             if not keep:
                 if not node._plain:
                     node.release()
@@ -137,9 +155,9 @@ class _Pass:
             if self.fast:
                 g = [_wrap(x) for x in g] if multi else _wrap(g)
             if node._tensor_hooks:
-                g = _tensor_hooks(node, g, multi)
+                g = run_tensor_hooks(node, g, multi)
             if node._pre_hooks:
-                g = _pre_hooks(node, g, multi)
+                g = run_pre_hooks(node, g, multi)
             if node._retain is not None and node._retain() is not None:
                 t = node._retain()
                 with _STORE_LOCK:
@@ -163,13 +181,13 @@ class _Pass:
     def call(self, node: Node, g) -> tuple:
         """Run the node's rule (on arrays if it can), then its post-hooks."""
         if self.check_nan:
-            grads = _call_checked(node, g, self.fast)
+            grads = run_checked(node, g, self.fast)
         elif self.fast:
             grads = node.backward_fast(g)
         else:
             grads = node.backward(*g) if node.n_outputs != 1 else node.backward(g)
         if node._post_hooks:
-            grads = _post_hooks(node, g, grads, self.fast)
+            grads = run_post_hooks(node, g, grads, self.fast)
         return grads
 
 
@@ -239,91 +257,12 @@ def _store(t: Tensor, g, owned: set, fresh: bool) -> None:
         np.add(old._data, d, out=old._data)
 
 
-def _hook_name(fn) -> str:
-    return getattr(fn, "__name__", "<unknown>")
-
-
-def _checked_replacement(fn, old: Tensor, new) -> Tensor:
-    """A hook's replacement for a gradient must be a Tensor of the same size and dtype."""
-    if not isinstance(new, Tensor):
-        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
-    if new._data.shape != old._data.shape:
-        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
-    if new._data.dtype != old._data.dtype:
-        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
-                           f"{old._type_name()} got {new._type_name()})")
-    return new
-
-
-def _tensor_hooks(node: Node, g, multi: bool):
-    """Tensor.register_hook: each hook sees its own output's gradient, in order."""
-    g = list(g) if multi else g
-    for nr, fn in list(node._tensor_hooks.values()):
-        cur = g[nr] if multi else g
-        if cur is None:
-            continue
-        r = fn(cur)
-        if r is not None:
-            r = _checked_replacement(fn, cur, r)
-            if multi:
-                g[nr] = r
-            else:
-                g = r
-    return g
-
-
-def _replace_all(fn, old: tuple, new) -> tuple:
-    if not isinstance(new, (tuple, list)) or len(new) != len(old):
-        got = len(new) if isinstance(new, (tuple, list)) else 1
-        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
-                           f"(got {got}, but expected {len(old)})")
-    return tuple(n if n is None or o is None else _checked_replacement(fn, o, n)
-                 for o, n in zip(old, new))
-
-
-def _pre_hooks(node: Node, g, multi: bool):
-    """Node.register_prehook: fn(grad_outputs) -> replacement tuple or None."""
-    gs = tuple(g) if multi else (g,)
-    for fn in list(node._pre_hooks.values()):
-        r = fn(gs)
-        if r is not None:
-            gs = _replace_all(fn, gs, r)
-    return list(gs) if multi else gs[0]
-
-
-def _post_hooks(node: Node, g, grads: tuple, fast: bool) -> tuple:
-    """Node.register_hook: fn(grad_inputs, grad_outputs) -> replacement tuple or None."""
-    n = len(node.next_functions)
-    gin = tuple(_wrap(x) for x in grads) + (None,) * (n - len(grads))
-    gout = tuple(_wrap(x) for x in g) if node.n_outputs != 1 else (_wrap(g),)
-    for fn in list(node._post_hooks.values()):
-        r = fn(gin, gout)
-        if r is not None:
-            gin = _replace_all(fn, gin, r)
-    return tuple(None if x is None else x._data for x in gin) if fast else gin
-
-
 def _capture(node: Node, g, multi: bool, targets: dict, captured: dict) -> None:
     for nr in range(node.n_outputs):
         keys = targets.get((node, nr))
         val = g[nr] if multi else g
         for k in keys or ():
             captured[k] = val if captured.get(k) is None or val is None else captured[k] + val
-
-
-def _call_checked(node: Node, g, fast: bool) -> tuple:
-    """Run one node under anomaly detection: report its forward trace on error or NaN."""
-    try:
-        if fast:   # on Tensors, even if the rule could run on arrays
-            grads = Node.backward_fast(node, g)
-            grads = tuple(None if x is None else _wrap(x) for x in grads)
-        else:
-            grads = node.backward(*g) if node.n_outputs != 1 else node.backward(g)
-    except Exception as e:
-        anomaly._report_error(node, e)
-        raise
-    anomaly._check_nan(node, grads)
-    return tuple(None if x is None else x._data for x in grads) if fast else grads
 
 
 def _needed(roots: list, targets: set) -> set:

@@ -108,7 +108,7 @@ class Node:
     arith = False
 
     def __init__(self, inputs: tuple) -> None:
-        self.next_functions = tuple(map(_edge, inputs))
+        self.next_functions = tuple([_edge(t) for t in inputs])
         self._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         self.out_shape, self.out_dtype = (), None   # set again when the output is made
         self._saved = self._versions = ()
@@ -253,6 +253,89 @@ class AccumulateGrad(Node):
 
     def backward(self, grad):  # pragma: no cover - the engine stores the gradient itself
         return ()
+
+
+# --------------------------------------------------------------------------------------
+# Running a node's hooks (the engine calls these for the nodes that have them)
+
+
+def _hook_name(fn) -> str:
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _checked_replacement(fn, old: Tensor, new) -> Tensor:
+    """A hook's replacement for a gradient must be a Tensor of the same size and dtype."""
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    if new._data.dtype != old._data.dtype:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{old._type_name()} got {new._type_name()})")
+    return new
+
+
+def run_tensor_hooks(node: Node, g, multi: bool):
+    """Tensor.register_hook: each hook sees its own output's gradient, in order."""
+    g = list(g) if multi else g
+    for nr, fn in list(node._tensor_hooks.values()):
+        cur = g[nr] if multi else g
+        if cur is None:
+            continue
+        r = fn(cur)
+        if r is not None:
+            r = _checked_replacement(fn, cur, r)
+            if multi:
+                g[nr] = r
+            else:
+                g = r
+    return g
+
+
+def _replace_all(fn, old: tuple, new) -> tuple:
+    if not isinstance(new, (tuple, list)) or len(new) != len(old):
+        got = len(new) if isinstance(new, (tuple, list)) else 1
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {got}, but expected {len(old)})")
+    return tuple(n if n is None or o is None else _checked_replacement(fn, o, n)
+                 for o, n in zip(old, new))
+
+
+def run_pre_hooks(node: Node, g, multi: bool):
+    """Node.register_prehook: fn(grad_outputs) -> replacement tuple or None."""
+    gs = tuple(g) if multi else (g,)
+    for fn in list(node._pre_hooks.values()):
+        r = fn(gs)
+        if r is not None:
+            gs = _replace_all(fn, gs, r)
+    return list(gs) if multi else gs[0]
+
+
+def run_post_hooks(node: Node, g, grads: tuple, fast: bool) -> tuple:
+    """Node.register_hook: fn(grad_inputs, grad_outputs) -> replacement tuple or None."""
+    n = len(node.next_functions)
+    gin = tuple(_wrap(x) for x in grads) + (None,) * (n - len(grads))
+    gout = tuple(_wrap(x) for x in g) if node.n_outputs != 1 else (_wrap(g),)
+    for fn in list(node._post_hooks.values()):
+        r = fn(gin, gout)
+        if r is not None:
+            gin = _replace_all(fn, gin, r)
+    return tuple(None if x is None else x._data for x in gin) if fast else gin
+
+
+def run_checked(node: Node, g, fast: bool) -> tuple:
+    """Run one node under anomaly detection: report its forward trace on error or NaN."""
+    try:
+        if fast:   # on Tensors, even if the rule could run on arrays
+            grads = Node.backward_fast(node, g)
+            grads = tuple(None if x is None else _wrap(x) for x in grads)
+        else:
+            grads = node.backward(*g) if node.n_outputs != 1 else node.backward(g)
+    except Exception as e:
+        anomaly._report_error(node, e)
+        raise
+    anomaly._check_nan(node, grads)
+    return tuple(None if x is None else x._data for x in grads) if fast else grads
 
 
 # --------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import anomaly, dtypes, grad_mode
 from ..creation import tensor as _tensor
-from ..function import _BACKWARD_TWICE, Node
+from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, _accumulator, next_seq
 from ..tensor import Tensor, _make, size_args  # noqa: F401  (size_args: for the op families)
 from .inplace import _track_view, inplace  # noqa: F401  (inplace: for the op families)
 
@@ -338,16 +338,38 @@ def _fast(op: str, saved: tuple, rules: dict, ret: str, read: dict) -> Callable:
     return fn
 
 
-def _record_pointwise(cls: type, out: np.ndarray, inputs: tuple, saved: tuple) -> Tensor:
-    """Wrap a pointwise result with its node: edges to `inputs`, `saved` kept for the
-    rules (and the result itself when they name `out`)."""
-    n = cls(inputs)
-    if saved:
-        n._saved, n._versions = saved, tuple([t._vc[0] for t in saved])
-    res = _make(out, n)
+_RECORD = """\
+def record({args}):
+    n = _new(Cls)
+    n.next_functions = ({edges})
+    n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
+    if _anomaly[0]:
+        n._trace = _capture()
+    n._saved, n._versions = ({saved}), ({versions})
+    res = _new(Tensor)    # _make(out, n)
+    res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+    n.out_shape, n.out_dtype = out.shape, out.dtype
+{extra}    return res
+"""
+
+
+def _recorder(cls: type, args: str, inputs: dict, saved: tuple, extra: list) -> Callable:
+    """The forward half of a pointwise node class, from the template: `record(args)` makes
+    the node (what Node.__init__, save() and save_output() do, for exactly this plan) and
+    wraps the result `out`. `inputs`: tensor operand -> whether it needs a gradient."""
+    edges = [f"({v}.grad_fn or {v}._accum or _accumulator({v}), {v}._out_nr)" if r else
+             "_NO_EDGE" for v, r in inputs.items()]
     if cls.saves_out:
-        n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
-    return res
+        extra = extra + ["n._saved += ((out, res._vc, 0, 0),)   # the output's record"]
+    src = _RECORD.format(args=args, edges="".join(e + ", " for e in edges),
+                         saved="".join(v + ", " for v in saved),
+                         versions="".join(f"{v}._vc[0], " for v in saved),
+                         extra="".join(f"    {line}\n" for line in extra))
+    env = {"Cls": cls, "_new": object.__new__, "Tensor": Tensor, "next_seq": next_seq,
+           "_accumulator": _accumulator, "_NO_EDGE": _NO_EDGE, "_anomaly": _anomaly,
+           "_capture": anomaly._capture}
+    _compile(src, f"<record {cls.__name__} {args}: {tuple(inputs.values())}>", env)
+    return env["record"]
 
 
 class UnaryNode(Node):
@@ -378,6 +400,9 @@ def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None =
                                         {"_r": r}, "(_r,)",
                                         {a: f"self.args[{i}]" for i, a in enumerate(args)})
         cls = type(node or f"{name.capitalize()}Backward0", (UnaryNode,), ns)
+        cls.record = staticmethod(_recorder(cls, "x, out, args", {"x": True},
+                                            ("x",) * cls.saves_x,
+                                            ["if args:", "    n.args = args"]))
 
     def op(x, *args):
         if not isinstance(x, Tensor):
@@ -390,10 +415,7 @@ def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None =
             out = np.asarray(out)
         if cls is None or not (x._rg and _grad_enabled()):
             return _make(out)
-        res = _record_pointwise(cls, out, (x,), (x,) if cls.saves_x else ())
-        if args:
-            res.grad_fn.args = args
-        return res
+        return cls.record(x, out, args)
 
     op.__name__ = op.__qualname__ = name
     op.node_class = cls
@@ -434,11 +456,16 @@ def _plan_classes(name: str, node: str, rule_a: _Rule, rule_b: _Rule) -> dict:
         if rule_a.arith and rule_b.arith and (ra or rb):
             rules = {k: r for k, r, wanted in (("_ra", rule_a, ra), ("_rb", rule_b, rb)) if wanted}
             ga, gb = "_ra" if ra else "None", "_rb" if rb else "None"
-            ret = f"({ga}, {gb})" if ta and tb else f"({ga if ta else gb},)"
+            # (a trailing None may be left out: the engine zips grads with next_functions)
+            ret = f"({ga}, {gb})" if ta and tb and rb else f"({ga if ta else gb},)"
             read = {v: f"self._c{v}" for v, t in (("a", ta), ("b", tb)) if not t}
             saved = ("a",) * sa + ("b",) * sb + ("out",) * ("out" in need)
             ns["backward_fast"] = _fast(name, saved, rules, ret, read)
-        classes[ta, tb, ra, rb] = type(node, (BinaryNode,), ns)
+        cls = classes[ta, tb, ra, rb] = type(node, (BinaryNode,), ns)
+        cls.record = staticmethod(_recorder(
+            cls, "a, b, out", {v: r for v, t, r in (("a", ta, ra), ("b", tb, rb)) if t},
+            ("a",) * sa + ("b",) * sb, [f"n._c{v} = {v}" for v, t in (("a", ta), ("b", tb))
+                                        if not t]))
     return classes
 
 
@@ -479,15 +506,7 @@ def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
         ra, rb = ta and a._rg, tb and b._rg
         if not (ra or rb) or classes is None or not _grad_enabled():
             return _make(out)
-        cls = classes[ta, tb, ra, rb]
-        _, _, _, _, sa, sb = cls.plan
-        res = _record_pointwise(cls, out, (a, b) if ta and tb else (a,) if ta else (b,),
-                                (a, b) if sa and sb else (a,) if sa else (b,) if sb else ())
-        if not tb:
-            res.grad_fn._cb = b
-        elif not ta:
-            res.grad_fn._ca = a
-        return res
+        return classes[ta, tb, ra, rb].record(a, b, out)
 
     op.__name__ = op.__qualname__ = name
     if register:

@@ -31,7 +31,7 @@ def _norm_index(idx, shape: tuple):
                                  f"tensors, got {i.dtype}")
             if i.ndim == 0 and i.dtype.kind in "iu":
                 i = int(i)
-        elif isinstance(i, list):
+        elif isinstance(i, (list, range)):
             i = np.asarray(i)
             if i.dtype.kind not in "iub":
                 raise IndexError(f"lists used as indices must hold integers or booleans, got "

@@ -153,9 +153,9 @@ def _track_view(view: Tensor, of: Tensor) -> None:
     cannot change in place while recording: it keeps no list.)"""
     base = of._base if of._base is not None else of
     view._vc, view._base = of._vc, base
+    if base._rg and not _grad_enabled():
+        view._extra = dict(view._extra or {}, nograd_view=True)
     if base._rg and base.grad_fn is None:
-        if not _grad_enabled():
-            view._extra = dict(view._extra or {}, nograd_view=True)
         return
     views = base._views
     if views is None:

@@ -83,6 +83,20 @@ def _std_backward(g, x, out, shape, dims, keepdim, denom):
     return g * (x - mu) / (out * denom) if denom > 0 else g * (x - mu) * math.inf
 
 
+def _softmax_backward(g, out, dim):
+    """(on Tensors, or on arrays when no graph is recorded)"""
+    if isinstance(g, Tensor):
+        return out * (g - (g * out).sum(dim, keepdim=True))
+    return out * (g - np.sum(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
+
+
+def _log_softmax_backward(g, out, dim):
+    """(on Tensors, or on arrays when no graph is recorded)"""
+    if isinstance(g, Tensor):
+        return g - out.exp() * g.sum(dim, keepdim=True)
+    return g - np.exp(out) * np.sum(g, axis=dim if np.ndim(g) else None, keepdims=True)
+
+
 def _logsumexp_backward(g, x, out, shape, dims, keepdim):
     g = _unreduce(g, shape, dims, keepdim)
     return g * (x - _unreduce(out, shape, dims, keepdim)).exp()
@@ -130,10 +144,8 @@ Min0 = derivative("MinBackward0", _to_index)
 Var = derivative("VarBackward0", _var_backward)
 Std = derivative("StdBackward0", _std_backward)
 Logsumexp = derivative("LogsumexpBackward0", _logsumexp_backward)
-Softmax = derivative("SoftmaxBackward0",
-                     lambda g, out, dim: out * (g - (g * out).sum(dim, keepdim=True)))
-LogSoftmax = derivative("LogSoftmaxBackward0",
-                        lambda g, out, dim: g - out.exp() * g.sum(dim, keepdim=True))
+Softmax = derivative("SoftmaxBackward0", _softmax_backward, arith=True)
+LogSoftmax = derivative("LogSoftmaxBackward0", _log_softmax_backward, arith=True)
 Norm = derivative("NormBackward1", _norm_backward)
 Cumsum = derivative("CumsumBackward0",
                     lambda g, dim: g if g.ndim == 0 else g.flip(dim).cumsum(dim).flip(dim))
@@ -355,11 +367,28 @@ def _softmax_dim(x, dim, name: str) -> int:
     return x._wrap_dim(dim)
 
 
+_FEW = 32   # (see _along_rows)
+
+
+def _along_rows(fn):
+    """numpy reduces a short last axis row by row (the row max of a 128x10 array costs
+    about 3x the column max of its 10x128 transpose, which runs as 10 vectorized steps):
+    a 2-D input with few columns, reduced along them (a classifier's logits), is handled
+    on its transposed copy, and the result is the transpose of that."""
+    def np_fn(d: np.ndarray, dim: int) -> np.ndarray:
+        if d.ndim == 2 and dim == 1 and 0 < d.shape[1] <= _FEW <= d.shape[0]:
+            return fn(np.ascontiguousarray(d.T), 0).T
+        return fn(d, dim)
+    return np_fn
+
+
+@_along_rows
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     e = np.exp(d - _max_shift(d, (dim,)))
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
+@_along_rows
 def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     s = d - _max_shift(d, (dim,))
     with np.errstate(divide="ignore"):

@@ -484,7 +484,7 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
     for s in sizes:
         out.append(narrow(x, d, start, s))
         start += s
-    return tuple(out)
+    return _multi_view(out, "Split")
 
 
 @method("chunk")
@@ -499,7 +499,16 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 @method("unbind")
 def unbind(x, dim: int = 0) -> tuple:
     d = _wrap_dim(x, dim)
-    return tuple(select(x, d, i) for i in range(x._data.shape[d]))
+    return _multi_view([select(x, d, i) for i in range(x._data.shape[d])], "Unbind")
+
+
+def _multi_view(outs: list, name: str) -> tuple:
+    """Outputs of a function that returns several views may not be changed in place (as
+    in PyTorch): each is marked with its function and position."""
+    for i, t in enumerate(outs):
+        if t._base is not None:
+            t._extra = dict(t._extra or {}, multi_view=(name, i))
+    return tuple(outs)
 
 
 # ---- pad, tril/triu, flip ----------------------------------------------------------------------
