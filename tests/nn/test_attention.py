@@ -518,3 +518,15 @@ def test_encoder_second_derivatives():
     x = ag.randn(3, 2, 4, dtype=ag.float64, requires_grad=True)
     mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=ag.float64)
     assert ag.gradgradcheck(lambda x: layer(x, src_mask=mask, is_causal=True), (x,))
+
+
+def test_sdpa_retain_graph_backward_twice_gives_the_same_gradient():
+    q = ag.randn(2, 3, 4, dtype=ag.float64, requires_grad=True)
+    k, v = ag.randn(2, 5, 4, dtype=ag.float64), ag.randn(2, 5, 3, dtype=ag.float64)
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    loss = (out * out).sum()
+    loss.backward(retain_graph=True)
+    first = _np(q.grad).copy()
+    q.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(first, _np(q.grad))

@@ -447,3 +447,17 @@ def test_dtype_mismatch():
     with pytest.raises(ValueError, match=r"RNN input dtype \(autograd.float64\) does not match "
                                          r"weight dtype \(autograd.float32\)"):
         nn.LSTM(3, 4)(ag.randn(5, 2, 3, dtype=ag.float64))
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_retain_graph_backward_twice_gives_the_same_gradient(name):
+    """The kernels' buffers are read, never written, by backward."""
+    m = getattr(nn, name)(3, 4, bidirectional=True).double()
+    x = ag.randn(5, 2, 3, dtype=ag.float64, requires_grad=True)
+    out = m(x)[0]
+    loss = (out * out).sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    x.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(first, x.grad.numpy())
