@@ -159,6 +159,7 @@ def test_sdpa_keeps_one_quadratic_array_per_pass():
     L = 256
     q, k, v = (ag.randn(1, 2, L, 8, requires_grad=True) for _ in range(3))
     quad = 2 * L * L * 4                     # one float32 (heads, L, S) array
+    F.scaled_dot_product_attention(q, k, v, is_causal=True)   # (caches the (L, S) mask)
     tracemalloc.start()
     out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     fwd_peak = tracemalloc.get_traced_memory()[1]
