@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd
 from autograd import dtypes
+from autograd.device import parse_to, raise_for_cuda
 from autograd.grad_mode import no_grad
 from autograd.tensor import RemovableHandle, Tensor, _make
 
@@ -489,29 +490,15 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """`to(dtype)`, `to(device)` (CPU only), `to(tensor)`: casts floating-point
-        parameters and buffers, in place."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to(): device '{device}' is not available; this engine runs on "
-                               "the CPU with numpy")
+        """`to(dtype)`, `to(device)` (CPU only), `to(device, dtype)`, `to(tensor)`: casts
+        floating-point parameters and buffers, in place; returns self."""
+        dtype, _ = parse_to(args, kwargs)
         if dtype is None:
             return self
         npd = dtypes.to_np(dtype)
         if npd.kind != "f":
-            raise TypeError("nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={dtype}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtypes.from_np(npd)}")
         return self._apply(lambda a: a.astype(npd) if a.dtype.kind == "f" and a.dtype != npd
                            else a)
 
@@ -526,6 +513,10 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises PyTorch's CPU-build error: this engine computes on the CPU with numpy."""
+        raise_for_cuda(device)
 
     def type(self, dst_type) -> Module:
         return self.to(dst_type)
