@@ -207,6 +207,7 @@ class RNNBase(Module):
             self._check_hidden(h0, state_shape, "hidden[0]" if lstm else "hidden")
             if lstm:
                 self._check_hidden(c0, cell_shape, "hidden[1]")
+            _check_state_dtypes((h0, c0), self.weight_hh_l0)
         if packed:
             steps = PackedSequence(x, batch_sizes)
             x = pad_packed_sequence(steps)[0]
@@ -256,6 +257,14 @@ class RNNBase(Module):
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         return x, ag.stack(hs), (None if c0 is None else ag.stack(cs))
+
+
+def _check_state_dtypes(states: tuple, weight: Tensor) -> None:
+    """Initial states must have the weights' dtype (PyTorch's wording)."""
+    for s in states:
+        if s is not None and s.dtype != weight.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                               f"{s.dtype._legacy} and {weight.dtype._legacy}")
 
 
 def _mask(batch_sizes: np.ndarray, batch: int, dtype) -> np.ndarray:
@@ -350,9 +359,7 @@ class RNNCellBase(Module):
             if s.shape[1] != self.hidden_size:
                 raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got "
                                    f"{s.shape[1]}, expected {self.hidden_size}")
-        if input.dtype != self.weight_ih.dtype:
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                               f"{input.dtype._legacy} and {self.weight_ih.dtype._legacy}")
+        _check_state_dtypes((input,) + tuple(states), self.weight_ih)
         xg = _linear(input, self.weight_ih, self.bias_ih).unsqueeze(0)
         c0 = states[1] if len(states) > 1 else None
         _, h, c = rnn_layer(mode, xg, states[0], c0, self.weight_hh, self.bias_hh)

@@ -443,6 +443,17 @@ def test_bad_input_as_pytorch(expr, exc, msg):
     assert str(e.value) == msg
 
 
+@pytest.mark.parametrize("expr", [
+    "nn.GRU(3, 4)(X(5, 2, 3), X(1, 2, 4, dtype=ag.float64))",
+    "nn.LSTM(3, 4)(X(5, 2, 3), (X(1, 2, 4), X(1, 2, 4, dtype=ag.float64)))",
+    "nn.GRUCell(3, 4)(X(2, 3), X(2, 4, dtype=ag.float64))",
+])
+def test_initial_state_of_another_dtype(expr):
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype, but got "
+                                           "Double and Float"):
+        eval(expr, dict(nn=nn, ag=ag, X=lambda *s, **k: ag.randn(*s, **k)))  # noqa: S307
+
+
 def test_dtype_mismatch():
     with pytest.raises(ValueError, match=r"RNN input dtype \(autograd.float64\) does not match "
                                          r"weight dtype \(autograd.float32\)"):
