@@ -15,7 +15,7 @@ import numpy as np
 import autograd
 from autograd import dtypes
 from autograd.function import Node
-from autograd.ops.base import derivative, needs_graph, record, to_tensor
+from autograd.ops.base import derivative, needs_graph, record, shape_mismatch, to_tensor
 from autograd.tensor import Tensor, _make
 
 from .activation import logsigmoid
@@ -68,8 +68,7 @@ def _pair(input, target, name: str, warn: bool = True) -> tuple[Tensor, Tensor]:
     try:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
-        raise RuntimeError(f"{name}: the size of input {list(x.shape)} and target "
-                           f"{list(y.shape)} cannot be broadcast together") from None
+        raise shape_mismatch(name, x._data, y._data) from None
     return x, y
 
 

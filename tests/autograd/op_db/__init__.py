@@ -13,6 +13,7 @@ from . import (
     indexing,
     linalg,
     nn_conv_ops,
+    nn_loss_ops,
     nn_ops,
     nn_seq_ops,
     pointwise,
@@ -23,7 +24,8 @@ from . import (
 from .core import OpInfo, Sample  # noqa: F401
 
 OPS: list = [*pointwise.OPS, *reduction.OPS, *shape.OPS, *indexing.OPS, *linalg.OPS,
-             *nn_ops.OPS, *nn_conv_ops.OPS, *sampling.OPS, *graph.OPS, *nn_seq_ops.OPS]
+             *nn_ops.OPS, *nn_loss_ops.OPS, *nn_conv_ops.OPS, *sampling.OPS, *graph.OPS,
+             *nn_seq_ops.OPS]
 
 _names = [op.name for op in OPS]
 assert len(_names) == len(set(_names)), "duplicate names in the op registry"
