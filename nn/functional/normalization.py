@@ -25,16 +25,26 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
            "local_response_norm"]
 
 
+def _wide(d: np.ndarray) -> np.ndarray:
+    """float16 data as float32: normalisations compute in float32 and round the result
+    once, as PyTorch does (in float16, the variance of values in the thousands is inf)."""
+    return d.astype(np.float32) if d.dtype == np.float16 else d
+
+
 def _norm_grads(node: Node, g: Tensor, x: Tensor, w: Tensor | None, dims: tuple,
                 wshape: tuple, stats: tuple | None, eps: float, pdims: tuple,
                 gshape: tuple | None = None) -> tuple:
     """Gradients of y = (x - mean) / sqrt(var + eps) * w + b, statistics over `dims`,
-    w and b broadcast over `pdims`.
+    w and b broadcast over `pdims` (in float32 for float16 tensors).
 
     `stats` = (mean, invstd) arrays of fixed statistics (eval mode), else None: the batch
     statistics, recomputed from x. `gshape`: the statistics are taken over `dims` of x
     viewed in this shape (group norm's (N, groups, -1)).
     """
+    if x._data.dtype == np.float16:
+        grads = _norm_grads(node, g.float(), x.float(), None if w is None else w.float(), dims,
+                            wshape, stats, eps, pdims, gshape)
+        return tuple(None if t is None else t.half() for t in grads)
     need = [e[0] is not None for e in node.next_functions]
     xs = x if gshape is None else x.reshape(gshape)
     if stats is None:
@@ -130,6 +140,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean must be defined in evaluation mode")
     wshape = (1, c) + (1,) * (xd.ndim - 2)
+    xd = _wide(xd)
     if training:
         mean = xd.mean(dims, keepdims=True)
         xc = xd - mean
@@ -179,6 +190,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     xd = x._data
     if xd.dtype.kind != "f":
         raise RuntimeError(f"layer_norm: expected a floating-point input, got {x.dtype}")
+    xd = _wide(xd)
     mean = xd.mean(dims, keepdims=True)
     xc = xd - mean
     invstd = 1.0 / np.sqrt((xc * xc).mean(dims, keepdims=True) + eps)
@@ -226,7 +238,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if xd.dtype.kind != "f":
         raise RuntimeError(f"group_norm: expected a floating-point input, got {x.dtype}")
     gshape = (n, num_groups, (c // num_groups) * spatial)
-    xg = xd.reshape(gshape)
+    xg = _wide(xd).reshape(gshape)
     mean = xg.mean(2, keepdims=True)
     xc = xg - mean
     out = (xc / np.sqrt((xc * xc).mean(2, keepdims=True) + eps)).reshape(xd.shape)
@@ -302,7 +314,8 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                            f"{list(ns)}")
     if eps is None:
         eps = float(np.finfo(x._data.dtype).eps)
-    out = x * (x.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    xw = x.float() if x._data.dtype == np.float16 else x   # (float32 for float16, as PyTorch)
+    out = (xw * (xw.pow(2).mean(dims, keepdim=True) + eps).rsqrt()).to(x.dtype)
     return out if weight is None else out * weight
 
 
