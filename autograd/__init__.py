@@ -304,6 +304,7 @@ from .random import (
     get_rng_state,
     initial_seed,
     manual_seed,
+    multinomial,
     normal,
     poisson,
     rand,

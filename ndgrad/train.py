@@ -57,6 +57,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Train an MLP with ndgrad and show it working.")
+    p.add_argument("--task", default="mlp", metavar="NAME",
+                   help="mlp (default), or chars: a character-level GPT/LSTM/bigram on "
+                        "Shakespeare or names (options: --task chars --help)")
     p.add_argument("--dataset", default="digits", metavar="NAME",
                    help=f"one of {', '.join(DATASETS)} (default: digits)")
     p.add_argument("--data-dir", default=None, metavar="DIR",
@@ -79,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
+    if args.task != "mlp":
+        raise UsageError(f"unknown task '{args.task}'; choose mlp or chars")
     if args.dataset not in DATASETS:
         raise UsageError(f"unknown dataset '{args.dataset}'; choose one of {', '.join(DATASETS)}")
     if args.optimizer not in ("adam", "sgd"):
@@ -319,6 +324,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m ndgrad.train`` / ``ndgrad-train``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _task(argv) == "chars":   # the character-level language models: ndgrad/chars.py
+        from . import chars
+        return chars.main(argv)
     try:
         args = _parse(argv)
     except SystemExit as e:  # --help
@@ -335,6 +344,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _task(argv: list[str]) -> str | None:
+    """The value of --task in argv, if any."""
+    for i, a in enumerate(argv):
+        if a == "--task" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--task="):
+            return a.split("=", 1)[1]
+    return None
 
 
 if __name__ == "__main__":

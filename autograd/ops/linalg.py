@@ -64,8 +64,9 @@ def _linear_backward(g, x, w, need):
     """Gradients of x @ w.T + bias for x of any rank >= 1 (leading dims are batch):
     (bias, x, w), as PyTorch's addmm(bias, x, w.t()) lists them."""
     gx = gw = gb = None
-    if need[1]:
-        gx = g @ w
+    if need[1]:   # (>2-D: one 2-D product, not numpy's product per row block)
+        gx = g @ w if g.ndim <= 2 else \
+            (g.reshape(-1, g.shape[-1]) @ w).reshape(g.shape[:-1] + (w.shape[1],))
     if g.ndim == 2:   # the common case, without the reshapes
         if need[2]:
             gw = g.T @ x
@@ -179,7 +180,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         w_in, w_out = (wd.shape[1], wd.shape[0]) if wd.ndim == 2 else ("?", "?")
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
                            f"{w_in}x{w_out})")
-    out = xd @ wd.T
+    if xd.ndim <= 2:
+        out = xd @ wd.T
+    else:   # one 2-D product: numpy's batched matmul runs one small product per row block
+        out = (xd.reshape(-1, xd.shape[-1]) @ wd.T).reshape(xd.shape[:-1] + (wd.shape[0],))
     if bias is not None:
         if bias._data.shape not in ((wd.shape[0],), ()):
             raise RuntimeError(f"linear: bias of shape {list(bias._data.shape)} does not match "

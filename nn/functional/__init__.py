@@ -1,6 +1,7 @@
 """nn.functional: the function form of every layer and loss (`import nn.functional as F`)."""
 
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403

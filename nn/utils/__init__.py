@@ -103,6 +103,10 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         i += n
 
 
-from . import parametrizations, parametrize  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    parametrizations,
+    parametrize,
+    rnn,  # noqa: E402,F401  (nn.utils.rnn: packed and padded sequences)
+)
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402

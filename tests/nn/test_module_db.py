@@ -19,6 +19,9 @@ try:
     ALL += list(_CONV)
 except ImportError:  # the conv/pool/norm registry has not landed yet
     pass
+from .module_db_seq import MODULES as _SEQ  # noqa: E402  (RNN, attention, Transformer)
+
+ALL += list(_SEQ)
 
 
 def _tensors(arrays, dtype, rg):

@@ -1,0 +1,484 @@
+"""The recurrent core of RNN, LSTM and GRU: one node per layer and direction that runs
+every time step (`MkldnnRnnLayerBackward0`, PyTorch's name for its fused CPU layer).
+
+The layer's input projection x @ W_ih^T + b_ih is one matmul for all steps, done by the
+caller (`linear`); this node takes those projections `xg` (L, N, G*H) and runs the
+recurrence h_t = cell(xg_t, h_{t-1}). Gate layouts are PyTorch's: LSTM rows (i, f, g, o),
+GRU rows (r, z, n) with b_hn inside the reset product:
+
+    LSTM  i, f, o = sigmoid(.), g = tanh(.);  c' = f c + i g;  h' = o tanh(c')  [@ W_hr^T]
+    GRU   r, z = sigmoid(.);  n = tanh(xg_n + r (h W_hn^T + b_hn));  h' = n + z (h - n)
+    RNN   h' = tanh(xg + h W_hh^T + b_hh)  (or relu)
+
+Each cell is written twice, on purpose:
+- numpy kernels (`_lstm_np`, `_gru_np`, `_rnn_np`) for the forward and for the backward
+  when no graph is recorded: per step only what is truly sequential (the recurrent matmul
+  and a few in-place ufuncs into preallocated buffers); every factor of the backward that
+  does not depend on the incoming gradient is computed for all steps at once; the weight
+  gradients are one matmul over all steps.
+- the same equations in Tensor ops (`_reference_forward` / `_reference_backward`), for the
+  backward under `create_graph=True`: the forward is recomputed from the saved inputs, so
+  the gradient is itself a differentiable function of them (second derivatives and more).
+The tests hold both to PyTorch, and to each other (gradgradcheck).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import autograd as ag
+from autograd.function import Node
+from autograd.ops.base import needs_graph
+from autograd.tensor import Tensor, _make
+
+__all__ = ["rnn_layer", "GATES"]
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _steps(length: int, reverse: bool) -> list:
+    """(t, state slot before step t, state slot after it): states live in L+1 slots, the
+    initial state in slot 0 (slot L when running backwards in time)."""
+    if reverse:
+        return [(t, t + 1, t) for t in range(length - 1, -1, -1)]
+    return [(t, t, t + 1) for t in range(length)]
+
+
+def _prev_slots(states: np.ndarray, reverse: bool) -> np.ndarray:
+    """The state each step started from, for all steps: (L, N, .)."""
+    return states[1:] if reverse else states[:-1]
+
+
+def _blend(new: np.ndarray, old: np.ndarray, m: np.ndarray) -> None:
+    """Packed sequences: rows whose sequence is not running (m = 0) keep `old`, in place."""
+    new -= old
+    new *= m
+    new += old
+
+
+# ---------------------------------------------------------------------------------------
+# numpy kernels. Each `forward` fills `cache` and returns (states (L+1, N, H_out), cells or
+# None); each `backward` returns (d xg, dh0, dc0, dW_hh, db_hh, dW_hr).
+
+
+class _Kernel:
+    """What the three cells' time loops share: the state buffers and the packed-sequence
+    bookkeeping around each step."""
+
+    def __init__(self, hidden: int, w_hh: np.ndarray, b_hh, w_hr, reverse: bool, mask):
+        self.hidden, self.w_hh, self.b_hh, self.w_hr = hidden, w_hh, b_hh, w_hr
+        self.reverse, self.mask = reverse, mask
+
+    def _states(self, length: int, h0: np.ndarray) -> np.ndarray:
+        s = np.empty((length + 1,) + h0.shape, h0.dtype)
+        s[length if self.reverse else 0] = h0
+        return s
+
+    def _carry_in(self, t: int, dh, dout):
+        """The gradient reaching step t's new state: from the next step, plus the output's."""
+        return dh if dout is None else dh + dout[t]
+
+    def _masked(self, t: int, g):
+        return g if self.mask is None or g is None else g * self.mask[t]
+
+    def _carry_out(self, t: int, d_prev, d_state):
+        """Add what skips step t for rows that are not running (packed sequences)."""
+        if self.mask is None or d_state is None:
+            return d_prev
+        return d_prev + d_state * (1 - self.mask[t])
+
+
+class _LSTMKernel(_Kernel):
+    def forward(self, xg, h0, c0):
+        length, n, gsize = xg.shape
+        H, dt = self.hidden, xg.dtype
+        # sigmoid(x) = (tanh(x / 2) + 1) / 2: the pre-activations of i, f, o are halved
+        # once, then one tanh covers all four gates and one multiply-add turns three of them
+        # into sigmoids
+        scale = np.full(gsize, 0.5, dt)
+        scale[2 * H:3 * H] = 1
+        shift = np.full(gsize, 0.5, dt)
+        shift[2 * H:3 * H] = 0
+        acts = xg * scale
+        if self.b_hh is not None:
+            acts += self.b_hh * scale
+        w_t = np.ascontiguousarray(self.w_hh.T) * scale
+        states = self._states(length, h0)
+        cells = np.empty((length + 1, n, H), dt)
+        cells[length if self.reverse else 0] = c0
+        tanh_c = np.empty((length, n, H), dt)
+        proj = None if self.w_hr is None else np.empty((length, n, H), dt)
+        w_hr_t = None if self.w_hr is None else np.ascontiguousarray(self.w_hr.T)
+        tmp = np.empty((n, gsize), dt)
+        for t, p, q in _steps(length, self.reverse):
+            a = acts[t]
+            a += np.matmul(states[p], w_t, out=tmp)
+            np.tanh(a, out=a)
+            a *= scale
+            a += shift
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            c = np.multiply(f, cells[p], out=cells[q])
+            c += i * g
+            tc = np.tanh(c, out=tanh_c[t])
+            if proj is None:
+                np.multiply(o, tc, out=states[q])
+            else:
+                np.matmul(np.multiply(o, tc, out=proj[t]), w_hr_t, out=states[q])
+            if self.mask is not None:
+                _blend(states[q], states[p], self.mask[t])
+                _blend(cells[q], cells[p], self.mask[t])
+        self.cache = (acts, states, cells, tanh_c, proj)
+        return states, cells
+
+    def backward(self, dout, dhn, dcn):
+        acts, states, cells, tanh_c, proj = self.cache
+        length, n, gsize = acts.shape
+        H = self.hidden
+        i, f, g, o = (acts[..., k * H:(k + 1) * H] for k in range(4))
+        # d gates = (dc, dc, dc, dm) * k: the factors k for all steps at once
+        k = acts * (1 - acts)                       # sigmoid' for i, f, o
+        k[..., :H] *= g
+        k[..., H:2 * H] *= _prev_slots(cells, self.reverse)
+        np.multiply(i, 1 - g * g, out=k[..., 2 * H:3 * H])
+        k[..., 3 * H:] *= tanh_c
+        dc_dm = o * (1 - tanh_c * tanh_c)           # dc' / dm, with m = o tanh(c')
+        dgates = np.empty_like(acts)
+        spread = np.empty((n, 4, H), acts.dtype)      # (dc, dc, dc, dm) of one step
+        dproj = None if proj is None else np.empty((length,) + states.shape[1:], acts.dtype)
+        dh = np.zeros_like(states[0]) if dhn is None else dhn
+        dc = np.zeros_like(cells[0]) if dcn is None else dcn
+        for t, _, _ in reversed(_steps(length, self.reverse)):
+            gh = self._masked(t, self._carry_in(t, dh, dout))
+            gc = self._masked(t, dc)
+            if proj is not None:
+                dproj[t] = gh
+                gh = gh @ self.w_hr
+            dct = gc + gh * dc_dm[t]
+            spread[:, :3] = dct[:, None, :]
+            spread[:, 3] = gh
+            np.multiply(k[t], spread.reshape(n, gsize), out=dgates[t])
+            dh = self._carry_out(t, dgates[t] @ self.w_hh, dh)
+            dc = self._carry_out(t, dct * f[t], dc)
+        rows = dgates.reshape(-1, gsize)
+        h_prev = _prev_slots(states, self.reverse)
+        d_w_hh = rows.T @ h_prev.reshape(-1, h_prev.shape[-1])
+        d_b_hh = None if self.b_hh is None else rows.sum(0)
+        d_w_hr = None if proj is None else \
+            dproj.reshape(-1, dproj.shape[-1]).T @ proj.reshape(-1, H)
+        return dgates, dh, dc, d_w_hh, d_b_hh, d_w_hr
+
+
+class _GRUKernel(_Kernel):
+    def forward(self, xg, h0, c0=None):
+        length, n, gsize = xg.shape
+        H, dt = self.hidden, xg.dtype
+        # r, z through tanh(x / 2) as for the LSTM; the n rows of hh stay unscaled (r * hn)
+        scale = np.full(gsize, 0.5, dt)
+        scale[2 * H:] = 1
+        xs = xg * scale
+        w_t = np.ascontiguousarray(self.w_hh.T) * scale
+        b = None if self.b_hh is None else self.b_hh * scale
+        states = self._states(length, h0)
+        acts = np.empty((length, n, gsize), dt)       # r, z, n
+        hh = np.empty((length, n, gsize), dt)         # h W_hh^T + b_hh (r, z rows halved)
+        for t, p, q in _steps(length, self.reverse):
+            u, a = hh[t], acts[t]
+            np.matmul(states[p], w_t, out=u)
+            if b is not None:
+                u += b
+            rz = np.add(xs[t, :, :2 * H], u[:, :2 * H], out=a[:, :2 * H])
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            r, z, nn_ = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            np.multiply(r, u[:, 2 * H:], out=nn_)
+            nn_ += xs[t, :, 2 * H:]
+            np.tanh(nn_, out=nn_)
+            h = np.subtract(states[p], nn_, out=states[q])
+            h *= z
+            h += nn_
+            if self.mask is not None:
+                _blend(states[q], states[p], self.mask[t])
+        self.cache = (acts, hh, states)
+        return states, None
+
+    def backward(self, dout, dhn, dcn=None):
+        acts, hh, states = self.cache
+        length, n, gsize = acts.shape
+        H = self.hidden
+        r, z, nv = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:]
+        hn = hh[..., 2 * H:]
+        h_prev = _prev_slots(states, self.reverse)
+        kn = (1 - z) * (1 - nv * nv)                # dn_pre / dh'
+        kz = (h_prev - nv) * z * (1 - z)            # dz_pre / dh'
+        kr = hn * r * (1 - r)                       # dr_pre / dn_pre
+        dgx = np.empty_like(acts)
+        dhh = np.empty_like(acts)
+        dh = np.zeros_like(states[0]) if dhn is None else dhn
+        for t, _, _ in reversed(_steps(length, self.reverse)):
+            gh = self._masked(t, self._carry_in(t, dh, dout))
+            dx, du = dgx[t], dhh[t]
+            dn = np.multiply(gh, kn[t], out=dx[:, 2 * H:])
+            np.multiply(dn, kr[t], out=dx[:, :H])
+            np.multiply(gh, kz[t], out=dx[:, H:2 * H])
+            du[:, :2 * H] = dx[:, :2 * H]
+            np.multiply(dn, r[t], out=du[:, 2 * H:])
+            dh = self._carry_out(t, gh * z[t] + du @ self.w_hh, dh)
+        rows = dhh.reshape(-1, gsize)
+        d_w_hh = rows.T @ h_prev.reshape(-1, h_prev.shape[-1])
+        d_b_hh = None if self.b_hh is None else rows.sum(0)
+        return dgx, dh, None, d_w_hh, d_b_hh, None
+
+
+class _RNNKernel(_Kernel):
+    relu = False
+
+    def forward(self, xg, h0, c0=None):
+        length = xg.shape[0]
+        pre = xg if self.b_hh is None else xg + self.b_hh
+        w_t = np.ascontiguousarray(self.w_hh.T)
+        states = self._states(length, h0)
+        for t, p, q in _steps(length, self.reverse):
+            h = np.matmul(states[p], w_t, out=states[q])
+            h += pre[t]
+            if self.relu:
+                np.maximum(h, 0, out=h)
+            else:
+                np.tanh(h, out=h)
+            if self.mask is not None:
+                _blend(states[q], states[p], self.mask[t])
+        self.cache = (states,)
+        return states, None
+
+    def backward(self, dout, dhn, dcn=None):
+        (states,) = self.cache
+        length = states.shape[0] - 1
+        out = states[:-1] if self.reverse else states[1:]
+        k = (out > 0).astype(out.dtype) if self.relu else 1 - out * out
+        dpre = np.empty_like(out)
+        dh = np.zeros_like(states[0]) if dhn is None else dhn
+        for t, _, _ in reversed(_steps(length, self.reverse)):
+            gh = self._masked(t, self._carry_in(t, dh, dout))
+            np.multiply(gh, k[t], out=dpre[t])
+            dh = self._carry_out(t, dpre[t] @ self.w_hh, dh)
+        rows = dpre.reshape(-1, dpre.shape[-1])
+        h_prev = _prev_slots(states, self.reverse)
+        d_w_hh = rows.T @ h_prev.reshape(-1, h_prev.shape[-1])
+        d_b_hh = None if self.b_hh is None else rows.sum(0)
+        return dpre, dh, None, d_w_hh, d_b_hh, None
+
+
+class _ReluKernel(_RNNKernel):
+    relu = True
+
+
+_KERNELS = {"LSTM": _LSTMKernel, "GRU": _GRUKernel, "RNN_TANH": _RNNKernel,
+            "RNN_RELU": _ReluKernel}
+
+
+# ---------------------------------------------------------------------------------------
+# The same equations in Tensor ops (for create_graph): one step forward and its gradient.
+# `w` = (w_hh, b_hh, w_hr); each step returns (h', c', what its backward needs).
+
+
+def _hh(h: Tensor, w: tuple) -> Tensor:
+    hh = h @ w[0].t()
+    return hh if w[1] is None else hh + w[1]
+
+
+def _lstm_step(gx, h, c, w, H):
+    gates = gx + _hh(h, w)
+    i, f = gates[:, :H].sigmoid(), gates[:, H:2 * H].sigmoid()
+    g, o = gates[:, 2 * H:3 * H].tanh(), gates[:, 3 * H:].sigmoid()
+    c2 = f * c + i * g
+    tc = c2.tanh()
+    m = o * tc
+    return (m if w[2] is None else m @ w[2].t()), c2, (h, c, i, f, g, o, tc, m)
+
+
+def _lstm_step_back(dh, dc, saved, w, H):
+    h, c, i, f, g, o, tc, m = saved
+    dm = dh if w[2] is None else dh @ w[2]
+    dc = dc + dm * o * (1 - tc * tc)
+    dgates = ag.cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                     dm * tc * o * (1 - o)], -1)
+    return dgates, dgates, dgates @ w[0], dc * f, (None if w[2] is None else dh)
+
+
+def _gru_step(gx, h, c, w, H):
+    hh = _hh(h, w)
+    r, z = (gx[:, :H] + hh[:, :H]).sigmoid(), (gx[:, H:2 * H] + hh[:, H:2 * H]).sigmoid()
+    hn = hh[:, 2 * H:]
+    n = (gx[:, 2 * H:] + r * hn).tanh()
+    return n + z * (h - n), None, (h, r, z, n, hn)
+
+
+def _gru_step_back(dh, dc, saved, w, H):
+    h, r, z, n, hn = saved
+    dn = dh * (1 - z) * (1 - n * n)
+    dr = dn * hn * r * (1 - r)
+    dz = dh * (h - n) * z * (1 - z)
+    dhh = ag.cat([dr, dz, dn * r], -1)
+    return ag.cat([dr, dz, dn], -1), dhh, dh * z + dhh @ w[0], None, None
+
+
+def _rnn_step(gx, h, c, w, H, relu=False):
+    pre = gx + _hh(h, w)
+    a = pre.relu() if relu else pre.tanh()
+    return a, None, (h, a)
+
+
+def _rnn_step_back(dh, dc, saved, w, H, relu=False):
+    h, a = saved
+    da = dh * (a > 0) if relu else dh * (1 - a * a)
+    return da, da, da @ w[0], None, None
+
+
+def _relu_step(gx, h, c, w, H):
+    return _rnn_step(gx, h, c, w, H, relu=True)
+
+
+def _relu_step_back(dh, dc, saved, w, H):
+    return _rnn_step_back(dh, dc, saved, w, H, relu=True)
+
+
+_REFERENCE = {"LSTM": (_lstm_step, _lstm_step_back), "GRU": (_gru_step, _gru_step_back),
+              "RNN_TANH": (_rnn_step, _rnn_step_back), "RNN_RELU": (_relu_step, _relu_step_back)}
+
+
+def _order(length: int, reverse: bool) -> range:
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _reference_forward(mode, xg, h0, c0, w, H, reverse, mask):
+    step = _REFERENCE[mode][0]
+    h, c = h0, c0
+    saved = [None] * xg.shape[0]
+    for t in _order(xg.shape[0], reverse):
+        h_new, c_new, saved[t] = step(xg[t], h, c, w, H)
+        if mask is None:
+            h, c = h_new, c_new
+        else:
+            m = mask[t]
+            h = h_new * m + h * (1 - m)
+            c = None if c is None else c_new * m + c * (1 - m)
+    return saved
+
+
+def _reference_backward(mode, d_out, d_hn, d_cn, saved, w, H, reverse, mask, h0, c0):
+    back = _REFERENCE[mode][1]
+    length = len(saved)
+    dh = ag.zeros_like(h0) if d_hn is None else d_hn
+    dc = None if c0 is None else (ag.zeros_like(c0) if d_cn is None else d_cn)
+    dgx, dhh, dproj = [None] * length, [None] * length, [None] * length
+    for t in _order(length, not reverse):
+        g = dh if d_out is None else dh + d_out[t]
+        gc = dc
+        if mask is not None:
+            g = g * mask[t]
+            gc = None if dc is None else dc * mask[t]
+        dgx[t], dhh[t], dh_prev, dc_prev, dproj[t] = back(g, gc, saved[t], w, H)
+        if mask is not None:
+            dh_prev = dh_prev + dh * (1 - mask[t])
+            if dc is not None:
+                dc_prev = dc_prev + dc * (1 - mask[t])
+        dh, dc = dh_prev, dc_prev
+    rows = ag.stack(dhh).reshape(-1, dhh[0].shape[-1])
+    h_prev = ag.stack([s[0] for s in saved])
+    d_w_hh = rows.t() @ h_prev.reshape(-1, h_prev.shape[-1])
+    d_b_hh = None if w[1] is None else rows.sum(0)
+    d_w_hr = None
+    if w[2] is not None:
+        dp, ms = ag.stack(dproj), ag.stack([s[-1] for s in saved])
+        d_w_hr = dp.reshape(-1, dp.shape[-1]).t() @ ms.reshape(-1, ms.shape[-1])
+    return ag.stack(dgx), dh, dc, d_w_hh, d_b_hh, d_w_hr
+
+
+# ---------------------------------------------------------------------------------------
+# The node
+
+
+class MkldnnRnnLayerBackward0(Node):
+    """Backward of one recurrent layer in one direction over all steps. Outputs: the
+    per-step hidden states (L, N, H_out), h_n (N, H_out) and, for an LSTM, c_n (N, H)."""
+
+    _plain = False   # release() also drops the kernel's per-step buffers
+    kernel = None
+
+    def release(self) -> None:
+        super().release()
+        self.kernel = None
+
+    def _inputs(self, values: tuple) -> tuple:
+        """(xg, h0, c0, w_hh, b_hh, w_hr) from the saved inputs, None where absent."""
+        it = iter(values)
+        return tuple(next(it) if has else None for has in self.layout)
+
+    def _grads(self, grads: tuple) -> tuple:
+        return tuple(g for g, has in zip(grads, self.layout) if has)
+
+    def backward(self, d_out, d_hn=None, d_cn=None):
+        """In Tensor ops: recompute the steps from the saved inputs, then backpropagate."""
+        xg, h0, c0, w_hh, b_hh, w_hr = self._inputs(self.saved())
+        w, mask = (w_hh, b_hh, w_hr), None if self.mask is None else _make(self.mask)
+        saved = _reference_forward(self.mode, xg, h0, c0, w, self.hidden, self.reverse, mask)
+        return self._grads(_reference_backward(self.mode, d_out, d_hn, d_cn, saved, w,
+                                               self.hidden, self.reverse, mask, h0, c0))
+
+    def backward_fast(self, grads):
+        """On arrays, from the forward's buffers."""
+        self.saved_data()   # raises after a release, or if an input was modified
+        d_out, d_hn, d_cn = (list(grads) + [None] * 3)[:3]
+        return self._grads(self.kernel.backward(d_out, d_hn, d_cn))
+
+
+def _outputs(node: Node | None, arrays: list) -> tuple:
+    """Wrap the forward's arrays as the outputs of `node` (several outputs)."""
+    if node is None:
+        return tuple(_make(a) for a in arrays)
+    node.n_outputs = len(arrays)
+    node._out_meta = tuple((a.shape, a.dtype) for a in arrays)
+    node.out_shape = node.out_dtype = None
+    outs = []
+    for k, a in enumerate(arrays):
+        t = _make(a)
+        t.grad_fn, t._rg, t._out_nr = node, True, k
+        outs.append(t)
+    return tuple(outs)
+
+
+def rnn_layer(mode: str, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
+              b_hh: Tensor | None, w_hr: Tensor | None = None, reverse: bool = False,
+              mask: np.ndarray | None = None) -> tuple:
+    """Run one recurrent layer in one direction over all steps.
+
+    xg: the input projections x_t @ W_ih^T + b_ih, (L, N, G*H); h0 (N, H_out); c0 (N, H)
+    for an LSTM, else None; w_hh (G*H, H_out); b_hh (G*H,) or None; w_hr (P, H) for an
+    LSTM with projections. `reverse` runs from the last step to the first. `mask`
+    (L, N, 1), 1 where a row's sequence is running (packed sequences).
+    Returns (out (L, N, H_out), h_n, c_n or None).
+    """
+    hidden = w_hh.shape[0] // GATES[mode]
+    if mask is not None:
+        mask = np.asarray(mask, dtype=xg._data.dtype)
+    present = (xg, h0, c0, w_hh, b_hh, w_hr)
+    kernel = _KERNELS[mode](hidden, w_hh._data, None if b_hh is None else b_hh._data,
+                            None if w_hr is None else w_hr._data, reverse, mask)
+    with np.errstate(over="ignore"):
+        states, cells = kernel.forward(xg._data, h0._data, None if c0 is None else c0._data)
+    length = xg.shape[0]
+    last = 0 if reverse else length
+    out = states[:length] if reverse else states[1:]
+    # a copy: the kernel keeps its buffers for backward, out of the user's reach
+    out = out.copy() if mask is None else out * mask
+    arrays = [out, states[last].copy()] + ([] if cells is None else [cells[last].copy()])
+    tensors = tuple(v for v in present if v is not None)
+    if not needs_graph(*tensors):
+        res = _outputs(None, arrays)
+    else:
+        n = MkldnnRnnLayerBackward0(tensors)
+        n.mode, n.reverse, n.hidden, n.mask, n.kernel = mode, reverse, hidden, mask, kernel
+        n.layout = tuple(v is not None for v in present)
+        n.save(*tensors)
+        res = _outputs(n, arrays)
+    return res if c0 is not None else res + (None,)
