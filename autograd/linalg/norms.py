@@ -47,7 +47,8 @@ VectorNorm = derivative("LinalgVectorNormBackward0", _vector_norm_rule)
 
 
 def _vector_norm_np(a: np.ndarray, p: float, axis) -> np.ndarray:
-    a = np.abs(a)
+    """(in float32 for float16 data, as PyTorch accumulates; the caller rounds once)"""
+    a = np.abs(a.astype(np.float32) if a.dtype == np.float16 else a)
     if p == 2:
         return np.sqrt(np.sum(a * a, axis=axis))
     if p == 1:

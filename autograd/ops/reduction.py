@@ -22,6 +22,12 @@ from .pointwise import maximum, minimum, where
 _int_kinds = "iub"
 
 
+def _wide(d: np.ndarray) -> np.ndarray:
+    """float16 data as float32: reductions accumulate in float32 and round the result once,
+    as PyTorch does (in float16, the sum of a thousand values in the thousands is inf)."""
+    return d.astype(np.float32) if d.dtype == np.float16 else d
+
+
 def _unreduce(g: Tensor, shape: tuple, dims: tuple | None, keepdim: bool) -> Tensor:
     """Reshape a reduced gradient so that it broadcasts against the input `shape`."""
     if dims is None:
@@ -165,7 +171,7 @@ def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A
         d = d.astype(dtypes.to_np(dtype))
     elif d.dtype.kind in "bi" and d.dtype != np.int64 or d.dtype.kind == "u":
         d = d.astype(np.int64)
-    out = np.asarray(np.sum(d, axis=dims, keepdims=keepdim))
+    out = np.asarray(np.sum(_wide(d), axis=dims, keepdims=keepdim), dtype=d.dtype)
     return record(Sum0 if dim is None else Sum1, out, (x,), shape=x._data.shape, dims=dims,
                   keepdim=keepdim, cast=x.dtype if out.dtype != x._data.dtype else None)
 
@@ -182,7 +188,7 @@ def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
                            f"floating point or complex dtype. Got: {x.dtype._legacy}")
     dims = normalize_dims(x, dim, "mean")
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.mean(d, axis=dims, keepdims=keepdim) if d.size else \
+        out = np.mean(_wide(d), axis=dims, keepdims=keepdim) if d.size else \
             np.sum(d, axis=dims, keepdims=keepdim) / 0.0
     return record(Mean0 if dim is None else Mean1, np.asarray(out, dtype=d.dtype), (x,),
                   shape=x._data.shape, dims=dims, keepdim=keepdim)
@@ -203,8 +209,9 @@ def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         d = d.astype(dtypes.to_np(dtype))
     elif d.dtype.kind in "bu" or d.dtype.kind == "i" and d.dtype != np.int64:
         d = d.astype(np.int64)
-    return record(Prod0 if dim is None else Prod1, np.prod(d, axis=dims, keepdims=keepdim),
-                  (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
+    out = np.asarray(np.prod(_wide(d), axis=dims, keepdims=keepdim), dtype=d.dtype)
+    return record(Prod0 if dim is None else Prod1, out, (x,), x=x, shape=x._data.shape,
+                  dims=dims, keepdim=keepdim)
 
 
 # ---- max / min / amax / amin ---------------------------------------------------------------
@@ -334,7 +341,7 @@ def _var(x, dim, unbiased, keepdim, correction, std: bool):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.var(x._data, axis=dims, ddof=c, keepdims=keepdim) if denom > 0 else \
+        out = np.var(_wide(x._data), axis=dims, ddof=c, keepdims=keepdim) if denom > 0 else \
             np.full(np.sum(x._data, axis=dims, keepdims=keepdim).shape, np.nan, x._data.dtype)
         if std:
             out = np.sqrt(out)
@@ -374,9 +381,10 @@ def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shifted by the max: stable for inputs of any size."""
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
     dims = normalize_dims(x, dim, "logsumexp")
-    m = _max_shift(d, dims)
+    dw = _wide(d)
+    m = _max_shift(dw, dims)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(d - m), axis=dims, keepdims=True)) + m
+        out = (np.log(np.sum(np.exp(dw - m), axis=dims, keepdims=True)) + m).astype(d.dtype)
     if not keepdim:
         out = out.squeeze(dims) if dims is not None else out.reshape(())
     return record(Logsumexp, out, (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
@@ -423,7 +431,8 @@ def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:
         x = x.to(dtype)
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
     dim = _softmax_dim(x, dim, name)
-    return record(cls, np_fn(d, dim) if d.ndim else np.full_like(d, zero_d), (x,), dim=dim)
+    out = np_fn(_wide(d), dim).astype(d.dtype, copy=False) if d.ndim else np.full_like(d, zero_d)
+    return record(cls, out, (x,), dim=dim)
 
 
 @method("softmax")
@@ -451,7 +460,8 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype}")
     if p in ("fro", 2, 2.0, None):
         dims = normalize_dims(x, dim, "norm")
-        out = np.sqrt(np.sum(x._data * x._data, axis=dims, keepdims=keepdim))
+        xw = _wide(x._data)
+        out = np.sqrt(np.sum(xw * xw, axis=dims, keepdims=keepdim)).astype(x._data.dtype)
         return record(Norm, out, (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
     if p == "nuc":
         raise NotImplementedError("norm(p='nuc') is not supported")
@@ -475,4 +485,5 @@ def cumsum(x, dim, *, dtype=None) -> Tensor:
     data = x._data if dtype is None else x._data.astype(dtypes.to_np(dtype))
     if data.dtype.kind in "bu" or data.dtype.kind == "i" and data.dtype != np.int64:
         data = data.astype(np.int64)
-    return record(Cumsum, np.cumsum(data, axis=d) if x.ndim else data.copy(), (x,), dim=d)
+    out = np.cumsum(_wide(data), axis=d).astype(data.dtype) if x.ndim else data.copy()
+    return record(Cumsum, out, (x,), dim=d)

@@ -231,7 +231,8 @@ def nansum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     data = x._data
     if data.dtype.kind in "biu":
         data = data.astype(np.int64)
-    out = np.asarray(np.nansum(data, axis=dims, keepdims=keepdim), dtype=data.dtype)
+    wide = data.astype(np.float32) if data.dtype == np.float16 else data   # (as sum)
+    out = np.asarray(np.nansum(wide, axis=dims, keepdims=keepdim), dtype=data.dtype)
     return record(Nansum, out, (x,), x=x, dims=dims, keepdim=keepdim)
 
 
