@@ -1,15 +1,31 @@
-"""Convolutions (`conv1d`, `conv2d`): a differentiable primitive, ConvolutionBackward0.
+"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
 
-Three numpy kernels, each one matmul: the forward y = conv(x, w) (im2col by
-a strided window view, one copy), the input gradient dx = A_w^T g (w^T @ g, then col2im
-by adding each kernel tap's columns back, a loop over the kh*kw taps) and the weight
-gradient dw = B_x^T g (g @ im2col(x)^T). As y is bilinear in (x, w), each of the three is
-the backward of the others: the nodes of dx and dw differentiate themselves with conv,
-dx and dw again, so convolutions are differentiable any number of times
-(`create_graph=True`).
+One primitive with PyTorch's node, ConvolutionBackward0, and three numpy kernels on
+(N, C, H, W) arrays (a 1-D convolution runs as a 2-D one of height 1):
+
+- `_conv_np`: y = conv(x, w), im2col then one matrix product;
+- `_grads_np`: the input gradient dx = col2im(W^T @ g), the weight gradient
+  dw = g @ im2col(x)^T and the bias gradient sum(g), in one pass sharing the im2col.
+
+y is bilinear in (x, w), so each kernel is the derivative of the others: a transposed
+convolution is the input gradient of a convolution (its own gradients are a convolution
+and a weight gradient), and the nodes of dx and dw (ConvolutionBackwardBackward0)
+differentiate themselves with the same kernels: convolutions are differentiable any
+number of times (`create_graph=True`).
+
+Speed. The arithmetic is three matrix products per convolution; what decides the time
+around them is memory traffic. Images go through in chunks whose im2col fits in the CPU's
+L2 cache (`_CHUNK_BYTES`), so the columns are written and read back in cache, and each
+product writes straight into its slice of the result. A bias is one more column of W
+against a row of ones in the columns (its gradient comes out of the weight gradient's
+product the same way). With stride 1, the backward reads each padded image as one long
+row ("full width": the output positions run over the whole padded width, the extra ones
+against zero gradients), so that im2col and col2im move long contiguous runs.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -18,25 +34,27 @@ from autograd.function import Node
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
-__all__ = ["conv1d", "conv2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+
+_CHUNK_BYTES = 1 << 20   # the working set of one chunk of images: about the L2 cache
 
 
-def _tuple(v, n: int, name: str, op: str) -> tuple:
-    """An int or a length-n sequence of ints, as a tuple of n ints."""
+def _tuple(v, n: int, name: str, op: str = "") -> tuple:
+    """An int or a length-n sequence of ints, as a tuple of n ints (PyTorch's error)."""
     if isinstance(v, (int, np.integer)):
         return (int(v),) * n
     v = tuple(int(e) for e in v)
     if len(v) == 1:
         return v * n
     if len(v) != n:
-        raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of "
-                           f"{n} values to match the convolution dimensions, but got "
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values to match the convolution dimensions, but got "
                            f"{name}={list(v)}")
     return v
 
 
 # ---------------------------------------------------------------------------------------
-# numpy forward
+# geometry shared by the kernels (and by pooling)
 
 
 def _windows(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple):
@@ -62,159 +80,323 @@ def _out_size(size: int, lo: int, hi: int, d: int, k: int, s: int) -> int:
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-def _cols(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple,
-          groups: int) -> np.ndarray:
-    """im2col of a padded (N, C, H, W) array: (G, C/G * kh * kw, N * OH * OW), copied with
-    the output column (OW) innermost so that the copy runs along memory."""
-    n, c = xp.shape[:2]
-    kh, kw = k
-    oh, ow = out
-    if kh == 1 and kw == 1 and stride == (1, 1):
-        cols = xp[:, :, :oh, :ow].transpose(1, 0, 2, 3)
-    else:
-        cols = _windows(xp, k, stride, dilation, out).transpose(1, 4, 5, 0, 2, 3)
-    return cols.reshape(groups, (c // groups) * kh * kw, n * oh * ow)
-
-
 def _geometry(x_shape: tuple, w_shape: tuple, stride, pads, dilation) -> tuple:
     oh = _out_size(x_shape[2], pads[0], pads[1], dilation[0], w_shape[2], stride[0])
     ow = _out_size(x_shape[3], pads[2], pads[3], dilation[1], w_shape[3], stride[1])
     return oh, ow
 
 
-def _conv_np(x: np.ndarray, w: np.ndarray, stride, pads, dilation, groups) -> tuple:
-    """y = conv(x, w): one (G, O/G, K) @ (G, K, N*P) product. Returns (y, im2col of x)."""
+class _Plan:
+    """One convolution's geometry, worked out once for a kernel's chunk loop: the padded
+    image (`hp`, `wp`: big enough for the image at (top, left) and for every window), the
+    output (`oh`, `ow`), the im2col row length `cols` (`full`: one long row per image, or
+    `oh * ow`) and how many images a chunk holds."""
+
+    def __init__(self, x_shape, w_shape, out, stride, pads, dilation, groups, dtype,
+                 full: bool, bias_row: bool, per_image: int) -> None:
+        self.n, self.c, self.h, self.w = x_shape
+        self.o, self.cg, self.kh, self.kw = w_shape
+        self.oh, self.ow = out
+        self.stride, self.dilation, self.groups = stride, dilation, groups
+        self.pt, self.pl = pads[0], pads[2]
+        (sh, sw), (dh, dw) = stride, dilation
+        self.hp = max(self.pt + self.h, (self.oh - 1) * sh + dh * (self.kh - 1) + 1)
+        self.wp = max(self.pl + self.w, (self.ow - 1) * sw + dw * (self.kw - 1) + 1)
+        self.full = full
+        self.cols = (self.oh - 1) * self.wp + self.ow if full else self.oh * self.ow
+        self.kg = self.cg * self.kh * self.kw
+        self.rows = self.kg + bias_row       # im2col rows per group (+ the ones row)
+        item = np.dtype(dtype).itemsize
+        self.nb = max(1, min(self.n, _CHUNK_BYTES // max(per_image(self) * item, 1)))
+        self.dtype = dtype
+        self._pad_buf = self._taps = None
+
+    @property
+    def padded_is_x(self) -> bool:
+        return self.pt == self.pl == 0 and self.hp == self.h and self.wp == self.w
+
+    def chunk_taps(self, x: np.ndarray, n0: int, m: int) -> np.ndarray:
+        """The im2col view (see `taps`) of images n0 .. n0+m of x, zero-padded to (hp, wp):
+        of x itself when there is no padding, else of a buffer whose borders stay zero."""
+        if self.padded_is_x:
+            if self._taps is None:
+                self._taps = self.taps(x)
+            return self._taps[n0:n0 + m]
+        if self._pad_buf is None:
+            self._pad_buf = np.zeros((self.nb, self.c, self.hp, self.wp), self.dtype)
+            self._taps = self.taps(self._pad_buf)
+        self._pad_buf[:m, :, self.pt:self.pt + self.h, self.pl:self.pl + self.w] = x[n0:n0 + m]
+        return self._taps[:m]
+
+    def taps(self, xp: np.ndarray) -> np.ndarray:
+        """(m, G, C/G, kh, kw, *spatial) read-only view of a padded chunk's im2col, where
+        spatial is (cols,) at full width, else (oh, ow)."""
+        m, g, cg = xp.shape[0], self.groups, self.cg
+        s0, s1, s2, s3 = xp.strides
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        head, hstr = (m, g, cg, self.kh, self.kw), (s0, cg * s1, s1, dh * s2, dw * s3)
+        if self.full:
+            return as_strided(xp, head + (self.cols,), hstr + (s3,), writeable=False)
+        return as_strided(xp, head + (self.oh, self.ow), hstr + (sh * s2, sw * s3),
+                          writeable=False)
+
+    @property
+    def spatial(self) -> tuple:
+        return (self.cols,) if self.full else (self.oh, self.ow)
+
+    def add_cols(self, dxp: np.ndarray, dcols: np.ndarray) -> None:
+        """col2im: add each tap's columns (m, G, C/G, kh, kw, cols) back into the padded
+        chunk dxp (m, C, hp, wp), one numpy add per tap."""
+        m, g, cg = dxp.shape[0], self.groups, self.cg
+        (sh, sw), (dh, dw) = self.stride, self.dilation
+        if self.full:
+            flat = dxp.reshape(m, g, cg, self.hp * self.wp)
+            for i in range(self.kh):
+                for j in range(self.kw):
+                    off = i * dh * self.wp + j * dw
+                    flat[..., off:off + self.cols] += dcols[:, :, :, i, j]
+            return
+        grid = dxp.reshape(m, g, cg, self.hp, self.wp)
+        dc = dcols.reshape(m, g, cg, self.kh, self.kw, self.oh, self.ow)
+        for i in range(self.kh):
+            for j in range(self.kw):
+                grid[..., i * dh:i * dh + sh * (self.oh - 1) + 1:sh,
+                     j * dw:j * dw + sw * (self.ow - 1) + 1:sw] += dc[:, :, :, i, j]
+
+
+def _conv_np(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, pads, dilation,
+             groups: int) -> np.ndarray:
+    """y = conv(x, w) + b on (N, C, H, W): per chunk, im2col then one product per group
+    written into the chunk's slice of y."""
+    x = np.ascontiguousarray(x)
     n = x.shape[0]
-    o = w.shape[0]
+    o, cg, kh, kw = w.shape
     oh, ow = _geometry(x.shape, w.shape, stride, pads, dilation)
-    cols = _cols(_pad_array(x, pads), w.shape[2:], stride, dilation, (oh, ow), groups)
-    out = np.matmul(w.reshape(groups, o // groups, -1), cols)       # (G, O/G, N*P)
-    return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)), cols
+    out = np.empty((n, o, oh, ow), dtype=np.result_type(x, w))
+    g, og = groups, o // groups
+    y = out.reshape(n, g, og, oh * ow)
+    if kh == kw == 1 and stride == (1, 1) and not any(pads):
+        # 1x1: the image is its own im2col
+        np.matmul(w.reshape(g, og, cg), x.reshape(n, g, cg, -1), out=y)
+        if b is not None:
+            y += b.reshape(g, og, 1)
+        return out
+    bias = b is not None
+    plan = _Plan(x.shape, w.shape, (oh, ow), stride, pads, dilation, groups, out.dtype,
+                 False, bias, lambda p: g * p.rows * p.cols)
+    wm = w.reshape(g, og, plan.kg)
+    if bias:
+        wm = np.concatenate([wm, b.reshape(g, og, 1).astype(wm.dtype)], axis=2)
+    buf = np.empty((plan.nb, g, plan.rows, plan.cols), out.dtype)
+    if bias:
+        buf[:, :, -1] = 1
+    dst = buf[:, :, :plan.kg].reshape(plan.nb, g, cg, kh, kw, oh, ow)
+    for n0 in range(0, n, plan.nb):
+        m = min(plan.nb, n - n0)
+        np.copyto(dst[:m], plan.chunk_taps(x, n0, m))
+        np.matmul(wm, buf[:m], out=y[n0:n0 + m])
+    return out
 
 
-def _weight_grad_np(g: np.ndarray, x: np.ndarray, w_shape: tuple, stride, pads, dilation,
-                    groups, cols: np.ndarray | None = None) -> np.ndarray:
-    """dL/dw = g (G, O/G, N*P) @ cols(x).T: one product (cols: the forward's im2col)."""
+def _scratch(flat: np.ndarray, shape: tuple) -> np.ndarray:
+    """The first prod(shape) elements of a flat buffer, as a contiguous array of `shape`."""
+    return flat[:math.prod(shape)].reshape(shape)
+
+
+def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple, stride,
+              pads, dilation, groups: int, need_x: bool, need_w: bool,
+              need_b: bool = False, full: bool | None = None) -> tuple:
+    """(dx, dw, db) of y = conv(x, w) + b for the output gradient g; each only if needed
+    (x is read only for dw). One pass over chunks of images, group-major so that dw is one
+    product per group over all of a chunk's columns: the chunk's im2col serves dw, and
+    W^T @ g is added back (col2im) into dx."""
     n, o, oh, ow = g.shape
-    if cols is None:
-        cols = _cols(_pad_array(x, pads), w_shape[2:], stride, dilation, (oh, ow), groups)
-    gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
-    return np.matmul(gm, cols.transpose(0, 2, 1)).reshape(w_shape)
-
-
-def _input_grad_np(g: np.ndarray, w: np.ndarray, x_shape: tuple, stride, pads, dilation,
-                   groups) -> np.ndarray:
-    """dL/dx = col2im(w.T @ g): one product, then each kernel tap's columns are added back
-    at their strided positions (a loop over the kh*kw taps, vectorised over pixels)."""
-    n, o, oh, ow = g.shape
-    _, c, h, wd = x_shape
     _, cg, kh, kw = w.shape
-    (sh, sw), (dh, dw), (pt, pb, pl, pr) = stride, dilation, pads
-    # batch innermost: each tap's add then runs over long contiguous rows
-    gm = g.transpose(1, 2, 3, 0).reshape(groups, o // groups, oh * ow * n)
-    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
-    dcols = np.matmul(wm, gm).reshape(c, kh, kw, oh, ow, n)
-    dxp = np.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=dcols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dxp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                j * dw:j * dw + sw * (ow - 1) + 1:sw] += dcols[:, i, j]
-    return np.ascontiguousarray(dxp[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2))
+    grp, og = groups, o // groups
+    dt = np.result_type(g, w)
+    if full is None:   # the full-width junk meets zero gradients: exact if w is finite
+        full = stride == (1, 1) and (not need_x or bool(np.isfinite(w).all()))
+    bias_row = need_b and need_w
+    plan = _Plan(x_shape, w.shape, (oh, ow), stride, pads, dilation, groups, dt, full,
+                 bias_row, lambda p: grp * (p.rows * need_w + p.kg * need_x) * p.cols
+                 + o * p.cols + p.c * p.hp * p.wp * need_x)
+    nb, L = plan.nb, plan.cols
+    rs = plan.wp if full else ow        # row stride of an image's output in its columns
+    g = np.ascontiguousarray(g)
+    gbuf = np.zeros(grp * og * nb * L, dt)   # g by image, rows at stride rs (junk zero)
+    if need_w:
+        x = np.ascontiguousarray(x)
+        acc = np.zeros((grp, plan.rows, og), dt)   # dw^T per group (+ db as the last row)
+        cbuf = np.empty(grp * plan.rows * nb * L, dt)
+    if need_x:
+        gx = np.empty(x_shape, dt)
+        wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
+        dbuf = np.empty(grp * plan.kg * nb * L, dt)
+        dxp = np.empty((nb, plan.c, plan.hp, plan.wp), dt)
+    last_m = None
+    for n0 in range(0, n, nb):
+        m = min(nb, n - n0)
+        g4 = _scratch(gbuf, (grp, og, m, L))
+        if m != last_m:
+            if m != nb:
+                g4[...] = 0
+            it = g4.itemsize
+            rows = as_strided(g4, (grp, og, m, oh, ow),
+                              (og * m * L * it, m * L * it, L * it, rs * it, it))
+        rows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
+        g2 = g4.reshape(grp, og, m * L)
+        if need_w:
+            cols = _scratch(cbuf, (grp, plan.rows, m, L))
+            if bias_row and m != last_m:
+                cols[:, -1] = 1
+            src = plan.chunk_taps(x, n0, m)
+            np.copyto(cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, *plan.spatial),
+                      src.transpose(1, 2, 3, 4, 0, *range(5, src.ndim)))
+            acc += np.matmul(cols.reshape(grp, plan.rows, m * L), g2.transpose(0, 2, 1))
+        if need_x:
+            d = _scratch(dbuf, (grp, plan.kg, m * L))
+            np.matmul(wt, g2, out=d)
+            target = gx[n0:n0 + m] if plan.padded_is_x else dxp[:m]
+            target[...] = 0
+            plan.add_cols(target, d.reshape(grp, cg, kh, kw, m, L).transpose(4, 0, 1, 2, 3, 5))
+            if not plan.padded_is_x:
+                gx[n0:n0 + m] = target[:, :, plan.pt:plan.pt + plan.h,
+                                       plan.pl:plan.pl + plan.w]
+        last_m = m
+    gx_out = gx if need_x else None
+    gw = gb = None
+    if need_w:
+        if full and not np.isfinite(acc).all():
+            # a non-finite input met the full-width junk (0 * inf): redo without it
+            return _grads_np(g, x, w, x_shape, stride, pads, dilation, groups, need_x,
+                             need_w, need_b, full=False)
+        gw = np.ascontiguousarray(acc[:, :plan.kg].transpose(0, 2, 1)).reshape(w.shape)
+        if bias_row:
+            gb = acc[:, -1].reshape(o).copy()
+    if need_b and gb is None:
+        gb = g.sum((0, 2, 3))
+    return gx_out, gw, gb
 
 
 # ---------------------------------------------------------------------------------------
-# three primitives, each differentiated with the other two: y = conv(x, w) is bilinear,
-# dx = conv_input_grad(g, w) = A_w^T g and dw = conv_weight_grad(g, x) = B_x^T g
+# the primitive and its derivatives: y = conv(x, w) is bilinear, dx = conv_input_grad(g, w)
+# and dw = conv_weight_grad(g, x) are linear in each argument, and each is differentiated
+# with the others. A transposed convolution y = conv_input_grad(x, w).
+
+
+def _as_2d(*arrays):
+    """1-D convolution arrays (N, C, L) as height-1 2-D ones (N, C, 1, L)."""
+    return tuple(None if a is None else a[:, :, None] for a in arrays)
 
 
 class ConvolutionBackward0(Node):
-    """Gradients of a 1-D/2-D convolution with respect to input, weight and bias."""
+    """Gradients of a 1-D/2-D convolution (or transposed convolution) with respect to
+    input, weight and bias."""
 
-    cols = None
-    _plain = False   # release() also drops the forward's im2col: not inlined by the engine
-
-    def release(self) -> None:
-        super().release()
-        self.cols = None
+    def _need(self) -> tuple:
+        return tuple(e[0] is not None for e in self.next_functions) + (False,)
 
     def backward(self, g):
         x, w = self.saved()
         if self.one_d:
             g, x, w = g.unsqueeze(2), x.unsqueeze(2), w.unsqueeze(2)
-        need = [e[0] is not None for e in self.next_functions]
-        geo = (self.stride, self.pads, self.dilation, self.groups)
-        gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
-        gw = _weight_grad(g, x, tuple(w.shape), *geo, cols=self.cols) if need[1] else None
+        need = self._need()
+        geo = self.geo
+        if self.transposed:   # y = dx(x, w): dL/dx = conv(g, w), dL/dw = dw(x, g)
+            gx = _convolution(g, w, None, *geo) if need[0] else None
+            gw = _weight_grad(x, g, tuple(w.shape), *geo) if need[1] else None
+        else:
+            gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
+            gw = _weight_grad(g, x, tuple(w.shape), *geo) if need[1] else None
         gb = g.sum((0, 2, 3)) if self.has_bias and need[2] else None
         if self.one_d:
             gx = None if gx is None else gx.squeeze(2)
             gw = None if gw is None else gw.squeeze(2)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
+    def backward_fast(self, g):
+        x, w = self.saved_data()
+        if self.one_d:
+            g, x, w = _as_2d(g, x, w)
+        need = self._need()
+        nb = self.has_bias and need[2]
+        if self.transposed:
+            gx = _conv_np(g, w, None, *self.geo) if need[0] else None
+            gw = _grads_np(x, g, w, g.shape, *self.geo, False, True)[1] if need[1] else None
+            gb = g.sum((0, 2, 3)) if nb else None
+        else:
+            gx, gw, gb = _grads_np(g, x, w, x.shape, *self.geo, need[0], need[1], nb)
+        if self.one_d:
+            gx = None if gx is None else gx[:, :, 0]
+            gw = None if gw is None else gw[:, :, 0]
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
 
 class ConvolutionBackwardBackward0(Node):
-    """Backward of the input gradient dx(g, w) of a convolution."""
+    """Backward of a convolution's input gradient dx(g, w) (`weight=False`) or of its weight
+    gradient dw(g, x) (`weight=True`): both linear in each argument."""
 
     def backward(self, gg):
-        g, w = self.saved()
+        g, other = self.saved()
         need = [e[0] is not None for e in self.next_functions]
-        geo = (self.stride, self.pads, self.dilation, self.groups)
-        return (_convolution(gg, w, None, *geo) if need[0] else None,
-                _weight_grad(g, gg, tuple(w.shape), *geo) if need[1] else None)
+        geo = self.geo
+        if self.weight:   # dw(g, x): d/dg = conv(x, gg), d/dx = dx(g, gg)
+            return (_convolution(other, gg, None, *geo) if need[0] else None,
+                    _input_grad(g, gg, tuple(other.shape), *geo) if need[1] else None)
+        # dx(g, w): d/dg = conv(gg, w), d/dw = dw(g, gg)
+        return (_convolution(gg, other, None, *geo) if need[0] else None,
+                _weight_grad(g, gg, tuple(other.shape), *geo) if need[1] else None)
 
 
-class ConvolutionWeightBackwardBackward0(Node):
-    """Backward of the weight gradient dw(g, x) of a convolution."""
-
-    def backward(self, gg):
-        g, x = self.saved()
-        need = [e[0] is not None for e in self.next_functions]
-        geo = (self.stride, self.pads, self.dilation, self.groups)
-        return (_convolution(x, gg, None, *geo) if need[0] else None,
-                _input_grad(g, gg, tuple(x.shape), *geo) if need[1] else None)
-
-
-def _record(cls, out: np.ndarray, a: Tensor, b: Tensor, stride, pads, dilation, groups):
+def _record_grad(out: np.ndarray, a: Tensor, b: Tensor, geo: tuple, weight: bool) -> Tensor:
     if not needs_graph(a, b):
         return _make(out)
-    n = cls((a, b))
-    n.stride, n.pads, n.dilation, n.groups = stride, pads, dilation, groups
+    n = ConvolutionBackwardBackward0((a, b))
+    n.geo, n.weight = geo, weight
     n.save(a, b)
     return _make(out, n)
 
 
 def _input_grad(g: Tensor, w: Tensor, x_shape: tuple, stride, pads, dilation,
                 groups: int) -> Tensor:
-    out = _input_grad_np(g._data, w._data, x_shape, stride, pads, dilation, groups)
-    return _record(ConvolutionBackwardBackward0, out, g, w, stride, pads, dilation, groups)
+    """dL/dx of a convolution of an input of shape x_shape with w, for its output grad g."""
+    out = _grads_np(g._data, None, w._data, x_shape, stride, pads, dilation, groups, True,
+                    False)[0]
+    return _record_grad(out, g, w, (stride, pads, dilation, groups), False)
 
 
 def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
-                 groups: int, cols: np.ndarray | None = None) -> Tensor:
-    out = _weight_grad_np(g._data, x._data, w_shape, stride, pads, dilation, groups, cols)
-    return _record(ConvolutionWeightBackwardBackward0, out, g, x, stride, pads, dilation,
-                   groups)
+                 groups: int) -> Tensor:
+    """dL/dw of a convolution of x with a weight of shape w_shape, for its output grad g."""
+    wd = np.empty(w_shape, np.result_type(g._data, x._data))   # (only its shape is read)
+    out = _grads_np(g._data, x._data, wd, tuple(x.shape), stride, pads, dilation, groups,
+                    False, True)[1]
+    return _record_grad(out, g, x, (stride, pads, dilation, groups), True)
 
 
 def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tuple,
-                 dilation: tuple, groups: int, one_d: bool = False) -> Tensor:
-    """The primitive on 4-D tensors (3-D with one_d): no argument checking."""
+                 dilation: tuple, groups: int, one_d: bool = False,
+                 transposed: bool = False, out_shape: tuple | None = None) -> Tensor:
+    """The primitive on 4-D tensors (3-D with one_d), arguments already checked. A
+    transposed convolution's output has `out_shape` (N, C, H, W)."""
     xd, wd = x._data, w._data
+    bd = None if b is None else b._data
     if one_d:
-        xd, wd = xd[:, :, None], wd[:, :, None]
-    out, cols = _conv_np(xd, wd, stride, pads, dilation, groups)
-    if b is not None:
-        out += b._data.reshape(-1, 1, 1)
+        xd, wd = _as_2d(xd, wd)
+    geo = (stride, pads, dilation, groups)
+    if transposed:
+        out = _grads_np(xd, None, wd, out_shape, *geo, True, False)[0]
+        if bd is not None:
+            out += bd.reshape(-1, 1, 1)
+    else:
+        out = _conv_np(xd, wd, bd, *geo)
     if one_d:
         out = out[:, :, 0]
     tensors = (x, w) if b is None else (x, w, b)
     if not needs_graph(*tensors):
         return _make(out)
     n = ConvolutionBackward0(tensors)
-    n.stride, n.pads, n.dilation, n.groups = stride, pads, dilation, groups
-    n.one_d, n.has_bias = one_d, b is not None
-    # keep the im2col for the weight gradient (valid while x is unchanged: save() checks)
-    n.cols = cols if w._rg and not one_d else None
+    n.geo, n.one_d, n.transposed, n.has_bias = geo, one_d, transposed, b is not None
     n.save(x, w)
     return _make(out, n)
 
@@ -223,35 +405,50 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
 # public functions
 
 
-def _check(x: Tensor, w: Tensor, b: Tensor | None, nd: int, groups: int, op: str) -> None:
+def _check(x, w: Tensor, b: Tensor | None, nd: int, groups: int, op: str,
+           transposed: bool = False) -> None:
     if not isinstance(x, Tensor) or not isinstance(w, Tensor):
-        raise TypeError(f"{op}(): input and weight must be Tensors, got {type(x).__name__} and "
-                        f"{type(w).__name__}")
-    if w.ndim != nd + 2:
-        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight (out_channels, "
-                           f"in_channels/groups, kernel...), got weight of size {list(w.shape)}")
+        raise TypeError(f"{op}(): argument 'input' and 'weight' must be Tensors, got "
+                        f"{type(x).__name__} and {type(w).__name__}")
+    if b is not None and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): argument 'bias' must be a Tensor, not {type(b).__name__}")
     if x.ndim != nd + 2:
-        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, "
-                           f"but got input of size: {list(x.shape)}")
-    if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
-        bd = "" if b is None else f", bias {b.dtype}"
-        raise RuntimeError(f"{op}: input ({x.dtype}), weight ({w.dtype}){bd} should have the "
-                           "same dtype")
-    if w._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{op}, but got input of size: {list(x.shape)}")
+    if w.ndim != nd + 2:
+        raise RuntimeError("weight should have at least three dimensions" if w.ndim < 3 else
+                           f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional "
+                           f"input {list(x.shape)}, but got {w.ndim}-dimensional weight of "
+                           f"size {list(w.shape)} instead")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({x._type_name()}) and weight type ({w._type_name()}) "
+                           "should be the same")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({x.dtype._legacy.lower()}) and bias type "
+                           f"({b.dtype._legacy.lower()}) should be the same")
     if groups < 1:
-        raise RuntimeError(f"non-positive groups is not supported (got groups={groups})")
-    if w.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead")
-    if x.shape[1] != w.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected "
-                           f"input{list(x.shape)} to have {w.shape[1] * groups} channels, but "
-                           f"got {x.shape[1]} channels instead")
-    if b is not None and tuple(b.shape) != (w.shape[0],):
-        raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be "
-                           f"1-dimensional with {w.shape[0]} elements, but got bias of size "
-                           f"{list(b.shape)} instead")
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] == 0 or w.shape[0] % groups:
+        what = "divisible by" if w.shape[0] else "at least"
+        raise RuntimeError(f"Given groups={groups}, expected weight to be {what} "
+                           f"{groups if w.shape[0] else 1} at dimension 0, but got weight of "
+                           f"size [{list(w.shape)}] instead")
+    if transposed:
+        if x.shape[1] != w.shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {list(w.shape)}, expected "
+                               f"input{list(x.shape)} to have {w.shape[0]} channels, but got "
+                               f"{x.shape[1]} channels instead")
+        out_ch = w.shape[1] * groups
+    else:
+        if x.shape[1] != w.shape[1] * groups:
+            raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, "
+                               f"expected input{list(x.shape)} to have {w.shape[1] * groups} "
+                               f"channels, but got {x.shape[1]} channels instead")
+        out_ch = w.shape[0]
+    if b is not None and tuple(b.shape) != (out_ch,):
+        raise RuntimeError(f"Given {'transposed=1, ' if transposed else ''}weight of size "
+                           f"{list(w.shape)}, expected bias to be 1-dimensional with {out_ch} "
+                           f"elements, but got bias of size {list(b.shape)} instead")
 
 
 def _resolve_padding(padding, k: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
@@ -263,16 +460,30 @@ def _resolve_padding(padding, k: tuple, stride: tuple, dilation: tuple, op: str)
         if padding == "same":
             if any(s != 1 for s in stride):
                 raise RuntimeError("padding='same' is not supported for strided convolutions")
-            out = []
-            for kk, d in zip(k, dilation):
-                total = d * (kk - 1)
-                out.append((total // 2, total - total // 2))
-            return tuple(out)
+            return tuple((d * (kk - 1) // 2, d * (kk - 1) - d * (kk - 1) // 2)
+                         for kk, d in zip(k, dilation))
         raise RuntimeError(f"Invalid padding string: '{padding}'")
     p = _tuple(padding, nd, "padding", op)
     if any(v < 0 for v in p):
         raise RuntimeError("negative padding is not supported")
     return tuple((v, v) for v in p)
+
+
+def _strides_dilations(stride, dilation, nd: int, op: str) -> tuple:
+    stride = _tuple(stride, nd, "stride", op)
+    dilation = _tuple(dilation, nd, "dilation", op)
+    if any(s < 1 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 1 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    return stride, dilation
+
+
+def _to_2d(nd: int, stride, pad, dilation) -> tuple:
+    """Per-dim settings as the 2-D kernels take them: (stride, pads, dilation)."""
+    if nd == 1:
+        return (1, stride[0]), (0, 0) + pad[0], (1, dilation[0])
+    return stride, pad[0] + pad[1], dilation
 
 
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd: int, op: str) -> Tensor:
@@ -281,26 +492,17 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd: int, op: str) 
         x = x.unsqueeze(0)
     _check(x, weight, bias, nd, groups, op)
     k = tuple(weight.shape[2:])
-    stride = _tuple(stride, nd, "stride", op)
-    dilation = _tuple(dilation, nd, "dilation", op)
-    if any(s < 1 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d < 1 for d in dilation):
-        raise RuntimeError("dilation should be greater than zero")
+    stride, dilation = _strides_dilations(stride, dilation, nd, op)
     pad = _resolve_padding(padding, k, stride, dilation, op)
-    sizes = tuple(x.shape[2:])
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pad))
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pad))
     eff = tuple(d * (kk - 1) + 1 for d, kk in zip(dilation, k))
     if any(p < e for p, e in zip(padded, eff)):
         raise RuntimeError(f"Calculated padded input size per channel: "
                            f"({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than "
                            "actual input size")
-    if nd == 1:
-        out = _convolution(x, weight, bias, (1, stride[0]), (0, 0) + pad[0], (1, dilation[0]),
-                           groups, one_d=True)
-    else:
-        out = _convolution(x, weight, bias, stride, pad[0] + pad[1], dilation, groups)
+    out = _convolution(x, weight, bias, *_to_2d(nd, stride, pad, dilation), groups,
+                       one_d=nd == 1)
     return out.squeeze(0) if unbatched else out
 
 
@@ -315,3 +517,53 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
            dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation of input (N, C, L) or (C, L) with weight (out, C/groups, k)."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation,
+                    nd: int, op: str) -> Tensor:
+    unbatched = isinstance(x, Tensor) and x.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    _check(x, weight, bias, nd, groups, op, transposed=True)
+    stride, dilation = _strides_dilations(stride, dilation, nd, op)
+    if isinstance(padding, str):
+        raise RuntimeError(f"{op}(): argument 'padding' must be an int or a tuple of ints, "
+                           f"not str ('{padding}')")
+    pad = _resolve_padding(padding, tuple(weight.shape[2:]), stride, dilation, op)
+    op_ = _tuple(output_padding, nd, "output_padding", op)
+    if any(p < 0 for p in op_):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(p >= s and p >= d for p, s, d in zip(op_, stride, dilation)):
+        names = ("height", "width")[-nd:] if nd == 2 else ("width",)
+        parts = [f"output_padding_{h}: {p}" for h, p in zip(names, op_)] + \
+            [f"stride_{h}: {s}" for h, s in zip(names, stride)] + \
+            [f"dilation_{h}: {d}" for h, d in zip(names, dilation)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                           f"but got {' '.join(parts)}")
+    k = tuple(weight.shape[2:])
+    sizes = tuple((i - 1) * s - 2 * p[0] + d * (kk - 1) + o + 1 for i, s, p, d, kk, o in
+                  zip(x.shape[2:], stride, pad, dilation, k, op_))
+    if any(s <= 0 for s in sizes):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))})"
+                           f". Calculated output size per channel: "
+                           f"({' x '.join(map(str, sizes))}). Output size is too small")
+    out_shape = (x.shape[0], weight.shape[1] * groups) + ((1,) if nd == 1 else ()) + sizes
+    out = _convolution(x, weight, bias, *_to_2d(nd, stride, pad, dilation), groups,
+                       one_d=nd == 1, transposed=True, out_shape=out_shape)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution ("deconvolution", the gradient of conv2d with respect to
+    its input) of (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-D transposed convolution of (N, C_in, L) or (C_in, L) with weight
+    (C_in, C_out/groups, k)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")

@@ -138,45 +138,84 @@ def _put_flat(g: Tensor, idx: np.ndarray, shape: tuple, unique: bool) -> Tensor:
 
 
 class MaxPool2DWithIndicesBackward0(Node):
-    empty = None
+    """The gradient goes to each window's maximum. Windows that tile the input keep the
+    tap (0 .. kh*kw-1) of their maximum (`tap`, int8) and scatter on arrays; otherwise the
+    flat H*W index (`idx`) drives a scatter that is differentiable again."""
+
+    empty = tap = idx = None
+
+    def flat(self) -> np.ndarray:
+        if self.idx is None:
+            self.idx = _tap_to_flat(self.tap, self.k, self.shape[-1])
+        return self.idx
 
     def backward(self, g):
         if self.empty is not None:   # windows wholly in the padding pass no gradient
             keep = _make((~self.empty).astype(g._data.dtype))
-            idx = np.where(self.empty, 0, self.idx)
+            idx = np.where(self.empty, 0, self.flat())
             return (_put_flat(g * keep, idx, self.shape, False),)
-        return (_put_flat(g, self.idx, self.shape, self.unique),)
+        return (_put_flat(g, self.flat(), self.shape, self.unique),)
+
+    def backward_fast(self, g):
+        if self.tap is None:
+            return Node.backward_fast(self, g)
+        return (_scatter_taps(g, self.tap, self.shape, self.k),)
+
+
+def _tap_to_flat(tap: np.ndarray, k: tuple, w: int) -> np.ndarray:
+    """Flat H*W indices of tiled windows' maxima from their taps."""
+    oh, ow = tap.shape[-2:]
+    base = (np.arange(oh) * k[0])[:, None] * w + np.arange(ow) * k[1]
+    offs = (np.arange(k[0])[:, None] * w + np.arange(k[1])).ravel()
+    return base + offs[tap]
+
+
+def _scatter_taps(g: np.ndarray, tap: np.ndarray, shape: tuple, k: tuple) -> np.ndarray:
+    """Tiled windows: dx with g at each window's maximum, one masked product per tap."""
+    n, c, h, w = shape
+    (kh, kw), (oh, ow) = k, tap.shape[-2:]
+    dx = np.empty(shape, g.dtype) if oh * kh == h and ow * kw == w else np.zeros(shape, g.dtype)
+    dxv = dx[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
+    for t in range(kh * kw):
+        np.multiply(g, tap == t, out=dxv[:, :, :, t // kw, :, t % kw])
+    return dx
+
+
+def _max_pool_tiles(x: np.ndarray, k, out) -> tuple:
+    """Windows that tile the input: values and the tap of each window's first maximum,
+    by a running maximum over the kh*kw taps (strided views, no copy). NaN: PyTorch's
+    scan (a NaN wins, a later NaN over an earlier one)."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = k, out
+    xv = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
+    taps = [xv[:, :, :, t // kw, :, t % kw] for t in range(kh * kw)]
+    vals = taps[0].copy()
+    tap = np.zeros(vals.shape, dtype=np.int8 if len(taps) < 128 else np.int64)
+    hit = np.empty(vals.shape, dtype=bool)
+    for t in range(1, len(taps)):
+        np.greater(taps[t], vals, out=hit)
+        np.maximum(vals, taps[t], out=vals)
+        np.copyto(tap, t, where=hit)
+    if x.dtype.kind == "f" and np.isnan(vals).any():
+        run, tap = taps[0].copy(), np.zeros_like(tap)
+        for t in range(1, len(taps)):
+            hit = (taps[t] > run) | np.isnan(taps[t])
+            run = np.where(hit, taps[t], run)
+            tap[hit] = t
+        vals = run
+    return vals, tap
 
 
 def _max_pool_forward(x: np.ndarray, k, s, p, d, out) -> tuple:
-    """Values and flat (row * W + col) argmax indices; ties go to the first in the window."""
+    """Windows in general: values and flat (row * W + col) argmax indices (ties go to the
+    first in the window), and where a window lies wholly in the padding (or None)."""
     n, c, h, w = x.shape
     oh, ow = out
-    if _tiles(x.shape, k, s, p, d, out):
-        # windows tile the input: a running max over the kh*kw taps (strided views, no
-        # copy), then the first tap equal to the max (np.maximum propagates NaN as PyTorch)
-        xv = x[:, :, :oh * k[0], :ow * k[1]].reshape(n, c, oh, k[0], ow, k[1])
-        taps = [xv[:, :, :, t // k[1], :, t % k[1]] for t in range(k[0] * k[1])]
-        vals = taps[0].copy()
-        for cand in taps[1:]:
-            np.maximum(vals, cand, out=vals)
-        a = np.zeros(vals.shape, dtype=np.int8 if len(taps) < 128 else np.int64)
-        if x.dtype.kind == "f" and np.isnan(vals).any():
-            run = taps[0].copy()                  # PyTorch's scan: a later NaN wins
-            for t in range(1, len(taps)):
-                hit = (taps[t] > run) | (taps[t] != taps[t])
-                run = np.where(hit, taps[t], run)
-                a = np.where(hit, a.dtype.type(t), a)
-        else:
-            for t in range(len(taps) - 1, 0, -1):   # backwards: the first equal tap wins
-                a = np.where(taps[t] == vals, a.dtype.type(t), a)
-            a = np.where(taps[0] == vals, a.dtype.type(0), a)
-    else:
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = _pad_array(x, _pads(x.shape, k, s, p, d, out), fill)
-        cols = _windows(xp, k, s, d, out).reshape(n, c, oh, ow, k[0] * k[1])
-        a = cols.argmax(-1)
-        vals = np.take_along_axis(cols, a[..., None], -1)[..., 0]
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    xp = _pad_array(x, _pads(x.shape, k, s, p, d, out), fill)
+    cols = _windows(xp, k, s, d, out).reshape(n, c, oh, ow, k[0] * k[1])
+    a = cols.argmax(-1)
+    vals = np.take_along_axis(cols, a[..., None], -1)[..., 0]
     # flat index = window origin + the tap's offset, both as small lookup tables
     r0, c0 = np.arange(oh) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
     base = r0[:, None] * w + c0
@@ -213,12 +252,18 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     if x.ndim == 3:
         res = max_pool2d(x.unsqueeze(0), k, s, p, d, ceil_mode, return_indices)
         return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
-    vals, idx, empty = _max_pool_forward(x._data, k, s, p, d, out)
+    tap = idx = empty = None
+    if _tiles(x.shape, k, s, p, d, out):
+        vals, tap = _max_pool_tiles(x._data, k, out)
+        if return_indices:
+            idx = _tap_to_flat(tap, k, x.shape[-1])
+    else:
+        vals, idx, empty = _max_pool_forward(x._data, k, s, p, d, out)
     if not needs_graph(x):
         res = _make(vals)
     else:
         node = MaxPool2DWithIndicesBackward0((x,))
-        node.idx, node.shape = idx, tuple(x.shape)
+        node.tap, node.idx, node.k, node.shape = tap, idx, k, tuple(x.shape)
         node.unique = s[0] >= d[0] * (k[0] - 1) + 1 and s[1] >= d[1] * (k[1] - 1) + 1
         node.empty = empty
         res = _make(vals, node)
