@@ -76,17 +76,17 @@ def make_optimizer(lib, params, name: str):
     return lib.SGD(params, lr=0.01, momentum=0.9)
 
 
-def time_rounds(steps_by_name: dict, rounds: int, per_round: int) -> dict:
+def time_rounds(steps_by_name: dict, rounds: int, per_round: int, clock=time.perf_counter) -> dict:
     """Per-step time of each contender in each round (rounds alternate between them)."""
     for step in steps_by_name.values():
         step()
     times = {name: [] for name in steps_by_name}
     for _ in range(rounds):
         for name, step in steps_by_name.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(per_round):
                 step()
-            times[name].append((time.perf_counter() - t0) / per_round)
+            times[name].append((clock() - t0) / per_round)
     return times
 
 
@@ -99,6 +99,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS threads for numpy and torch.set_num_threads (0: defaults)")
     ap.add_argument("--profile", action="store_true", help="cProfile our step instead")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the process's CPU time (steadier on a busy machine)")
     args = ap.parse_args()
     if torch is not None and args.threads > 0:
         torch.set_num_threads(args.threads)   # before torch starts its thread pool
@@ -118,7 +120,7 @@ def main() -> None:
         import pstats
         for _ in range(3):
             ours()
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)
         prof.enable()
         for _ in range(10):
             ours()
@@ -139,10 +141,12 @@ def main() -> None:
         tmodel.train()
         topt = make_optimizer(torch.optim, tmodel.parameters(), args.optim)
         contenders["torch"] = make_step(tmodel, topt, tF.nll_loss, tx, ty, [])
-    times = time_rounds(contenders, args.rounds, args.per_round)
+    times = time_rounds(contenders, args.rounds, args.per_round,
+                        time.process_time if args.cpu_time else time.perf_counter)
     ms = {k: np.asarray(v) * 1e3 for k, v in times.items()}
     print(f"MNIST Net, batch {args.batch}, {args.optim}, {args.rounds} alternating rounds of "
-          f"{args.per_round} steps; best and median ms/step")
+          f"{args.per_round} steps; best and median ms/step"
+          f"{' (CPU time)' if args.cpu_time else ''}")
     print(f"autograd (numpy): {ms['ours'].min():8.2f} (median {np.median(ms['ours']):.2f})")
     if torch is None:
         print("PyTorch not installed: no comparison")

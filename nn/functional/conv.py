@@ -106,6 +106,9 @@ class _Plan:
         self.cols = (self.oh - 1) * self.wp + self.ow if full else self.oh * self.ow
         self.kg = self.cg * self.kh * self.kw
         self.rows = self.kg + bias_row       # im2col rows per group (+ the ones row)
+        # full-width col2im: each tap's columns in a row with zero margins (see `shifted`)
+        self.margin = (self.kh - 1) * dh * self.wp + (self.kw - 1) * dw
+        self.row = self.margin + self.hp * self.wp
         item = np.dtype(dtype).itemsize
         self.nb = max(1, min(self.n, _CHUNK_BYTES // max(per_image(self) * item, 1)))
         self.dtype = dtype
@@ -143,6 +146,21 @@ class _Plan:
     @property
     def spatial(self) -> tuple:
         return (self.cols,) if self.full else (self.oh, self.ow)
+
+    def shifted(self, d4: np.ndarray) -> np.ndarray:
+        """Full-width col2im as a view: d4 (G, C/G*kh*kw, m, row) holds each tap's columns
+        after `margin` zeros; the view (m, G, C/G, kh, kw, h, w) reads at each input pixel
+        the column of each tap that lands on it (a zero where none does), so that dx is
+        its sum over the taps, one numpy reduction."""
+        grp, _, m, row = d4.shape
+        it = d4.itemsize
+        (dh, dw), kh, kw = self.dilation, self.kh, self.kw
+        tap = m * row
+        return as_strided(d4.reshape(-1)[self.margin + self.pt * self.wp + self.pl:],
+                          (m, grp, self.cg, kh, kw, self.h, self.w),
+                          (row * it, self.cg * kh * kw * tap * it, kh * kw * tap * it,
+                           (kw * tap - dh * self.wp) * it, (tap - dw) * it, self.wp * it, it),
+                          writeable=False)
 
     def add_cols(self, dxp: np.ndarray, dcols: np.ndarray) -> None:
         """col2im: add each tap's columns (m, G, C/G, kh, kw, cols) back into the padded
@@ -231,8 +249,16 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
     if need_x:
         gx = np.empty(x_shape, dt)
         wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
-        dbuf = np.empty(grp * plan.kg * nb * L, dt)
-        dxp = np.empty((nb, plan.c, plan.hp, plan.wp), dt)
+        # W^T @ g goes into the im2col's buffer once dw is done with it (one buffer stays
+        # in cache better than two)
+        size = grp * plan.kg * nb * (plan.row if full else L)
+        if not need_w or cbuf.size < size:
+            dbuf = np.empty(max(size, cbuf.size if need_w else 0), dt)
+            cbuf = dbuf
+        else:
+            dbuf = cbuf
+        if not full:
+            dxp = np.empty((nb, plan.c, plan.hp, plan.wp), dt)
     last_m = None
     for n0 in range(0, n, nb):
         m = min(nb, n - n0)
@@ -254,14 +280,25 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
                       src.transpose(1, 2, 3, 4, 0, *range(5, src.ndim)))
             acc += np.matmul(cols.reshape(grp, plan.rows, m * L), g2.transpose(0, 2, 1))
         if need_x:
-            d = _scratch(dbuf, (grp, plan.kg, m * L))
-            np.matmul(wt, g2, out=d)
-            target = gx[n0:n0 + m] if plan.padded_is_x else dxp[:m]
-            target[...] = 0
-            plan.add_cols(target, d.reshape(grp, cg, kh, kw, m, L).transpose(4, 0, 1, 2, 3, 5))
-            if not plan.padded_is_x:
-                gx[n0:n0 + m] = target[:, :, plan.pt:plan.pt + plan.h,
-                                       plan.pl:plan.pl + plan.w]
+            if full:   # W^T @ g per image into margin-padded rows, then one shifted sum
+                d4 = _scratch(dbuf, (grp, plan.kg, m, plan.row))
+                if need_w or m != last_m:   # zero margins
+                    d4[..., :plan.margin] = 0
+                    d4[..., plan.margin + L:] = 0
+                np.matmul(wt, g4.transpose(2, 0, 1, 3),
+                          out=d4[..., plan.margin:plan.margin + L].transpose(2, 0, 1, 3))
+                np.sum(plan.shifted(d4), axis=(3, 4),
+                       out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
+            else:
+                d = _scratch(dbuf, (grp, plan.kg, m * L))
+                np.matmul(wt, g2, out=d)
+                target = gx[n0:n0 + m] if plan.padded_is_x else dxp[:m]
+                target[...] = 0
+                plan.add_cols(target, d.reshape(grp, cg, kh, kw, m, L).transpose(
+                    4, 0, 1, 2, 3, 5))
+                if not plan.padded_is_x:
+                    gx[n0:n0 + m] = target[:, :, plan.pt:plan.pt + plan.h,
+                                           plan.pl:plan.pl + plan.w]
         last_m = m
     gx_out = gx if need_x else None
     gw = gb = None

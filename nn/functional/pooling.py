@@ -176,8 +176,10 @@ def _scatter_taps(g: np.ndarray, tap: np.ndarray, shape: tuple, k: tuple) -> np.
     (kh, kw), (oh, ow) = k, tap.shape[-2:]
     dx = np.empty(shape, g.dtype) if oh * kh == h and ow * kw == w else np.zeros(shape, g.dtype)
     dxv = dx[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
+    mask = np.empty(tap.shape, g.dtype)
     for t in range(kh * kw):
-        np.multiply(g, tap == t, out=dxv[:, :, :, t // kw, :, t % kw])
+        np.equal(tap, t, out=mask)   # (as g's dtype: the product then needs no cast)
+        np.multiply(g, mask, out=dxv[:, :, :, t // kw, :, t % kw])
     return dx
 
 
@@ -190,12 +192,14 @@ def _max_pool_tiles(x: np.ndarray, k, out) -> tuple:
     xv = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
     taps = [xv[:, :, :, t // kw, :, t % kw] for t in range(kh * kw)]
     vals = taps[0].copy()
-    tap = np.zeros(vals.shape, dtype=np.int8 if len(taps) < 128 else np.int64)
-    hit = np.empty(vals.shape, dtype=bool)
+    tdt = np.int8 if len(taps) < 128 else np.int64
+    tap, hit, step = np.zeros(vals.shape, tdt), np.empty(vals.shape, bool), np.empty(vals.shape, tdt)
     for t in range(1, len(taps)):
         np.greater(taps[t], vals, out=hit)
         np.maximum(vals, taps[t], out=vals)
-        np.copyto(tap, t, where=hit)
+        # a hit at t beats every earlier tap, and t grows: the tap is the largest hit
+        np.multiply(hit, tdt(t), out=step)
+        np.maximum(tap, step, out=tap)
     if x.dtype.kind == "f" and np.isnan(vals).any():
         run, tap = taps[0].copy(), np.zeros_like(tap)
         for t in range(1, len(taps)):
