@@ -183,17 +183,20 @@ class _Plan:
 
 
 def _conv_np(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, pads, dilation,
-             groups: int) -> np.ndarray:
+             groups: int, out_hw: tuple | None = None) -> np.ndarray:
     """y = conv(x, w) + b on (N, C, H, W): per chunk, im2col then one product per group
-    written into the chunk's slice of y."""
+    written into the chunk's slice of y. `out_hw` caps the output size (the gradient of a
+    transposed convolution whose output_padding added rows no window of x reached)."""
     x = np.ascontiguousarray(x)
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     oh, ow = _geometry(x.shape, w.shape, stride, pads, dilation)
+    if out_hw is not None:
+        oh, ow = min(oh, out_hw[0]), min(ow, out_hw[1])
     out = np.empty((n, o, oh, ow), dtype=np.result_type(x, w))
     g, og = groups, o // groups
     y = out.reshape(n, g, og, oh * ow)
-    if kh == kw == 1 and stride == (1, 1) and not any(pads):
+    if kh == kw == 1 and stride == (1, 1) and not any(pads) and (oh, ow) == x.shape[2:]:
         # 1x1: the image is its own im2col
         np.matmul(w.reshape(g, og, cg), x.reshape(n, g, cg, -1), out=y)
         if b is not None:
@@ -340,7 +343,7 @@ class ConvolutionBackward0(Node):
         need = self._need()
         geo = self.geo
         if self.transposed:   # y = dx(x, w): dL/dx = conv(g, w), dL/dw = dw(x, g)
-            gx = _convolution(g, w, None, *geo) if need[0] else None
+            gx = _convolution(g, w, None, *geo, out_hw=x.shape[2:]) if need[0] else None
             gw = _weight_grad(x, g, tuple(w.shape), *geo) if need[1] else None
         else:
             gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
@@ -358,7 +361,7 @@ class ConvolutionBackward0(Node):
         need = self._need()
         nb = self.has_bias and need[2]
         if self.transposed:
-            gx = _conv_np(g, w, None, *self.geo) if need[0] else None
+            gx = _conv_np(g, w, None, *self.geo, out_hw=x.shape[2:]) if need[0] else None
             gw = _grads_np(x, g, w, g.shape, *self.geo, False, True)[1] if need[1] else None
             gb = g.sum((0, 2, 3)) if nb else None
         else:
@@ -378,10 +381,10 @@ class ConvolutionBackwardBackward0(Node):
         need = [e[0] is not None for e in self.next_functions]
         geo = self.geo
         if self.weight:   # dw(g, x): d/dg = conv(x, gg), d/dx = dx(g, gg)
-            return (_convolution(other, gg, None, *geo) if need[0] else None,
+            return (_convolution(other, gg, None, *geo, out_hw=g.shape[2:]) if need[0] else None,
                     _input_grad(g, gg, tuple(other.shape), *geo) if need[1] else None)
         # dx(g, w): d/dg = conv(gg, w), d/dw = dw(g, gg)
-        return (_convolution(gg, other, None, *geo) if need[0] else None,
+        return (_convolution(gg, other, None, *geo, out_hw=g.shape[2:]) if need[0] else None,
                 _weight_grad(g, gg, tuple(other.shape), *geo) if need[1] else None)
 
 
@@ -413,9 +416,11 @@ def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
 
 def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tuple,
                  dilation: tuple, groups: int, one_d: bool = False,
-                 transposed: bool = False, out_shape: tuple | None = None) -> Tensor:
+                 transposed: bool = False, out_shape: tuple | None = None,
+                 out_hw: tuple | None = None) -> Tensor:
     """The primitive on 4-D tensors (3-D with one_d), arguments already checked. A
-    transposed convolution's output has `out_shape` (N, C, H, W)."""
+    transposed convolution's output has `out_shape` (N, C, H, W); `out_hw` caps a
+    convolution's output size (see `_conv_np`)."""
     xd, wd = x._data, w._data
     bd = None if b is None else b._data
     if one_d:
@@ -426,7 +431,7 @@ def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tu
         if bd is not None:
             out += bd.reshape(-1, 1, 1)
     else:
-        out = _conv_np(xd, wd, bd, *geo)
+        out = _conv_np(xd, wd, bd, *geo, out_hw=out_hw)
     if one_d:
         out = out[:, :, 0]
     tensors = (x, w) if b is None else (x, w, b)

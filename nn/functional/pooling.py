@@ -193,7 +193,8 @@ def _max_pool_tiles(x: np.ndarray, k, out) -> tuple:
     taps = [xv[:, :, :, t // kw, :, t % kw] for t in range(kh * kw)]
     vals = taps[0].copy()
     tdt = np.int8 if len(taps) < 128 else np.int64
-    tap, hit, step = np.zeros(vals.shape, tdt), np.empty(vals.shape, bool), np.empty(vals.shape, tdt)
+    tap, step = np.zeros(vals.shape, tdt), np.empty(vals.shape, tdt)
+    hit = np.empty(vals.shape, bool)
     for t in range(1, len(taps)):
         np.greater(taps[t], vals, out=hit)
         np.maximum(vals, taps[t], out=vals)

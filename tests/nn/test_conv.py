@@ -121,11 +121,12 @@ def test_only_needed_gradients_are_computed():
     (lambda: nn.Conv2d(1, 8, 3, padding_mode="foo"), ValueError,
      "padding_mode must be one of"),
     (lambda: nn.Conv2d(1, 8, kernel_size=3)(ag.zeros(64, 3, 28, 28)), RuntimeError,
-     "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1)): expected 3-D or 4-D input with 1 "
-     "channels, got input of shape [64, 3, 28, 28]"),
+     "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1)): Given groups=1, weight of size "
+     "[8, 1, 3, 3], expected input[64, 3, 28, 28] to have 1 channels, but got 3 channels "
+     "instead"),
     (lambda: nn.Conv1d(1, 8, 3)(ag.zeros(64, 3, 28)), RuntimeError,
-     "Conv1d(1, 8, kernel_size=(3,), stride=(1,)): expected 2-D or 3-D input with 1 channels, "
-     "got input of shape [64, 3, 28]"),
+     "Conv1d(1, 8, kernel_size=(3,), stride=(1,)): Given groups=1, weight of size [8, 1, 3], "
+     "expected input[64, 3, 28] to have 1 channels, but got 3 channels instead"),
 ])
 def test_errors(call, exc, msg):
     with pytest.raises(exc) as info:
