@@ -414,15 +414,18 @@ def _adaptive_size(x: Tensor, output_size, nd: int) -> tuple:
 
 def _adaptive_check(x, output_size, op: str) -> tuple:
     if not isinstance(x, Tensor) or x.ndim not in (3, 4):
-        raise RuntimeError(f"{op}(): Expected 3D or 4D tensor, but got: "
+        colon = ":" if op == "adaptive_max_pool2d" else ""   # (PyTorch's two wordings)
+        raise RuntimeError(f"{op}(): Expected 3D or 4D tensor, but got{colon} "
                            f"{list(getattr(x, 'shape', []))}")
     oh, ow = _adaptive_size(x, output_size, 2)
     if oh < 0 or ow < 0:
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
-                           f"but received {[oh, ow]}")
-    if 0 in x.shape[-3:] and oh and ow:
+                           f"but received {{{oh}, {ow}}}")
+    empty = [d for d in range(x.ndim - 3, x.ndim) if x.shape[d] == 0]
+    if empty:
         raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch "
-                           f"dimensions, but input has sizes {list(x.shape)}")
+                           f"dimensions, but input has sizes {list(x.shape)} with dimension "
+                           f"{empty[0]} being empty")
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
     return oh, ow
@@ -453,11 +456,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return _make(out, node)
 
 
+def _check_1d(x, op: str) -> None:
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {getattr(x, 'ndim', 0)}-"
+                           f"dimensional tensor for argument #1 'self' (while checking "
+                           f"arguments for {op})")
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Average pooling of (N, C, L) or (C, L) to a fixed length."""
-    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        raise RuntimeError(f"adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got "
-                           f"{list(getattr(input, 'shape', []))}")
+    _check_1d(input, "adaptive_avg_pool1d")
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _adaptive_size(
         input, output_size, 1)[0])).squeeze(-2)
 
@@ -516,10 +524,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling of (N, C, L) or (C, L) to a fixed length."""
-    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        raise RuntimeError(f"Expected 2 to 3 dimensions, but got "
-                           f"{getattr(input, 'ndim', 0)}-dimensional tensor for argument #1 "
-                           f"'self' (while checking arguments for adaptive_max_pool1d)")
+    _check_1d(input, "adaptive_max_pool1d")
     res = adaptive_max_pool2d(input.unsqueeze(-2), (1, _adaptive_size(input, output_size,
                                                                        1)[0]), return_indices)
     return (res[0].squeeze(-2), res[1].squeeze(-2)) if return_indices else res.squeeze(-2)
