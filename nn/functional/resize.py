@@ -151,7 +151,8 @@ def _spatial_list(v, nd: int, what: str, x: Tensor) -> list:
     if len(seq) != nd:
         letter, of = ("o", "output size of") if what == "output size" else \
             ("s", "scale_factor of shape")
-        raise ValueError(f"Input and {what} must have the same number of spatial dimensions, "
+        who = "output" if what == "output size" else what
+        raise ValueError(f"Input and {who} must have the same number of spatial dimensions, "
                          f"but got input with spatial dimensions of {list(x.shape[2:])} and "
                          f"{of} {v}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
                          f"format and {what} in ({letter}1, {letter}2, ...,{letter}K) format.")

@@ -3,8 +3,6 @@ grad_fn names, PyTorch's errors, and PyTorch itself when installed."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -12,6 +10,8 @@ import autograd as ag
 import nn
 import nn.functional as F
 from tests.autograd.op_db.nn_resize_ops import ref_pad
+
+from .torch_twin import assert_same_error
 
 rng = np.random.default_rng(3)
 
@@ -160,20 +160,6 @@ def test_functional_against_pytorch():
         assert out.grad_fn.name() == tname
 
 
-def with_torch(call, torch):
-    """The same lambda, its names `ag`, `F` and `nn` bound to PyTorch's modules."""
-    return type(call)(call.__code__, {"ag": torch, "F": torch.nn.functional, "nn": torch.nn})
-
-
 @pytest.mark.parametrize("call,_exc,_msg", ERRORS[:-1])
 def test_errors_are_pytorchs(call, _exc, _msg):
-    """The same calls raise the same exception type with the same text in PyTorch."""
-    torch = pytest.importorskip("torch")
-    with pytest.raises(Exception) as ours:
-        call()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(Exception) as theirs:
-            with_torch(call, torch)()
-    assert type(ours.value) is type(theirs.value)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error(call)
