@@ -276,7 +276,7 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
         g2 = g4.reshape(grp, og, m * L)
         if need_w:
             cols = _scratch(cbuf, (grp, plan.rows, m, L))
-            if bias_row and m != last_m:
+            if bias_row and (m != last_m or need_x):   # (W^T g overwrote it)
                 cols[:, -1] = 1
             src = plan.chunk_taps(x, n0, m)
             np.copyto(cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, *plan.spatial),
@@ -470,11 +470,12 @@ def _check(x, w: Tensor, b: Tensor | None, nd: int, groups: int, op: str,
                            f"({b.dtype._legacy.lower()}) should be the same")
     if groups < 1:
         raise RuntimeError("non-positive groups is not supported")
-    if w.shape[0] == 0 or w.shape[0] % groups:
-        what = "divisible by" if w.shape[0] else "at least"
-        raise RuntimeError(f"Given groups={groups}, expected weight to be {what} "
-                           f"{groups if w.shape[0] else 1} at dimension 0, but got weight of "
-                           f"size [{list(w.shape)}] instead")
+    if w.shape[0] == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {list(w.shape)} instead")
+    if w.shape[0] % groups:   # (PyTorch's double brackets)
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{list(w.shape)}] instead")
     if transposed:
         if x.shape[1] != w.shape[0]:
             raise RuntimeError(f"Given transposed=1, weight of size {list(w.shape)}, expected "

@@ -182,7 +182,6 @@ class _ConvTranspose(_ConvNd):
         if output_size is None:
             return self.output_padding
         lead = 2 if input.ndim == nd + 2 else 1
-        output_size = list(output_size)
         if len(output_size) == lead + nd:
             output_size = output_size[lead:]
         if len(output_size) != nd:
