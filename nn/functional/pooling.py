@@ -575,7 +575,7 @@ def _max_unpool(x: Tensor, indices: Tensor, size: tuple) -> Tensor:
     bad = (idx < 0) | (idx >= hw)
     if bad.any():
         raise RuntimeError(f"Found an invalid max index: {idx[bad].flat[0]} (output volumes "
-                           f"are of size {size[0]}x{size[1]}")
+                           f"are of size {size[0]}x{size[1]})")
     out = np.zeros((n, c, hw), x._data.dtype)
     np.put_along_axis(out, idx.reshape(n, c, -1), x._data.reshape(n, c, -1), 2)
     out = out.reshape(n, c, *size)
