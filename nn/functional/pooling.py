@@ -20,7 +20,7 @@ from autograd.function import Node
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
-from .conv import _input_grad, _pad_array, _windows
+from .conv import _CHUNK_BYTES, _input_grad, _pad_array, _windows
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
@@ -174,6 +174,13 @@ def _tap_to_flat(tap: np.ndarray, k: tuple, w: int) -> np.ndarray:
     return base + offs[tap]
 
 
+def _chunks(n: int, image_bytes: int):
+    """Slices of the batch whose images take about _CHUNK_BYTES (so that the passes over a
+    chunk's strided views run in cache)."""
+    step = max(1, _CHUNK_BYTES // max(image_bytes, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def _scatter_taps(g: np.ndarray, tap: np.ndarray, shape: tuple, k: tuple) -> np.ndarray:
     """Tiled windows: dx with g at each window's maximum, one masked product per tap."""
     n, c, h, w = shape
@@ -181,30 +188,34 @@ def _scatter_taps(g: np.ndarray, tap: np.ndarray, shape: tuple, k: tuple) -> np.
     dx = np.empty(shape, g.dtype) if oh * kh == h and ow * kw == w else np.zeros(shape, g.dtype)
     dxv = dx[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
     mask = np.empty(tap.shape, g.dtype)
-    for t in range(kh * kw):
-        np.equal(tap, t, out=mask)   # (as g's dtype: the product then needs no cast)
-        np.multiply(g, mask, out=dxv[:, :, :, t // kw, :, t % kw])
+    for sl in _chunks(n, dx[0].nbytes):
+        for t in range(kh * kw):
+            np.equal(tap[sl], t, out=mask[sl])   # (as g's dtype: the product needs no cast)
+            np.multiply(g[sl], mask[sl], out=dxv[sl, :, :, t // kw, :, t % kw])
     return dx
 
 
 def _max_pool_tiles(x: np.ndarray, k, out) -> tuple:
     """Windows that tile the input: values and the tap of each window's first maximum,
-    by a running maximum over the kh*kw taps (strided views, no copy). NaN: PyTorch's
-    scan (a NaN wins, a later NaN over an earlier one)."""
+    by a running maximum over the kh*kw taps (strided views, no copy), a chunk of images
+    at a time. NaN: PyTorch's scan (a NaN wins, a later NaN over an earlier one)."""
     n, c = x.shape[:2]
     (kh, kw), (oh, ow) = k, out
     xv = x[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
     taps = [xv[:, :, :, t // kw, :, t % kw] for t in range(kh * kw)]
-    vals = taps[0].copy()
     tdt = np.int8 if len(taps) < 128 else np.int64
+    vals = np.empty((n, c, oh, ow), x.dtype)
     tap, step = np.zeros(vals.shape, tdt), np.empty(vals.shape, tdt)
     hit = np.empty(vals.shape, bool)
-    for t in range(1, len(taps)):
-        np.greater(taps[t], vals, out=hit)
-        np.maximum(vals, taps[t], out=vals)
-        # a hit at t beats every earlier tap, and t grows: the tap is the largest hit
-        np.multiply(hit, tdt(t), out=step)
-        np.maximum(tap, step, out=tap)
+    for sl in _chunks(n, x[0].nbytes):
+        v, a, h_, st = vals[sl], tap[sl], hit[sl], step[sl]
+        v[...] = taps[0][sl]
+        for t in range(1, len(taps)):
+            np.greater(taps[t][sl], v, out=h_)
+            np.maximum(v, taps[t][sl], out=v)
+            # a hit at t beats every earlier tap, and t grows: the tap is the largest hit
+            np.multiply(h_, tdt(t), out=st)
+            np.maximum(a, st, out=a)
     if x.dtype.kind == "f" and np.isnan(vals).any():
         run, tap = taps[0].copy(), np.zeros_like(tap)
         for t in range(1, len(taps)):
