@@ -228,82 +228,24 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
               pads, dilation, groups: int, need_x: bool, need_w: bool,
               need_b: bool = False, full: bool | None = None) -> tuple:
     """(dx, dw, db) of y = conv(x, w) + b for the output gradient g; each only if needed
-    (x is read only for dw). One pass over chunks of images, group-major so that dw is one
-    product per group over all of a chunk's columns: the chunk's im2col serves dw, and
-    W^T @ g is added back (col2im) into dx."""
-    n, o, oh, ow = g.shape
-    _, cg, kh, kw = w.shape
-    grp, og = groups, o // groups
+    (x is read only for dw). One pass over chunks of images: the chunk's im2col serves dw
+    (and db, from its row of ones), and W^T @ g is added back (col2im) into dx. With stride
+    1, dx's col2im runs at full width (see `_Plan.shifted`): then g is laid out at full
+    width too, group-major so that dw is one product over a chunk's columns."""
     dt = np.result_type(g, w)
     if full is None:   # the full-width junk meets zero gradients: exact if w is finite
-        full = stride == (1, 1) and (not need_x or bool(np.isfinite(w).all()))
+        full = need_x and stride == (1, 1) and bool(np.isfinite(w).all())
     bias_row = need_b and need_w
+    o, oh, ow = g.shape[1:]
+    grp = groups
+    ways = (grp * ((need_w + need_x) * (w[0].size + 1) + o) + x_shape[1] * need_x)
     plan = _Plan(x_shape, w.shape, (oh, ow), stride, pads, dilation, groups, dt, full,
-                 bias_row, lambda p: grp * (p.rows * need_w + p.kg * need_x) * p.cols
-                 + o * p.cols + p.c * p.hp * p.wp * need_x)
-    nb, L = plan.nb, plan.cols
-    rs = plan.wp if full else ow        # row stride of an image's output in its columns
+                 bias_row, lambda p: ways * p.cols)
     g = np.ascontiguousarray(g)
-    gbuf = np.zeros(grp * og * nb * L, dt)   # g by image, rows at stride rs (junk zero)
     if need_w:
         x = np.ascontiguousarray(x)
-        acc = np.zeros((grp, plan.rows, og), dt)   # dw^T per group (+ db as the last row)
-        cbuf = np.empty(grp * plan.rows * nb * L, dt)
-    if need_x:
-        gx = np.empty(x_shape, dt)
-        wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
-        # W^T @ g goes into the im2col's buffer once dw is done with it (one buffer stays
-        # in cache better than two)
-        size = grp * plan.kg * nb * (plan.row if full else L)
-        if not need_w or cbuf.size < size:
-            dbuf = np.empty(max(size, cbuf.size if need_w else 0), dt)
-            cbuf = dbuf
-        else:
-            dbuf = cbuf
-        if not full:
-            dxp = np.empty((nb, plan.c, plan.hp, plan.wp), dt)
-    last_m = None
-    for n0 in range(0, n, nb):
-        m = min(nb, n - n0)
-        g4 = _scratch(gbuf, (grp, og, m, L))
-        if m != last_m:
-            if m != nb:
-                g4[...] = 0
-            it = g4.itemsize
-            rows = as_strided(g4, (grp, og, m, oh, ow),
-                              (og * m * L * it, m * L * it, L * it, rs * it, it))
-        rows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
-        g2 = g4.reshape(grp, og, m * L)
-        if need_w:
-            cols = _scratch(cbuf, (grp, plan.rows, m, L))
-            if bias_row and (m != last_m or need_x):   # (W^T g overwrote it)
-                cols[:, -1] = 1
-            src = plan.chunk_taps(x, n0, m)
-            np.copyto(cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, *plan.spatial),
-                      src.transpose(1, 2, 3, 4, 0, *range(5, src.ndim)))
-            acc += np.matmul(cols.reshape(grp, plan.rows, m * L), g2.transpose(0, 2, 1))
-        if need_x:
-            if full:   # W^T @ g per image into margin-padded rows, then one shifted sum
-                d4 = _scratch(dbuf, (grp, plan.kg, m, plan.row))
-                if need_w or m != last_m:   # zero margins
-                    d4[..., :plan.margin] = 0
-                    d4[..., plan.margin + L:] = 0
-                np.matmul(wt, g4.transpose(2, 0, 1, 3),
-                          out=d4[..., plan.margin:plan.margin + L].transpose(2, 0, 1, 3))
-                np.sum(plan.shifted(d4), axis=(3, 4),
-                       out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
-            else:
-                d = _scratch(dbuf, (grp, plan.kg, m * L))
-                np.matmul(wt, g2, out=d)
-                target = gx[n0:n0 + m] if plan.padded_is_x else dxp[:m]
-                target[...] = 0
-                plan.add_cols(target, d.reshape(grp, cg, kh, kw, m, L).transpose(
-                    4, 0, 1, 2, 3, 5))
-                if not plan.padded_is_x:
-                    gx[n0:n0 + m] = target[:, :, plan.pt:plan.pt + plan.h,
-                                           plan.pl:plan.pl + plan.w]
-        last_m = m
-    gx_out = gx if need_x else None
+    kernel = _grads_full if full else _grads_exact
+    gx, acc = kernel(plan, g, x, w, need_x, need_w, bias_row)
     gw = gb = None
     if need_w:
         if full and not np.isfinite(acc).all():
@@ -315,7 +257,87 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
             gb = acc[:, -1].reshape(o).copy()
     if need_b and gb is None:
         gb = g.sum((0, 2, 3))
-    return gx_out, gw, gb
+    return gx, gw, gb
+
+
+def _grads_exact(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool) -> tuple:
+    """dx and dw^T by chunks of images, image-major: g is read in place (each image's
+    (O, OH*OW) is a matrix), dw^T adds up one product per image, col2im is one strided
+    add per tap."""
+    n, o, oh, ow = g.shape
+    grp, og, cg, kh, kw = plan.groups, o // plan.groups, plan.cg, plan.kh, plan.kw
+    nb, L, dt = plan.nb, plan.cols, plan.dtype
+    gi = g.reshape(n, grp, og, L)
+    cols = np.empty((nb, grp, plan.rows, L), dt)   # im2col, then W^T g (the ones row kept)
+    if bias_row:
+        cols[:, :, -1] = 1
+    acc = np.zeros((grp, plan.rows, og), dt) if need_w else None
+    if need_x:
+        gx = np.empty((n, plan.c, plan.h, plan.w), dt)
+        wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
+        dxp = None if plan.padded_is_x else np.empty((nb, plan.c, plan.hp, plan.wp), dt)
+    for n0 in range(0, n, nb):
+        m = min(nb, n - n0)
+        gm = gi[n0:n0 + m]
+        if need_w:
+            np.copyto(cols[:m, :, :plan.kg].reshape(m, grp, cg, kh, kw, oh, ow),
+                      plan.chunk_taps(x, n0, m))
+            part = np.matmul(cols[:m], gm.transpose(0, 1, 3, 2))
+            acc += part[0] if m == 1 else part.sum(0)
+        if need_x:
+            d = cols[:m, :, :plan.kg]
+            np.matmul(wt, gm, out=d)
+            target = gx[n0:n0 + m] if dxp is None else dxp[:m]
+            target[...] = 0
+            plan.add_cols(target, d.reshape(m, grp, cg, kh, kw, L))
+            if dxp is not None:
+                gx[n0:n0 + m] = target[:, :, plan.pt:plan.pt + plan.h, plan.pl:plan.pl + plan.w]
+    return (gx if need_x else None), acc
+
+
+def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool) -> tuple:
+    """dx and dw^T by chunks of images at full width (stride 1): g copied group-major with
+    zeros in each row's junk; dw^T one product per chunk; col2im one shifted sum."""
+    n, o, oh, ow = g.shape
+    grp, og, cg, kh, kw = plan.groups, o // plan.groups, plan.cg, plan.kh, plan.kw
+    nb, L, dt = plan.nb, plan.cols, plan.dtype
+    gbuf = np.zeros(grp * og * nb * L, dt)   # g by image, rows at stride wp (junk zero)
+    # one buffer, for the im2col then for W^T @ g (one stays in cache better than two)
+    buf = np.empty(grp * nb * max(plan.rows * L * need_w, plan.kg * plan.row), dt)
+    acc = np.zeros((grp, plan.rows, og), dt) if need_w else None
+    gx = np.empty((n, plan.c, plan.h, plan.w), dt)
+    wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
+    last_m = None
+    for n0 in range(0, n, nb):
+        m = min(nb, n - n0)
+        g4 = _scratch(gbuf, (grp, og, m, L))
+        if m != last_m:
+            if m != nb:
+                g4[...] = 0
+            it = g4.itemsize
+            rows = as_strided(g4, (grp, og, m, oh, ow),
+                              (og * m * L * it, m * L * it, L * it, plan.wp * it, it))
+        rows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
+        if need_w:
+            cols = _scratch(buf, (grp, plan.rows, m, L))
+            if bias_row:   # (W^T g overwrites it)
+                cols[:, -1] = 1
+            src = plan.chunk_taps(x, n0, m)
+            np.copyto(cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, L),
+                      src.transpose(1, 2, 3, 4, 0, 5))
+            acc += np.matmul(cols.reshape(grp, plan.rows, m * L),
+                             g4.reshape(grp, og, m * L).transpose(0, 2, 1))
+        # W^T @ g per image into margin-padded rows, then one shifted sum
+        d4 = _scratch(buf, (grp, plan.kg, m, plan.row))
+        if need_w or m != last_m:   # zero margins
+            d4[..., :plan.margin] = 0
+            d4[..., plan.margin + L:] = 0
+        np.matmul(wt, g4.transpose(2, 0, 1, 3),
+                  out=d4[..., plan.margin:plan.margin + L].transpose(2, 0, 1, 3))
+        np.sum(plan.shifted(d4), axis=(3, 4),
+               out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
+        last_m = m
+    return gx, acc
 
 
 # ---------------------------------------------------------------------------------------
