@@ -296,44 +296,44 @@ def _grads_exact(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: boo
 
 
 def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool) -> tuple:
-    """dx and dw^T by chunks of images at full width (stride 1): g copied group-major with
-    zeros in each row's junk; dw^T one product per chunk; col2im one shifted sum."""
+    """dx and dw^T by chunks of images at full width (stride 1): g copied with zeros in
+    each row's junk; dw^T one product per image; col2im one shifted sum per chunk.
+
+    One buffer (G, rows, images, row) holds the im2col, then W^T @ g, each image's columns
+    after `margin` zeros (see `_Plan.shifted`): both write only the columns, so the margins
+    and the ones row (dw's bias row, past W^T g's rows) are set once."""
     n, o, oh, ow = g.shape
     grp, og, cg, kh, kw = plan.groups, o // plan.groups, plan.cg, plan.kh, plan.kw
-    nb, L, dt = plan.nb, plan.cols, plan.dtype
+    nb, L, dt, mg, row = plan.nb, plan.cols, plan.dtype, plan.margin, plan.row
     gbuf = np.zeros(grp * og * nb * L, dt)   # g by image, rows at stride wp (junk zero)
-    # one buffer, for the im2col then for W^T @ g (one stays in cache better than two)
-    buf = np.empty(grp * nb * max(plan.rows * L * need_w, plan.kg * plan.row), dt)
+    buf = np.zeros(grp * plan.rows * nb * row, dt)
     acc = np.zeros((grp, plan.rows, og), dt) if need_w else None
     gx = np.empty((n, plan.c, plan.h, plan.w), dt)
     wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
     last_m = None
     for n0 in range(0, n, nb):
         m = min(nb, n - n0)
-        g4 = _scratch(gbuf, (grp, og, m, L))
-        if m != last_m:
-            if m != nb:
-                g4[...] = 0
+        if m != last_m:   # (the last chunk may be smaller: its own layout)
+            g4 = _scratch(gbuf, (grp, og, m, L))
+            g4[...] = 0
             it = g4.itemsize
-            rows = as_strided(g4, (grp, og, m, oh, ow),
-                              (og * m * L * it, m * L * it, L * it, plan.wp * it, it))
-        rows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
+            grows = as_strided(g4, (grp, og, m, oh, ow),
+                               (og * m * L * it, m * L * it, L * it, plan.wp * it, it))
+            b4 = _scratch(buf, (grp, plan.rows, m, row))
+            b4[...] = 0
+            if bias_row:
+                b4[:, -1, :, mg:mg + L] = 1
+            cols = b4[..., mg:mg + L]                     # (G, rows, m, L)
+            taps = cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, L)
+            d_out = cols[:, :plan.kg].transpose(2, 0, 1, 3)   # (m, G, kg, L)
+            d4 = b4[:, :plan.kg]
+        grows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
+        gm = g4.transpose(2, 0, 1, 3)                     # (m, G, og, L)
         if need_w:
-            cols = _scratch(buf, (grp, plan.rows, m, L))
-            if bias_row:   # (W^T g overwrites it)
-                cols[:, -1] = 1
-            src = plan.chunk_taps(x, n0, m)
-            np.copyto(cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, L),
-                      src.transpose(1, 2, 3, 4, 0, 5))
-            acc += np.matmul(cols.reshape(grp, plan.rows, m * L),
-                             g4.reshape(grp, og, m * L).transpose(0, 2, 1))
-        # W^T @ g per image into margin-padded rows, then one shifted sum
-        d4 = _scratch(buf, (grp, plan.kg, m, plan.row))
-        if need_w or m != last_m:   # zero margins
-            d4[..., :plan.margin] = 0
-            d4[..., plan.margin + L:] = 0
-        np.matmul(wt, g4.transpose(2, 0, 1, 3),
-                  out=d4[..., plan.margin:plan.margin + L].transpose(2, 0, 1, 3))
+            np.copyto(taps, plan.chunk_taps(x, n0, m).transpose(1, 2, 3, 4, 0, 5))
+            part = np.matmul(cols.transpose(2, 0, 1, 3), gm.transpose(0, 1, 3, 2))
+            acc += part[0] if m == 1 else part.sum(0)
+        np.matmul(wt, gm, out=d_out)
         np.sum(plan.shifted(d4), axis=(3, 4),
                out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
