@@ -9,6 +9,7 @@
 import builtins as _builtins
 
 from . import (
+    _conflicts,  # noqa: F401  (first: warns if HIPS autograd's files are mixed with ours)
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
@@ -19,6 +20,7 @@ from .creation import (
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,

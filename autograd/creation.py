@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, grad_mode
-from .ops.base import size_args
 from .random import Generator, _rng
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, size_args
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
-           "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "normal",
+__all__ = ["tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
+           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
+           "normal",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
            "randint_like", "scalar_tensor"]
 
@@ -87,6 +87,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     return _leaf(arr, requires_grad)
 
 
+def _construct(cls, *args, **kwargs) -> Tensor:
+    """`Tensor(data)`: PyTorch users call the class; it behaves like `tensor(data)`."""
+    src = tensor(args[0] if args else [], **kwargs)
+    t = object.__new__(cls)
+    t._data, t.grad_fn, t._rg, t._vc = src._data, None, src._rg, src._vc
+    return t
+
+
+Tensor.__new__ = staticmethod(_construct)
+
+
 def _untensor(data):
     if isinstance(data, Tensor):
         return data._data
@@ -103,7 +114,9 @@ def scalar_tensor(value, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like `tensor`, but shares memory with a numpy array or tensor when it can."""
+    """Like `tensor`, but shares memory with a numpy array or tensor when it can (when no
+    dtype conversion is asked for)."""
+    _check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_np(dtype) == data.dtype):
@@ -119,6 +132,62 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _make(array)
 
 
+class _Capsule:
+    """Lets numpy import a bare DLPack capsule (from `torch.utils.dlpack.to_dlpack`)."""
+
+    def __init__(self, capsule) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **_):
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple:
+        return (1, 0)  # kDLCPU: a capsule from another device fails in numpy with its error
+
+
+def from_dlpack(ext_tensor, *, device=None, copy: bool | None = None) -> Tensor:
+    """A tensor sharing memory with `ext_tensor` (a PyTorch or JAX tensor, a numpy array,
+    anything with `__dlpack__`, or a DLPack capsule), as `torch.from_dlpack`: writes
+    through one show in the other. The result does not require grad."""
+    _check_device(device)
+    if type(ext_tensor).__name__ == "PyCapsule":
+        ext_tensor = _Capsule(ext_tensor)
+    elif not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack(): expected an object with __dlpack__ or a DLPack "
+                        f"capsule, got {type(ext_tensor).__name__}")
+    try:
+        array = np.from_dlpack(ext_tensor) if copy is None else \
+            np.from_dlpack(ext_tensor, copy=copy)
+    except RuntimeError as e:  # numpy's "Unsupported dtype in DLTensor." (bfloat16, ...)
+        if "dtype" not in str(e):
+            raise
+        array = None
+    if array is None or array.dtype not in dtypes._FROM_NP:
+        dt = getattr(ext_tensor, "dtype", "of the capsule") if array is None else array.dtype
+        raise TypeError(f"from_dlpack(): unsupported dtype {dt}; supported: "
+                        f"{', '.join(d.name for d in dtypes._ALL)}")
+    return _make(array)
+
+
+def _shape(size) -> tuple:
+    """`size_args(size)`, refusing negative sizes with PyTorch's error."""
+    shape = size_args(size)
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: "
+                               f"{list(shape)}")
+    return shape
+
+
+def _check_number(fn: str, fill_value) -> None:
+    """PyTorch's error for a `fill_value` that is not a number (or a 0-d tensor)."""
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        return
+    if not isinstance(fill_value, (bool, int, float, complex, np.number, np.bool_)):
+        raise TypeError(f"{fn}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
+
+
 def _dtype(dtype, default=None) -> np.dtype:
     if dtype is None:
         return (default or dtypes._DEFAULT[0]).np
@@ -127,26 +196,27 @@ def _dtype(dtype, default=None) -> np.dtype:
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.zeros(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.ones(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _leaf(np.empty(size_args(size), _dtype(dtype)), requires_grad)
+    return _leaf(np.empty(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Filled with `fill_value`; the dtype is inferred from it as PyTorch does."""
     _check_device(device)
+    _check_number("full", fill_value)
     if dtype is None:
         fv = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
         dtype = dtypes.result_type(fv)
-    return _leaf(np.full(size_args((size,) if isinstance(size, int) else size), fill_value,
+    return _leaf(np.full(_shape((size,) if isinstance(size, int) else size), fill_value,
                          _dtype(dtype)), requires_grad)
 
 
@@ -170,6 +240,7 @@ def empty_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tenso
 
 
 def full_like(x: Tensor, fill_value, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+    _check_number("full_like", fill_value)
     shape, dt = _like(x, dtype)
     return _leaf(np.full(shape, fill_value, dt), requires_grad)
 
@@ -211,14 +282,14 @@ def rand(*size, generator: Generator | None = None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     dt = _dtype(dtype)
-    return _leaf(_rng(generator).random(size_args(size)).astype(dt), requires_grad)
+    return _leaf(_rng(generator).random(_shape(size)).astype(dt), requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     dt = _dtype(dtype)
-    return _leaf(_rng(generator).standard_normal(size_args(size)).astype(dt), requires_grad)
+    return _leaf(_rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
@@ -230,8 +301,11 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    data = _rng(generator).integers(low, high, size=size_args((size,) if isinstance(size, int)
-                                                               else size))
+    if not low < high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high} (randint draws from [low, high): low={low}, high={high})")
+    data = _rng(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
+                                                            else size))
     return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
 
 

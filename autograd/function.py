@@ -1,21 +1,31 @@
-"""Graph nodes (PyTorch's `grad_fn` objects) and the user-facing `Function`.
+"""Graph nodes (PyTorch's `grad_fn` objects), a leaf's gradient sink, and `Function`.
 
 A node is made by each op that records a graph. It points at its inputs' nodes through
 `next_functions` (never at its own output, so graphs hold no reference cycles and are
 freed by reference counting alone), keeps what its derivative rule needs, and maps the
 gradient of its output to gradients of its inputs with `backward`, written in Tensor
 ops so that the same rule also builds a graph under `create_graph=True`.
+
+A node holds only what the graph is: its edges, its creation number, the shape and dtype
+of its output, the values saved for its rule and the hooks registered on it. The state of
+a backward pass (pending gradients) belongs to the pass (engine.py), so several passes
+may run over one graph at once, nested or in other threads.
+
+This module also attaches the graph-facing methods to Tensor: `register_hook`,
+`register_post_accumulate_grad_hook` and `retain_grad`.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from typing import Any
 
 import numpy as np
 
 from . import anomaly, grad_mode
+from .tensor import RemovableHandle, Tensor, _make
 
 __all__ = ["Node", "AccumulateGrad", "Function", "FunctionCtx", "once_differentiable"]
 
@@ -24,6 +34,7 @@ _anomaly = anomaly._enabled
 # creation order of nodes: an op's node is always newer than its inputs' nodes, which is
 # the order the engine runs them in (newest first)
 next_seq = itertools.count(1).__next__
+_SINK_LOCK = threading.Lock()   # one AccumulateGrad per leaf, also when threads race
 
 _BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -35,9 +46,8 @@ _BACKWARD_TWICE = (
 
 def _version_error(t, saved_version: int) -> RuntimeError:
     fn = t.grad_fn
-    op = "" if fn is None else fn.name().replace("Backward0", "")
+    op = "" if fn is None else anomaly._forward_op(fn)
     where = "" if fn is None else f", which is output {t._out_nr} of {op}"
-    from . import anomaly
     hint = ("Hint: the backtrace further above shows the operation that failed to compute its "
             "gradient. The variable in question was changed in there or anywhere later. Good luck!"
             if anomaly.is_anomaly_enabled() else
@@ -49,31 +59,29 @@ def _version_error(t, saved_version: int) -> RuntimeError:
         f"expected version {saved_version} instead. {hint}")
 
 
-def _edge(t) -> tuple:
+def _accumulator(t: Tensor) -> AccumulateGrad:
+    """The gradient sink of leaf `t`, made on first use."""
+    acc = t._accum
+    if acc is None:
+        with _SINK_LOCK:
+            acc = t._accum
+            if acc is None:
+                acc = t._accum = AccumulateGrad(t)
+    return acc
+
+
+def _edge(t: Tensor) -> tuple:
     """The edge from a new node to input `t`: (t's node, output nr), or (None, 0)."""
-    return (t.grad_fn or t._accum or t._accumulator(), t._out_nr) if t._rg else _NO_EDGE
+    if not t._rg:
+        return _NO_EDGE
+    return (t.grad_fn or t._accum or _accumulator(t), t._out_nr)
 
 
 class Node:
     """One recorded op. Subclasses define `backward(self, grad) -> tuple of input grads`."""
 
-    # True when the rule uses only Python operators, so it runs on raw arrays as well as on
-    # Tensors (the op builders then compile a `backward_fast` that skips the wrapping)
-    arith = False
-
-    # set per instance in __init__; class defaults for the rarely used ones
-    # no hooks, no retain_grad, the default release(): the engine runs it inline
-    _plain = True
-    _pre_hooks: Any = None      # hooks registered on the output tensor (Tensor.register_hook)
-    _retain: Any = None         # weakref to an output tensor that called retain_grad()
-    _post_hooks: Any = None     # Node.register_hook: fn(grad_inputs, grad_outputs)
-    _post_acc_hooks: Any = None  # (AccumulateGrad) Tensor.register_post_accumulate_grad_hook
-    _trace: Any = None          # forward stack, recorded only under detect_anomaly
-    n_outputs = 1
-    _g: Any = None              # the gradient waiting at this node during a backward
-
-    # The fields every node sets are slots (a node is made per op: slots make that and
-    # freeing it cheaper); every constructor sets all of them, the op builders in line:
+    # set per instance in __init__ (slots: a node is made per op); every constructor sets
+    # all of them:
     # - next_functions: (input's node, output nr) per input, (None, 0) if none;
     # - _seq: creation number, the engine's order (newest first);
     # - out_shape, out_dtype: of the output (set when the output is made), against which
@@ -85,9 +93,23 @@ class Node:
     __slots__ = ("next_functions", "_seq", "out_shape", "out_dtype", "_saved", "_versions",
                  "__dict__", "__weakref__")
 
+    # No hooks, no retain_grad, the default release(): the engine runs the node without
+    # its optional steps. Registering a hook clears it.
+    _plain = True
+    _hooked = False              # has hooks (the engine runs a hooked leaf's sink in order)
+    _tensor_hooks: Any = None    # Tensor.register_hook on an output: {id: (output nr, fn)}
+    _pre_hooks: Any = None       # Node.register_prehook: fn(grad_outputs) -> replacement
+    _post_hooks: Any = None      # Node.register_hook: fn(grad_inputs, grad_outputs)
+    _retain: Any = None          # weakref to an output tensor that called retain_grad()
+    _trace: Any = None           # forward stack, recorded only under detect_anomaly
+    n_outputs = 1
+    # True when the rule uses only what ndarrays and Tensors share (operators, `.T`, ...):
+    # the engine then runs `backward_fast` on raw arrays when no graph is being recorded
+    arith = False
+
     def __init__(self, inputs: tuple) -> None:
         self.next_functions = tuple([_edge(t) for t in inputs])
-        self._seq = next_seq()   # newer than every input's node, including a new AccumulateGrad
+        self._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         self.out_shape, self.out_dtype = (), None   # set again when the output is made
         self._saved = self._versions = ()
         if _anomaly[0]:
@@ -171,24 +193,23 @@ class Node:
         if self._saved:   # (nothing saved: nothing to set, which keeps the dict small)
             self._saved = None
 
-    # -- introspection (PyTorch's names) --------------------------------------------------
+    # -- introspection and hooks (PyTorch's names) ----------------------------------------
     def name(self) -> str:
         return type(self).__name__
 
     def register_hook(self, fn):
-        """`fn(grad_inputs, grad_outputs)` runs after this node's backward."""
-        from .tensor import RemovableHandle
+        """`fn(grad_inputs, grad_outputs)` runs after this node's backward; it may return
+        replacements for grad_inputs."""
         if self._post_hooks is None:
             self._post_hooks = {}
-        self._plain = False
+        self._plain, self._hooked = False, True
         return RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
-        """`fn(grad_outputs)` runs before this node's backward; may return replacements."""
-        from .tensor import RemovableHandle
+        """`fn(grad_outputs)` runs before this node's backward; it may return replacements."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        self._plain = False
+        self._plain, self._hooked = False, True
         return RemovableHandle(self._pre_hooks, fn)
 
     def __getattr__(self, attr: str):
@@ -216,7 +237,8 @@ class AccumulateGrad(Node):
     The leaf holds its AccumulateGrad strongly; the node holds the leaf weakly.
     """
 
-    _plain = False
+    _post_acc_hooks: Any = None   # Tensor.register_post_accumulate_grad_hook: fn(leaf)
+    _plain = False    # the engine stores its gradient; it runs no rule
 
     def __init__(self, leaf) -> None:
         self._seq = next_seq()
@@ -229,8 +251,133 @@ class AccumulateGrad(Node):
     def variable(self):
         return self._leaf()
 
-    def backward(self, grad):  # pragma: no cover - the engine accumulates directly
+    def backward(self, grad):  # pragma: no cover - the engine stores the gradient itself
         return ()
+
+
+# --------------------------------------------------------------------------------------
+# Running a node's hooks (the engine calls these for the nodes that have them)
+
+
+def _hook_name(fn) -> str:
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _checked_replacement(fn, old: Tensor, new) -> Tensor:
+    """A hook's replacement for a gradient must be a Tensor of the same size and dtype."""
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    if new._data.dtype != old._data.dtype:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{old._type_name()} got {new._type_name()})")
+    return new
+
+
+def run_tensor_hooks(node: Node, g, multi: bool):
+    """Tensor.register_hook: each hook sees its own output's gradient, in order."""
+    g = list(g) if multi else g
+    for nr, fn in list(node._tensor_hooks.values()):
+        cur = g[nr] if multi else g
+        if cur is None:
+            continue
+        r = fn(cur)
+        if r is not None:
+            r = _checked_replacement(fn, cur, r)
+            if multi:
+                g[nr] = r
+            else:
+                g = r
+    return g
+
+
+def _replace_all(fn, old: tuple, new) -> tuple:
+    if not isinstance(new, (tuple, list)) or len(new) != len(old):
+        got = len(new) if isinstance(new, (tuple, list)) else 1
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {got}, but expected {len(old)})")
+    return tuple(n if n is None or o is None else _checked_replacement(fn, o, n)
+                 for o, n in zip(old, new))
+
+
+def run_pre_hooks(node: Node, g, multi: bool):
+    """Node.register_prehook: fn(grad_outputs) -> replacement tuple or None."""
+    gs = tuple(g) if multi else (g,)
+    for fn in list(node._pre_hooks.values()):
+        r = fn(gs)
+        if r is not None:
+            gs = _replace_all(fn, gs, r)
+    return list(gs) if multi else gs[0]
+
+
+def run_post_hooks(node: Node, g, grads: tuple, fast: bool) -> tuple:
+    """Node.register_hook: fn(grad_inputs, grad_outputs) -> replacement tuple or None."""
+    n = len(node.next_functions)
+    gin = tuple(_wrap(x) for x in grads) + (None,) * (n - len(grads))
+    gout = tuple(_wrap(x) for x in g) if node.n_outputs != 1 else (_wrap(g),)
+    for fn in list(node._post_hooks.values()):
+        r = fn(gin, gout)
+        if r is not None:
+            gin = _replace_all(fn, gin, r)
+    return tuple(None if x is None else x._data for x in gin) if fast else gin
+
+
+def run_checked(node: Node, g, fast: bool) -> tuple:
+    """Run one node under anomaly detection: report its forward trace on error or NaN."""
+    try:
+        if fast:   # on Tensors, even if the rule could run on arrays
+            grads = Node.backward_fast(node, g)
+            grads = tuple(None if x is None else _wrap(x) for x in grads)
+        else:
+            grads = node.backward(*g) if node.n_outputs != 1 else node.backward(g)
+    except Exception as e:
+        anomaly._report_error(node, e)
+        raise
+    anomaly._check_nan(node, grads)
+    return tuple(None if x is None else x._data for x in grads) if fast else grads
+
+
+# --------------------------------------------------------------------------------------
+# The graph-facing Tensor methods
+
+
+def _register_hook(self: Tensor, hook) -> RemovableHandle:
+    """`hook(grad)` runs when this tensor's gradient is computed; it may return a
+    replacement gradient."""
+    if not self._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    node = self.grad_fn if self.grad_fn is not None else _accumulator(self)
+    if node._tensor_hooks is None:
+        node._tensor_hooks = {}
+    node._plain, node._hooked = False, True
+    return RemovableHandle(node._tensor_hooks, (self._out_nr, hook))
+
+
+def _register_post_accumulate_grad_hook(self: Tensor, hook) -> RemovableHandle:
+    """`hook(tensor)` runs after `.grad` of this leaf has been accumulated."""
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    acc = _accumulator(self)
+    if acc._post_acc_hooks is None:
+        acc._post_acc_hooks = {}
+    acc._hooked = True
+    return RemovableHandle(acc._post_acc_hooks, hook)
+
+
+def _retain_grad(self: Tensor) -> None:
+    """Keep this non-leaf's gradient in `.grad` (leaves always keep theirs)."""
+    if not self._rg:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if self.grad_fn is not None:
+        self.grad_fn._retain = weakref.ref(self)
+        self.grad_fn._plain = False
+
+
+Tensor.register_hook = _register_hook
+Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
+Tensor.retain_grad = _retain_grad
+Tensor._accumulator = _accumulator
 
 
 # --------------------------------------------------------------------------------------
@@ -267,7 +414,6 @@ class BackwardCFunction(Node, FunctionCtx):
         if self._out_slots is None:
             return saved
         # re-insert saved outputs (kept as data, to avoid a reference cycle) in order
-        from .tensor import _make
         out, k = [], 0
         for slot in self._out_slots:
             if slot is None:
@@ -287,24 +433,32 @@ class BackwardCFunction(Node, FunctionCtx):
         self._out_slots = None
 
     def backward(self, *grads):
+        """Call the user's backward and check what it returns, as PyTorch does: one
+        gradient per forward argument (trailing Nones may be left out), None for
+        non-tensor arguments."""
         if self._saved is None and self._had_saved:
             raise RuntimeError(_BACKWARD_TWICE)
         if self._materialize:
-            from .creation import zeros
-            grads = tuple(zeros(shape, dtype=dt) if g is None else g
+            grads = tuple(_make(np.zeros(shape, dt)) if g is None else g
                           for g, (shape, dt) in zip(grads, self._out_meta))
         res = self._fn.backward(self, *grads)
         if not isinstance(res, tuple):
             res = (res,)
         n = len(self._arg_is_tensor)
-        if len(res) < n:
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                               f"(expected {n}, got {len(res)})")
-        from .tensor import Tensor
+        while len(res) > n and res[-1] is None:
+            res = res[:-1]
+        if len(res) != n:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                               f"gradients (expected {n}, got {len(res)})")
         for i, g in enumerate(res):
-            if g is not None and not isinstance(g, Tensor) and self._arg_is_tensor[i]:
-                raise TypeError(f"function {self.name()} returned a gradient of type "
-                                f"{type(g).__name__} for input {i}; expected a Tensor or None")
+            if g is None:
+                continue
+            if not self._arg_is_tensor[i]:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than "
+                                   f"None at position {i + 1}, but the corresponding forward "
+                                   "input was not a Variable")
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
         return tuple(g for g, is_t in zip(res, self._arg_is_tensor) if is_t)
 
 
@@ -319,6 +473,7 @@ class Function(metaclass=_FunctionMeta):
 
     `forward` runs without recording a graph; `backward` receives one gradient per output
     and returns one per input (`None` for inputs that need none). Call it with `apply`.
+    `backward` may itself run `autograd.grad` or `backward` (a nested pass).
     """
 
     @staticmethod
@@ -331,7 +486,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args):
-        from .tensor import Tensor, _make
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         is_t = tuple(isinstance(a, Tensor) for a in args)
         needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
@@ -388,6 +542,3 @@ def _wrap(g):
     if g is None or isinstance(g, Tensor):
         return g
     return _make(g if type(g) is np.ndarray else np.asarray(g))
-
-
-from .tensor import Tensor, _make  # noqa: E402  (tensor.py imports this module first)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled"]
@@ -26,16 +27,47 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _Mode:
-    """Base of the switches: `with mode():` or `@mode()` on a function."""
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(*self._args):
-                return fn(*args, **kwargs)
-        return wrapper
+    """Base of the switches: `with mode():`, `@mode()` or `@mode` on a function. On a
+    generator function the mode holds each time the generator runs (its first `next`,
+    every `send` and `throw`), and the caller's mode is back between them."""
 
     _args: tuple = ()
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and cls._args == () and \
+                cls is not set_grad_enabled:   # `@no_grad` without parentheses
+            return cls()(args[0])
+        return super().__new__(cls)
+
+    def __call__(self, fn):
+        make = functools.partial(self.__class__, *self._args)
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def gen_wrapper(*args, **kwargs):
+                gen = fn(*args, **kwargs)
+                resume, arg = gen.send, None
+                while True:
+                    try:
+                        with make():
+                            value = resume(arg)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        arg = yield value
+                        resume = gen.send
+                    except GeneratorExit:
+                        with make():
+                            gen.close()
+                        raise
+                    except BaseException as e:   # g.throw(...): delivered in the mode
+                        resume, arg = gen.throw, e
+            return gen_wrapper
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with make():
+                return fn(*args, **kwargs)
+        return wrapper
 
 
 class no_grad(_Mode):

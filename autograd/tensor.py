@@ -1,8 +1,11 @@
 """The Tensor: a numpy array plus what autograd needs to differentiate through it.
 
-Ops live in `autograd/ops/` (one module per family) and attach themselves to Tensor as
-methods and operators; this file holds the data model: leaves and `.grad`, `grad_fn`,
-`requires_grad`, version counters for in-place checks, hooks, conversions and `repr`.
+This file is the bottom of the package: it imports nothing of autograd above dtypes and
+grad modes. It holds the data model (data, `.grad`, `grad_fn`, `requires_grad`, the
+version counter shared with views, conversions, `repr`); everything above attaches
+itself to Tensor: the ops in `autograd/ops/` (methods and operators), `function.py` the
+graph-facing methods (`register_hook`, `retain_grad`), `engine.py` `backward`, and
+`creation.py` the constructor `Tensor(data)`.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import dtypes, grad_mode
-from .function import AccumulateGrad, Node
+from . import dtypes
+from ._format import format_tensor
 
 __all__ = ["Tensor", "Size", "RemovableHandle"]
 
 _new = object.__new__
-_grad_enabled = grad_mode._grad_enabled
 
 
 class Size(tuple):
@@ -58,6 +60,20 @@ class RemovableHandle:
         self.remove()
 
 
+def size_args(args) -> tuple:
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"sizes must be integers, got {a!r} of type {type(a).__name__}")
+        out.append(int(a))
+    return tuple(out)
+
+
 def _weakrefable(obj) -> bool:
     try:
         weakref.ref(obj)
@@ -66,7 +82,7 @@ def _weakrefable(obj) -> bool:
         return False
 
 
-def _make(data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
+def _make(data: np.ndarray, grad_fn=None) -> Tensor:
     """Wrap an ndarray (the fast internal constructor; no copy, no checks)."""
     t = _new(Tensor)
     t._data = data
@@ -79,11 +95,6 @@ def _make(data: np.ndarray, grad_fn: Node | None = None) -> Tensor:
         grad_fn.out_shape = data.shape
         grad_fn.out_dtype = data.dtype
     return t
-
-
-_INPLACE_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
-_INPLACE_VIEW_LEAF = ("a view of a leaf Variable that requires grad is being used in an "
-                      "in-place operation.")
 
 
 class Tensor:
@@ -99,19 +110,12 @@ class Tensor:
     _grad = None      # .grad
     _accum = None     # the AccumulateGrad node of a leaf that requires grad
     _out_nr = 0       # which output of grad_fn this tensor is
-    _base = None      # the tensor whose storage this view shares
+    _base = None      # the tensor whose storage this view shares (not itself a view)
+    _views = None     # (of a base) weak refs to the views taken of it while recording
     _extra = None     # rarely used flags (inference tensors)
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operators
 
-    def __new__(cls, *args, **kwargs):
-        from .creation import tensor
-        if len(args) == 1 and not kwargs:
-            src = tensor(args[0])
-        else:
-            src = tensor(args[0] if args else [], **kwargs)
-        t = _new(cls)
-        t._data, t.grad_fn, t._rg, t._vc = src._data, None, src._rg, src._vc
-        return t
+    # `Tensor(data)` is `autograd.tensor(data)`: `__new__` is set by creation.py
 
     def __init__(self, *args, **kwargs) -> None:
         pass
@@ -237,13 +241,6 @@ class Tensor:
         fn = self.grad_fn
         return fn is not None and fn._retain is not None and fn._retain() is self
 
-    def retain_grad(self) -> None:
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn._retain = weakref.ref(self)
-            self.grad_fn._plain = False
-
     @property
     def output_nr(self) -> int:
         return self._out_nr
@@ -252,39 +249,6 @@ class Tensor:
     def _version(self) -> int:
         """How many in-place changes this tensor's storage has seen (shared with views)."""
         return self._vc[0]
-
-    def _accumulator(self) -> AccumulateGrad:
-        acc = self._accum
-        if acc is None:
-            acc = self._accum = AccumulateGrad(self)
-        return acc
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """`hook(grad)` runs when this tensor's gradient is computed; it may return a
-        replacement gradient."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
-        if node._pre_hooks is None:
-            node._pre_hooks = {}
-        node._plain = False
-        return RemovableHandle(node._pre_hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
-        """`hook(tensor)` runs after `.grad` of this leaf has been accumulated."""
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                               "tensors")
-        acc = self._accumulator()
-        if acc._post_acc_hooks is None:
-            acc._post_acc_hooks = {}
-        return RemovableHandle(acc._post_acc_hooks, hook)
-
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `autograd.backward`)."""
-        _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                         create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing data and version counter with self, outside the graph."""
@@ -309,75 +273,8 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         self._data = value._data
-        if self._accum is not None:
+        if self._accum is not None:   # the leaf's gradient sink expects the new shape
             self._accum.out_shape, self._accum.out_dtype = value._data.shape, value._data.dtype
-
-    # ---- in-place machinery (used by every `op_`) --------------------------------------
-    def _check_inplace(self) -> None:
-        """Raise PyTorch's error for an in-place op that autograd cannot allow."""
-        if self._extra is not None and self._extra.get("inference") and \
-                not grad_mode._inference.get():
-            raise RuntimeError(
-                "Inplace update to inference tensor outside InferenceMode is not allowed.You "
-                "can make a clone to get a normal tensor before doing inplace update.See "
-                "https://github.com/pytorch/rfcs/pull/17 for more details.")
-        if not _grad_enabled():
-            return
-        if self._rg and self.grad_fn is None:
-            raise RuntimeError(_INPLACE_VIEW_LEAF if self._base is not None else _INPLACE_LEAF)
-        base = self._base
-        if base is not None and base._rg and base is not self:
-            if base.grad_fn is None:
-                raise RuntimeError(_INPLACE_VIEW_LEAF)
-            raise RuntimeError(
-                "in-place modification of a view of a tensor that requires grad is not "
-                "supported by this engine; apply the op out of place (or clone() the view)")
-
-    def _inplace_from(self, result: Tensor) -> Tensor:
-        """Finish an in-place op: write `result` into self's storage and adopt its node."""
-        data = self._data
-        if data.shape != result._data.shape:
-            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the "
-                               f"broadcast shape {list(result._data.shape)}")
-        if data.dtype != result._data.dtype:
-            if np.can_cast(result._data.dtype, data.dtype, "same_kind") or \
-                    result._data.dtype.kind == "b":
-                pass
-            else:
-                raise RuntimeError(f"result type {dtypes.from_np(result._data.dtype)._legacy} "
-                                   f"can't be cast to the desired output type "
-                                   f"{self.dtype._legacy}")
-        if not data.flags.writeable:
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
-        fn = result.grad_fn
-        if fn is not None and fn._saved:
-            # the rule saved self's old value: keep a copy, since it is about to be overwritten
-            saved, versions = list(fn._saved), list(fn._versions)
-            for i, t in enumerate(saved[:len(versions)]):   # the inputs (not the output)
-                if t._data is data:
-                    snap = _make(data.copy(), t.grad_fn)
-                    snap._rg, snap._out_nr, snap._accum = t._rg, t._out_nr, t._accum
-                    saved[i], versions[i] = snap, 0
-            fn._saved, fn._versions = tuple(saved), tuple(versions)
-        np.copyto(data, result._data, casting="unsafe")
-        self._vc[0] += 1
-        if fn is not None:
-            self.grad_fn, self._rg = fn, True
-            self._out_nr = 0
-            if fn._out is not None:  # the node saved its output: that is now self
-                fn._out = (self._data, self._vc, self._vc[0], 0)
-        return self
-
-    def _alias_for_inplace(self) -> Tensor:
-        """A stand-in for self's value before an in-place op (same node, same storage)."""
-        t = _make(self._data, self.grad_fn)
-        t._rg, t._vc, t._out_nr, t._accum = self._rg, self._vc, self._out_nr, self._accum
-        if self._rg and self.grad_fn is None:
-            t._accum = self._accumulator()
-        return t
 
     # ---- conversions ---------------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -450,7 +347,6 @@ class Tensor:
 
     # ---- printing ------------------------------------------------------------------------
     def __repr__(self) -> str:
-        from ._format import format_tensor
         return format_tensor(self)
 
     __str__ = __repr__
@@ -460,5 +356,20 @@ class Tensor:
             return format(self._data.item(), spec)
         return repr(self)
 
+    # ---- DLPack: zero-copy exchange with numpy, PyTorch, JAX ----------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule sharing this tensor's memory (`np.from_dlpack(t)`,
+        `torch.from_dlpack(t)`); as in PyTorch, a tensor that requires grad is refused."""
+        if self._rg:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        if stream not in (None, -1):
+            raise BufferError(f"stream={stream!r} given for a CPU tensor; only None is valid")
+        kwargs = {} if max_version is None else {"max_version": max_version}
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        if copy is not None:
+            kwargs["copy"] = copy
+        return self._data.__dlpack__(**kwargs)
 
-from . import engine as _engine  # noqa: E402  (engine.py imports this module first)
+    def __dlpack_device__(self) -> tuple:
+        return self._data.__dlpack_device__()

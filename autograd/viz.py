@@ -359,13 +359,15 @@ def _op_symbol(name: str) -> str:
 
 
 _HIDDEN_ATTRS = {"next_functions", "out_shape", "out_dtype", "n_outputs", "needs_input_grad",
-                 "to_save", "plan"}
+                 "to_save", "plan", "saved_names"}
 
 
 def _attrs(node, max_chars: int) -> list[tuple[str, str]]:
     max_chars = max(max_chars, 3)
     rows = []
-    for k, v in vars(node).items():
+    items = dict(vars(node))
+    items.update(items.pop("values", {}))   # what a table op recorded for its rule
+    for k, v in items.items():
         if k.startswith("_") or k in _HIDDEN_ATTRS:
             continue
         s = "[saved tensor]" if isinstance(v, Tensor) else str(v)
@@ -375,14 +377,21 @@ def _attrs(node, max_chars: int) -> list[tuple[str, str]]:
     return rows
 
 
+def _saved_name(name: str) -> str:
+    """A table rule's name for a saved input, as PyTorch names it (`x` is `self`)."""
+    return {"x": "self", "a": "self", "b": "other"}.get(name, name)
+
+
 def _saved_items(node) -> list[tuple[str, np.ndarray]]:
     """The saved tensors of a node, named like PyTorch's `_saved_self` / `_saved_result`."""
     items = []
     saved = node._saved
+    names = getattr(node, "saved_names", ())
     if saved:
         for i, t in enumerate(saved):
             if isinstance(t, Tensor):
-                nm = ("self", "other")[i] if i < 2 else str(i)
+                nm = _saved_name(names[i]) if i < len(names) else \
+                    ("self", "other")[i] if i < 2 else str(i)
                 items.append((f"_saved_{nm}", t._data))
     out = node._out
     if out is not None:
@@ -717,7 +726,7 @@ class _Builder:
 
     def tensor_record(self, node, nr: int, t: Tensor | None, color: str) -> str:
         i = self.new_id()
-        data = self.data(node, nr, t) if node is not None else (t._data if t else None)
+        data = self.data(node, nr, t) if node is not None else (t._data if t is not None else None)
         grad = self.grad(node, nr, t) if node is not None else None
         fields = []
         nm = self.name(t)
@@ -849,12 +858,11 @@ def backprop_frames(output, gradient=None, retain_graph: bool | None = None,
     steps: list = []
 
     def hook_for(node):
-        def hook(g):
+        def hook(gs):   # grad_outputs, a tuple
             if node.n_outputs == 1:
-                steps.append((node, None if g is None else np.array(_arr(g))))
+                steps.append((node, None if gs[0] is None else np.array(_arr(gs[0]))))
             else:
-                steps.append((node, None if g is None else
-                              [None if x is None else np.array(_arr(x)) for x in g]))
+                steps.append((node, [None if x is None else np.array(_arr(x)) for x in gs]))
         return hook
 
     handles = [n.register_prehook(hook_for(n)) for n in nodes]

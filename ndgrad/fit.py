@@ -21,9 +21,20 @@ from typing import Any
 import numpy as np
 
 import autograd
+import nn.functional as F
 from autograd import Tensor
 from autograd.data import DataLoader, Dataset, Subset, TensorDataset
-from nn import Module
+from nn import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    Module,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 
 __all__ = ["History", "fit", "evaluate", "predict"]
 
@@ -52,7 +63,61 @@ class History:
         return f"History(epochs={len(self.epoch)}{', ' + last if last else ''})"
 
 
-# ---------------------------------------------------------------- metrics
+# ---------------------------------------------------------------- losses and metrics
+
+_LOSS_KINDS: dict[str, tuple] = {
+    # class scores (N, C) against class indices (N,) or probabilities (N, C)
+    "classes": (CrossEntropyLoss, NLLLoss, F.cross_entropy, F.nll_loss),
+    # one probability or logit per output against a float target of the same shape
+    "binary": (BCELoss, BCEWithLogitsLoss, F.binary_cross_entropy,
+               F.binary_cross_entropy_with_logits),
+    # element by element against a target of the same shape
+    "regression": (MSELoss, L1Loss, HuberLoss, SmoothL1Loss, F.mse_loss, F.l1_loss,
+                   F.huber_loss, F.smooth_l1_loss),
+}
+
+
+def _loss_kind(loss_fn: Any) -> str | None:
+    """'classes', 'binary' or 'regression' for the losses above (modules or functions)."""
+    for kind, known in _LOSS_KINDS.items():
+        for k in known:
+            if loss_fn is k or (isinstance(k, type) and isinstance(loss_fn, k)):
+                return kind
+    return None
+
+
+def _loss_name(loss_fn: Any) -> str:
+    return getattr(loss_fn, "__name__", None) or type(loss_fn).__name__
+
+
+def _check_target(kind: str | None, loss_fn: Any, out: Any, target: Any, fn: str) -> None:
+    """Refuse outputs and targets that the loss would take without an error but with a
+    meaningless result: a cross-entropy over one class (always 0), or a regression loss
+    whose output and target broadcast against each other instead of pairing up."""
+    if kind is None or not isinstance(out, Tensor) or not isinstance(target, Tensor):
+        return
+    shape, tshape = tuple(out.shape), tuple(target.shape)
+    if kind == "classes" and out.ndim >= 1 and out.shape[1 if out.ndim >= 2 else 0] < 2:
+        raise ValueError(
+            f"{fn}: {_loss_name(loss_fn)} needs scores for at least 2 classes, but the model "
+            f"outputs shape {shape}: over one class the loss is always 0. For two classes give "
+            "the model 2 outputs (targets: class indices), or keep 1 output and use "
+            "BCEWithLogitsLoss with float targets of the same shape")
+    if kind == "regression" and shape != tshape:
+        hint = (": y.unsqueeze(1) or y.reshape(-1, 1)" if shape[1:] == (1,) and tshape ==
+                shape[:1] else "")
+        raise ValueError(
+            f"{fn}: {_loss_name(loss_fn)} pairs outputs and targets element by element, but "
+            f"the model outputs shape {shape} and the targets have shape {tshape} (they would "
+            f"broadcast, comparing every output with every target). Give the targets the "
+            f"output's shape{hint}")
+
+
+def _default_metrics(loss_fn: Any) -> tuple[str, ...]:
+    """``metrics="auto"``: accuracy for classification losses (and without a loss),
+    nothing otherwise."""
+    classify = loss_fn is None or _loss_kind(loss_fn) in ("classes", "binary")
+    return ("accuracy",) if classify else ()
 
 
 def _accuracy(out: np.ndarray, target: np.ndarray, threshold: float) -> np.ndarray:
@@ -76,7 +141,10 @@ def _accuracy(out: np.ndarray, target: np.ndarray, threshold: float) -> np.ndarr
 
 def _resolve_metrics(metrics: Metric | Sequence[Metric] | None,
                      loss_fn: Any) -> list[tuple[str, Callable[[Tensor, Tensor], float]]]:
-    """``[(name, fn(output, target) -> batch mean)]`` for strings and callables."""
+    """``[(name, fn(output, target) -> batch mean)]`` for strings and callables;
+    ``"auto"`` follows the loss (accuracy for classification losses only)."""
+    if isinstance(metrics, str) and metrics == "auto":
+        metrics = _default_metrics(loss_fn)
     if metrics is None:
         return []
     if isinstance(metrics, str) or callable(metrics):
@@ -193,9 +261,21 @@ def _fmt_per_step(t: float) -> str:
     return f"{t * 1e6:.0f}us/step"
 
 
+def _redraws(file: Any) -> bool:
+    """Whether a line redrawn in place shows as one line: a terminal or a Jupyter output
+    (a log file or a pipe would keep every redraw)."""
+    if type(file).__module__.startswith("ipykernel."):
+        return True
+    try:
+        return bool(file.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 class _Progbar:
     """Keras's per-epoch line, ``12/57 ━━━━━━━━━━━━━━━━━━━━ 1s 5ms/step - loss: 0.4795``,
-    drawn with tqdm (redrawn in place) or, without tqdm, printed once at the end."""
+    drawn with tqdm (redrawn in place) in a terminal, else (a log, a pipe, no tqdm) printed
+    once at the end of the epoch."""
 
     def __init__(self, total: int | None, verbose: int, file: Any = None) -> None:
         self.total, self.verbose = total, verbose
@@ -205,7 +285,7 @@ class _Progbar:
         self.first_step_end: float | None = None
         self.n = 0
         self.bar = None
-        if verbose == 1:
+        if verbose == 1 and _redraws(self.file):
             try:
                 from tqdm import tqdm
             except ImportError:  # pragma: no cover - tqdm is a declared dependency
@@ -279,10 +359,12 @@ def _run_eval(model: Module, loader: DataLoader, loss_fn: Any,
               progbar: _Progbar | None = None) -> dict[str, float]:
     sums: dict[str, float] = {}
     count = 0
+    kind = _loss_kind(loss_fn)
     with autograd.no_grad():
         for batch in loader:
             xb, yb = _split_batch(batch, fn)
             out = model(xb)
+            _check_target(kind, loss_fn, out, yb, fn)
             n = _batch_len(yb)
             if loss_fn is not None:
                 sums["loss"] = sums.get("loss", 0.0) + float(loss_fn(out, yb).item()) * n
@@ -299,7 +381,7 @@ def _run_eval(model: Module, loader: DataLoader, loss_fn: Any,
 def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: Any,
         train_data: Data, epochs: int = 1, batch_size: int = 32,
         validation_data: Data | None = None,
-        metrics: Metric | Sequence[Metric] | None = ("accuracy",), shuffle: bool = True,
+        metrics: Metric | Sequence[Metric] | None = "auto", shuffle: bool = True,
         verbose: int | str = 1, validation_split: float = 0.0,
         generator: autograd.Generator | None = None,
         callbacks: Iterable[Callable[[int, dict[str, float]], Any]] | None = None) -> History:
@@ -311,6 +393,9 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: A
     ``(X, y)`` pair (tensors or numpy arrays). ``validation_split`` holds out the *last*
     fraction of ``train_data`` before shuffling, as Keras (ignored when
     ``validation_data`` is given). Logged values are means over the epoch's samples.
+    ``metrics="auto"`` follows the loss: accuracy for cross-entropy, NLL and BCE losses,
+    none for regression losses (MSE, L1, Huber) and unknown ones. Targets that do not fit
+    the loss raise (one class for a cross-entropy, a regression target of another shape).
     ``verbose``: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
     ``callbacks`` are called as ``cb(epoch, logs)`` after each epoch.
     """
@@ -330,6 +415,7 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: A
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
     metric_fns = _resolve_metrics(metrics, loss_fn)
+    kind = _loss_kind(loss_fn)
 
     if validation_split and validation_data is None:
         if isinstance(train_data, DataLoader):
@@ -367,6 +453,7 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: A
             xb, yb = _split_batch(batch, fn)
             optimizer.zero_grad()
             out = model(xb)
+            _check_target(kind, loss_fn, out, yb, fn)
             loss = loss_fn(out, yb)
             if not isinstance(loss, Tensor) or loss.numel() != 1:
                 shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
@@ -402,11 +489,12 @@ def fit(model: Module, loss_fn: Callable[[Tensor, Tensor], Tensor], optimizer: A
 
 
 def evaluate(model: Module, data: Data, loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
-             metrics: Metric | Sequence[Metric] | None = ("accuracy",), batch_size: int = 32,
+             metrics: Metric | Sequence[Metric] | None = "auto", batch_size: int = 32,
              verbose: int = 0, return_dict: bool = False) -> float | list[float] | dict:
     """Loss and metrics of ``model`` on ``data`` (eval mode, no_grad), as Keras: the loss
     alone if there are no metrics, else ``[loss, metric1, ...]``; a dict with
-    ``return_dict=True``. Without ``loss_fn`` only the metrics are reported."""
+    ``return_dict=True``. Without ``loss_fn`` only the metrics are reported (``"auto"``:
+    as in ``fit``; accuracy when there is no loss)."""
     batch_size = _check_positive_int(batch_size, "batch_size", "evaluate")
     metric_fns = _resolve_metrics(metrics, loss_fn)
     if loss_fn is None and not metric_fns:

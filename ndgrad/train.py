@@ -8,7 +8,8 @@ Holds out 20% of the data (seeded; MNIST uses its own test split), trains with `
 and writes to ``--out`` (default ``runs/<dataset>``): ``checkpoint.npz``
 (``autograd.save``), ``curves.png`` (loss and accuracy per epoch), ``decision_boundary.png``
 (2-D datasets), ``graph.svg`` (the model's computation graph, when Graphviz's ``dot`` is
-installed) and ``metrics.json``.
+installed) and ``metrics.json``. The pictures need matplotlib (``pip install "ndgrad[train]"``);
+without it the job trains and skips them with a note.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         raise UsageError(f"unknown dataset '{args.dataset}'; choose one of {', '.join(DATASETS)}")
     if args.optimizer not in ("adam", "sgd"):
         raise UsageError(f"unknown optimizer '{args.optimizer}'; choose adam or sgd")
-    try:
-        args.hidden_sizes = [int(h) for h in args.hidden.split(",") if h.strip()]
+    try:   # every comma-separated entry a number: "64,,64" is a typo, not two layers
+        args.hidden_sizes = [int(h) for h in args.hidden.split(",")]
     except ValueError:
         raise UsageError(f"--hidden must be comma-separated positive ints such as 64,64, got "
                          f"'{args.hidden}'") from None
@@ -122,8 +123,7 @@ def load_data(args: argparse.Namespace) -> tuple[TensorDataset, TensorDataset, i
             train = MNIST(args.data_dir, train=True, download=args.download)
             test = MNIST(args.data_dir, train=False, download=args.download)
         except (FileNotFoundError, ValueError, RuntimeError) as e:
-            msg = str(e).splitlines()[0].replace("Pass download=True", "Pass --download")
-            raise UsageError(msg) from None
+            raise UsageError(str(e).replace("Pass download=True", "Pass --download")) from None
 
         def flat(ds: MNIST) -> TensorDataset:
             x = ds.data._data.reshape(len(ds), -1).astype(np.float32) / np.float32(255)
@@ -157,6 +157,18 @@ def build_model(n_in: int, hidden: list[int], n_out: int) -> nn.Module:
 
 
 # ---------------------------------------------------------------- outputs
+
+
+PICTURES_HINT = 'pip install "ndgrad[train]"'
+
+
+def has_matplotlib() -> bool:
+    """Whether the pictures can be drawn (matplotlib comes with the ``train`` extra)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _plt():
@@ -259,15 +271,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     written = []
     if save_checkpoint(model, opt, args.epochs, args.out / "checkpoint.npz"):
         written.append("checkpoint.npz")
-    plot_curves(history, args.out / "curves.png")
-    written.append("curves.png")
-    if n_in == 2:
-        X, y = test.tensors[0].numpy(), test.tensors[1].numpy()
-        Xa = np.concatenate([train.tensors[0].numpy(), X])
-        ya = np.concatenate([train.tensors[1].numpy(), y])
-        plot_decision_boundary(model, Xa, ya, args.out / "decision_boundary.png",
-                               f"{args.dataset}: test accuracy {100 * test_acc:.1f}%")
-        written.append("decision_boundary.png")
+    if has_matplotlib():
+        plot_curves(history, args.out / "curves.png")
+        written.append("curves.png")
+        if n_in == 2:
+            X, y = test.tensors[0].numpy(), test.tensors[1].numpy()
+            Xa = np.concatenate([train.tensors[0].numpy(), X])
+            ya = np.concatenate([train.tensors[1].numpy(), y])
+            plot_decision_boundary(model, Xa, ya, args.out / "decision_boundary.png",
+                                   f"{args.dataset}: test accuracy {100 * test_acc:.1f}%")
+            written.append("decision_boundary.png")
+    else:
+        print(f"skipped the pictures: matplotlib is not installed ({PICTURES_HINT} to get them)")
     xb, yb = train.tensors[0][:8], train.tensors[1][:8]
     if write_graph(model, xb, loss_fn, yb, args.out / "graph.svg"):
         written.append("graph.svg")

@@ -3,7 +3,9 @@ state_dict layout, hooks and repr."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import re
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,6 +52,52 @@ def _addindent(s: str, n: int) -> str:
     return first + "\n" + "\n".join(" " * n + line for line in lines)
 
 
+def _uninstantiated(cls: type, owner: str, name: str) -> TypeError:
+    """The error for a layer class given where a layer is expected (`nn.ReLU` for `nn.ReLU()`)."""
+    params = inspect.signature(cls).parameters.values()
+    needs_args = any(p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                     for p in params)
+    return TypeError(f"{cls.__module__}.{cls.__qualname__} is not a Module subclass instance: "
+                     f"{owner} got the class itself as module '{name}'; create the layer by "
+                     f"calling it: {cls.__name__}{'(...)' if needs_args else '()'}")
+
+
+def _tensor_params(cls: type) -> list[str]:
+    """The leading parameters of a built-in layer's `forward` annotated `Tensor` (its
+    inputs, e.g. a loss's `input` and `target`); none for user-defined forwards."""
+    owner = next(k for k in cls.__mro__ if "forward" in k.__dict__)
+    if owner is Module or not owner.__module__.startswith("nn."):
+        return []
+    names = []
+    for p in list(inspect.signature(owner.forward).parameters.values())[1:]:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or \
+                p.annotation not in ("Tensor", Tensor):
+            break
+        names.append(p.name)
+    return names
+
+
+def _op_name(cls: type) -> str:
+    """The functional op's name PyTorch uses in its errors: Linear -> linear, LeakyReLU ->
+    leaky_relu, MaxPool2d -> max_pool2d, CrossEntropyLoss -> cross_entropy_loss."""
+    name = cls.__name__.replace("ReLU", "RELU").replace("SiLU", "SILU")
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)   # acronym, then a word: MSE_Loss
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _input_type_error(module: Module, args: tuple) -> TypeError:
+    """PyTorch's error for a non-Tensor input to a layer, named after its functional op
+    (`linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray`)."""
+    params = _tensor_params(type(module))
+    i = next(i for i, a in enumerate(args[:len(params)]) if not isinstance(a, Tensor))
+    name = _op_name(type(module))
+    t = type(args[i])
+    got = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    f64 = ", dtype=autograd.float32" if getattr(args[i], "dtype", None) == np.float64 else ""
+    return TypeError(f"{name}(): argument '{params[i]}' (position {i + 1}) must be Tensor, not "
+                     f"{got} (convert it first: autograd.tensor(x{f64}))")
+
+
 class Module:
     """Base class for all layers. Assigning a `Parameter`, a `Module` or an `nn.Buffer` to
     an attribute registers it; `forward` defines the computation, `__call__` runs the
@@ -58,6 +106,14 @@ class Module:
     training: bool
     _version: int = 1
     call_super_init: bool = False
+    _n_tensor_inputs: int = 0
+    """How many leading arguments of `__call__` must be Tensors: set for the built-in
+    layers from their `forward`'s annotations (so a numpy array or a list gets PyTorch's
+    TypeError, not a failure deep inside), 0 for user-defined modules."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._n_tensor_inputs = len(_tensor_params(cls))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
@@ -82,6 +138,11 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pre, post = self._forward_pre_hooks, self._forward_hooks
         if not pre and not post:
+            n = self._n_tensor_inputs
+            if n:
+                for a in args[:n]:
+                    if not isinstance(a, Tensor):
+                        raise _input_type_error(self, args)
             return self.forward(*args, **kwargs)
         for hid, hook in list(pre.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
@@ -95,6 +156,8 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        if any(not isinstance(a, Tensor) for a in args[:self._n_tensor_inputs]):
+            raise _input_type_error(self, args)
         out = self.forward(*args, **kwargs)
         for hid, hook in list(post.items()):
             if hid in self._forward_hooks_with_kwargs:
@@ -179,6 +242,8 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         if not isinstance(module, Module) and module is not None:
+            if isinstance(module, type) and issubclass(module, Module):   # nn.ReLU, not nn.ReLU()
+                raise _uninstantiated(module, self._get_name(), name)
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if not isinstance(name, str):
             raise TypeError(f"module name should be a string. Got {_typename(name)}")
@@ -561,17 +626,19 @@ class Module:
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
 
-        def load(module: Module, prefix: str = "") -> None:
+        # parent before children, depth first, as PyTorch's recursive `load`; a loop, not a
+        # recursive closure (which would be a reference cycle holding the state dict)
+        stack: list[tuple[Module, str]] = [(self, "")]
+        while stack:
+            module, prefix = stack.pop()
             local_meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 local_meta["assign_to_params_buffers"] = True
             module._load_from_state_dict(state_dict, prefix, local_meta, True, missing,
                                          unexpected, errors)
-            for name, child in module._modules.items():
-                if child is not None:
-                    load(child, prefix + name + ".")
-
-        load(self)
+            stack.extend((child, prefix + name + ".")
+                         for name, child in reversed(module._modules.items())
+                         if child is not None)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(

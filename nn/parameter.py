@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.serialization import register_tensor_class
 from autograd.tensor import Tensor, _make
 
 __all__ = ["Parameter", "Buffer"]
@@ -49,6 +50,9 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     __str__ = __repr__
+
+
+register_tensor_class(Parameter)  # checkpoints give back Parameters as Parameters
 
 
 class Buffer(Tensor):

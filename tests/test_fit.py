@@ -219,3 +219,58 @@ def test_summary_table(capsys):
     with pytest.raises(ValueError, match="input_size"):
         model.summary("64")
     assert model.training  # summary leaves the mode as it was
+
+
+def test_metrics_follow_the_loss():
+    X, y = _moons(64)
+    reg = nn.Sequential(nn.Linear(2, 1))
+    h = nn.fit(reg, nn.MSELoss(), optim.SGD(reg.parameters(), lr=0.1), (X, y.float()[:, None]),
+               epochs=2, validation_data=(X, y.float()[:, None]), verbose=0)
+    assert list(h.history) == ["loss", "val_loss"]          # no accuracy for a regression
+    assert isinstance(nn.evaluate(reg, (X, y.float()[:, None]), nn.functional.l1_loss), float)
+    h = nn.fit(reg, nn.MSELoss(), optim.SGD(reg.parameters(), lr=0.1), (X, y.float()[:, None]),
+               metrics=["mae"], verbose=0)
+    assert list(h.history) == ["loss", "mae"]
+    for loss_fn in (nn.CrossEntropyLoss(), nn.functional.cross_entropy, nn.NLLLoss()):
+        clf = _mlp()
+        h = nn.fit(clf, loss_fn, optim.SGD(clf.parameters(), lr=0.1), (X, y), verbose=0)
+        assert list(h.history) == ["accuracy", "loss"]
+    binary = nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
+    h = nn.fit(binary, nn.BCEWithLogitsLoss(), optim.SGD(binary.parameters(), lr=0.1),
+               (X, y.float()), verbose=0)
+    assert list(h.history) == ["accuracy", "loss"]
+    assert nn.evaluate(_mlp(), (X, y)) == pytest.approx(
+        (_mlp()(X).argmax(1) == y).float().mean().item())     # no loss: accuracy alone
+
+
+class _Terminal:
+    """A stand-in for a terminal's stdout."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_is_one_line_per_epoch_in_a_log_and_redrawn_in_a_terminal(capsys,
+                                                                            monkeypatch):
+    X, y = _moons(64)
+    _fit(_mlp(), (X, y), epochs=2, batch_size=16, verbose=1)
+    out = capsys.readouterr().out               # captured: not a terminal, as a log file
+    assert "\r" not in out
+    lines = out.splitlines()
+    assert [ln.split(" ")[0] for ln in lines] == ["Epoch", "4/4", "Epoch", "4/4"]
+    assert all("loss: " in ln and "accuracy: " in ln for ln in lines[1::2])
+    term = _Terminal()
+    monkeypatch.setattr("sys.stdout", term)
+    _fit(_mlp(), (X, y), epochs=1, batch_size=16, verbose=1)
+    monkeypatch.undo()
+    drawn = "".join(term.parts)
+    assert "\r" in drawn and "4/4" in drawn     # tqdm redraws the line in place

@@ -64,3 +64,22 @@ def test_no_gc_cycles_are_created_by_a_training_step():
         assert gc.collect() == 0, "a training step left reference cycles behind"
     finally:
         gc.enable()
+
+
+def test_load_state_dict_makes_no_reference_cycles():
+    # the state dict copy must be freed by reference counting, not by the collector
+    model = nn.Sequential(nn.Linear(8, 16), nn.Sequential(nn.Tanh(), nn.Linear(16, 3)),
+                          nn.BatchNorm1d(3))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    gc.collect()
+    gc.disable()
+    try:
+        for strict in (True, False):
+            result = model.load_state_dict(state, strict=strict)
+            assert not result.missing_keys and not result.unexpected_keys
+        del result
+        with_bad_key = dict(state, extra=ag.zeros(1))
+        assert model.load_state_dict(with_bad_key, strict=False).unexpected_keys == ["extra"]
+        assert gc.collect() == 0, "load_state_dict left reference cycles behind"
+    finally:
+        gc.enable()

@@ -23,4 +23,6 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
             exec(compile(code, f"README.md block {i + 1}", "exec"), namespace)
         except Exception as e:  # say which block failed
             raise AssertionError(f"README block {i + 1} failed: {e!r}\n{code}") from e
+        if "relu()" in code and "a.grad, b.grad" in code:   # the first example shows gradients
+            assert (namespace["a"].grad.item(), namespace["b"].grad.item()) == (2.0, 9.0)
     assert (tmp_path / "ckpt.npz").exists()

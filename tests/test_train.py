@@ -110,3 +110,22 @@ def test_module_entry_point_exit_code(tmp_path):
     assert proc.stderr.strip() == ("ndgrad-train: error: unknown dataset 'nope'; choose one of "
                                    "digits, moons, circles, spirals, mnist")
     assert proc.stdout == ""
+
+
+def test_without_the_train_extra_it_trains_and_skips_the_pictures(tmp_path, capsys,
+                                                                  monkeypatch):
+    # `pip install .` without [train]: neither matplotlib nor tqdm can be imported
+    for name in ("matplotlib", "matplotlib.pyplot", "tqdm"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = tmp_path / "run"
+    rc = train.main(["--dataset", "moons", "--epochs", "1", "--hidden", "8", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 0
+    notes = [ln for ln in printed.splitlines() if "matplotlib" in ln]
+    assert notes == ['skipped the pictures: matplotlib is not installed '
+                     '(pip install "ndgrad[train]" to get them)']
+    assert (out / "metrics.json").exists() and not (out / "curves.png").exists()
+    assert not (out / "decision_boundary.png").exists()
+    assert "wrote " in printed and "curves.png" not in printed.splitlines()[-1]
+    if _has_serialization():
+        assert (out / "checkpoint.npz").exists()

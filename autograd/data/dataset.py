@@ -57,8 +57,13 @@ class TensorDataset(Dataset):
             if t.ndim == 0:
                 raise ValueError(f"TensorDataset: argument {i} is a 0-d tensor; every tensor "
                                  "needs a first (sample) dimension")
-        if not all(tensors[0].size(0) == t.size(0) for t in tensors):
-            raise AssertionError("Size mismatch between tensors")
+        for i, t in enumerate(tensors[1:], 1):
+            if t.size(0) != tensors[0].size(0):   # PyTorch's type and words, then the sizes
+                raise AssertionError(
+                    f"Size mismatch between tensors: TensorDataset needs the same first "
+                    f"(sample) dimension in every tensor, but tensor 0 has {tensors[0].size(0)} "
+                    f"samples (shape {list(tensors[0].shape)}) and tensor {i} has {t.size(0)} "
+                    f"(shape {list(t.shape)})")
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:

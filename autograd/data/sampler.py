@@ -13,6 +13,10 @@ from ..tensor import Tensor
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "BatchSampler"]
 
+_CHUNK = 1 << 16
+"""Indices are made this many at a time (or one permutation at a time), as PyTorch draws
+them lazily: an endless sampler (``num_samples=int(1e10)``) costs nothing up front."""
+
 
 class Sampler:
     """Base class: ``__iter__`` yields dataset indices (``__len__`` optional)."""
@@ -23,9 +27,10 @@ class Sampler:
     def __iter__(self) -> Iterator[int]:
         raise NotImplementedError
 
-    def _index_array(self) -> np.ndarray | None:
-        """One epoch's indices as an int64 array, or None if only ``__iter__`` knows them."""
-        return None
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """One epoch's indices as int64 arrays, made lazily chunk by chunk (the samplers of
+        this module; for other samplers only ``__iter__`` knows the order)."""
+        raise NotImplementedError
 
 
 class SequentialSampler(Sampler):
@@ -34,8 +39,10 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
-    def _index_array(self) -> np.ndarray:
-        return np.arange(len(self.data_source), dtype=np.int64)
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        n = len(self.data_source)
+        for start in range(0, n, _CHUNK):
+            yield np.arange(start, min(start + _CHUNK, n), dtype=np.int64)
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
@@ -69,15 +76,21 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """``_CHUNK`` draws at a time with replacement, else one permutation at a time."""
         n, rng = len(self.data_source), _rng(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
-        reps = [rng.permutation(n) for _ in range(-(-self.num_samples // n))]
-        return np.concatenate(reps)[: self.num_samples].astype(np.int64, copy=False)
+        left = self.num_samples if n else 0
+        while left > 0:
+            if self.replacement:
+                chunk = rng.integers(0, n, size=min(left, _CHUNK), dtype=np.int64)
+            else:
+                chunk = rng.permutation(n)[:left].astype(np.int64, copy=False)
+            left -= len(chunk)
+            yield chunk
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -90,13 +103,14 @@ class SubsetRandomSampler(Sampler):
         self.indices = indices
         self.generator = generator
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
         idx = np.asarray(self.indices._data if isinstance(self.indices, Tensor) else self.indices,
                          dtype=np.int64).reshape(-1)
-        return idx[_rng(self.generator).permutation(len(idx))]
+        yield idx[_rng(self.generator).permutation(len(idx))]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -120,16 +134,14 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def _array_batches(self) -> Iterator[np.ndarray] | None:
-        """The batches as int64 arrays, if the sampler can produce a whole epoch at once."""
+        """The batches as int64 arrays (made lazily), if the sampler gives its indices in
+        array chunks; None for a custom sampler."""
         cls = type(self.sampler)
         if cls not in _ARRAY_SAMPLERS and not any(
-                cls.__iter__ is k.__iter__ and cls._index_array is k._index_array
+                cls.__iter__ is k.__iter__ and cls._index_chunks is k._index_chunks
                 for k in _ARRAY_SAMPLERS):
             return None  # a custom sampler: only its __iter__ knows the order
-        idx = self.sampler._index_array()
-        bs = self.batch_size
-        stop = len(idx) - len(idx) % bs if self.drop_last else len(idx)
-        return (idx[i:i + bs] for i in range(0, stop, bs))
+        return _rebatch(self.sampler._index_chunks(), self.batch_size, self.drop_last)
 
     def __iter__(self) -> Iterator[list[int]]:
         batches = self._array_batches()
@@ -149,6 +161,21 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+def _rebatch(chunks: Iterator[np.ndarray], size: int, drop_last: bool) -> Iterator[np.ndarray]:
+    """Cut a stream of index arrays into arrays of ``size`` (the last one partial unless
+    ``drop_last``), joining the pieces that straddle two chunks."""
+    rest = np.empty(0, np.int64)
+    for chunk in chunks:
+        if len(rest):
+            chunk = np.concatenate([rest, chunk])
+        stop = len(chunk) - len(chunk) % size
+        for i in range(0, stop, size):
+            yield chunk[i:i + size]
+        rest = chunk[stop:]
+    if len(rest) and not drop_last:
+        yield rest
 
 
 _ARRAY_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler)

@@ -1,34 +1,52 @@
-"""Machinery shared by the op families: operands, dtype promotion, the derivative-table
-builders, in-place variants, and attaching ops to Tensor as methods.
+"""The derivative table's machinery, and what the op families share (operands, dtype
+promotion, dims, attaching ops to Tensor as methods).
 
-A pointwise op is declared as one line, its numpy forward and its derivative rule:
+Every stateless op is one line of the table, its derivative next to its name, as in
+PyTorch's derivatives.yaml. A pointwise op gives its numpy forward and a rule per input:
 
-    unary("exp", np.exp, lambda g, out: g * out)
-    binary("mul", np.multiply, lambda g, b: g * b, lambda g, a: g * a)
+    tanh = unary("tanh", np.tanh, "g * (1 - out * out)")
+    mul = binary("mul", np.multiply, "g * b", "g * a")
 
-A rule receives the upstream gradient `g` and, by parameter name, the op's input (`x`,
-or `a`/`b`) and result (`out`); the node saves exactly what its rules name, nothing
-else. Rules are written in Tensor ops, so they run fast under no_grad and record a
-graph under `create_graph=True`.
+A rule is an expression of `g` (the gradient of the result) and of the values it names:
+`x` (or `a`, `b`), `out`, the op's extra arguments and the constants in `CONSTANTS`. The
+node saves exactly what the rules of the inputs that need a gradient name. Rules are
+Tensor expressions, so they record a graph under `create_graph=True` and differentiate
+again; a rule that uses nothing but operators also runs as it is on the numpy arrays when
+no graph is recorded, compiled once per saving plan from one template (its constants
+made 0-d arrays of the gradient's dtype: numpy is slower with Python scalars). A rule
+that needs more than an expression is a function `(g, *named values)`.
+
+Every other stateless op (views, shape ops, reductions, indexing reads) declares its node
+with `derivative` and records it with `record`:
+
+    Flip = derivative("FlipBackward0", lambda g, dims: g.flip(dims))
+    ...
+    return record(Flip, numpy_result, (x,), dims=dims)
+
+Ops with real state or a fused hand-written backward (convolution, pooling, losses,
+normalisation, index_put) define a Node subclass next to their forward.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import itertools
+import linecache
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from .. import anomaly, dtypes, grad_mode
-from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, next_seq
-from ..tensor import Tensor, _make
+from ..creation import tensor as _tensor
+from ..function import _BACKWARD_TWICE, _NO_EDGE, Node, _accumulator, next_seq
+from ..tensor import Tensor, _make, size_args  # noqa: F401  (size_args: for the op families)
+from .inplace import _track_view, inplace  # noqa: F401  (inplace: for the op families)
 
 _grad_enabled = grad_mode._grad_enabled
 _anomaly = anomaly._enabled
-_new = object.__new__
 _ndarray = np.ndarray
-_FLOAT_KINDS = "f"
 _SCALARS = (int, float, bool)
 
 
@@ -69,10 +87,9 @@ def to_tensor(x, name: str = "input", like: Tensor | None = None) -> Tensor:
     if isinstance(x, (np.ndarray, np.generic)):
         return _make(np.asarray(x))
     if isinstance(x, (_SCALARS, list, tuple)):
-        from ..creation import tensor
         if like is not None and isinstance(x, _SCALARS):
             return _make(np.asarray(x, dtype=dtypes.result_type(like, x).np))
-        return tensor(x)
+        return _tensor(x)
     raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
 
 
@@ -161,475 +178,7 @@ def _cast_for_scalar(t: Tensor, s, true_divide: bool) -> Tensor:
 def _cast(t: Tensor, rt: dtypes.dtype) -> Tensor:
     if t._data.dtype is rt.np or t._data.dtype == rt.np:
         return t
-    from .shape import to_dtype
-    return to_dtype(t, rt)
-
-
-# ---------------------------------------------------------------------------------------
-# The derivative-table builders
-
-
-def _rule_args(rule: Callable) -> tuple:
-    return tuple(inspect.signature(rule).parameters)
-
-
-def is_arith(rule: Callable) -> bool:
-    """True if the rule uses nothing but operators on its arguments and constants (no
-    attribute, method or global lookups): it then computes the same on ndarrays as on
-    Tensors, and the engine may run it on arrays when no graph is being recorded."""
-    code = getattr(rule, "__code__", None)
-    return code is not None and not code.co_names and not code.co_freevars
-
-
-def _adapt(rule: Callable, op: str) -> tuple[set, Callable]:
-    """What a binary rule names among (a, b, out), and a caller taking all three."""
-    params = _rule_args(rule)[1:]
-    bad = set(params) - {"a", "b", "out"}
-    if bad:
-        raise TypeError(f"derivative rule of {op} names unknown values {sorted(bad)}")
-    pos = tuple(("a", "b", "out").index(p) for p in params)
-    if not pos:
-        return set(), lambda g, a, b, out: rule(g)
-    if len(pos) == 1:
-        i = pos[0]
-        if i == 0:
-            return set(params), lambda g, a, b, out: rule(g, a)
-        if i == 1:
-            return set(params), lambda g, a, b, out: rule(g, b)
-        return set(params), lambda g, a, b, out: rule(g, out)
-    return set(params), lambda g, a, b, out: rule(g, *[(a, b, out)[i] for i in pos])
-
-
-class UnaryNode(Node):
-    """Node of a unary pointwise op; the subclass made by `unary` carries its rule."""
-
-    args = ()
-
-    def backward(self, g):
-        return (self.rule(g, *self.saved(), *self.args),)
-
-
-def unary(name: str, fn: Callable, rule: Callable | None, *, node: str | None = None,
-          float_only: bool = True, register: bool = True):
-    """Declare a unary pointwise op `name(x, *args)`: forward `fn(data, *args)`, derivative
-    `rule(g, [x], [out], *args)`. `rule=None` marks it non-differentiable."""
-    node_name = node or f"{name.capitalize()}Backward0"
-    if rule is not None:
-        params = _rule_args(rule)[1:]
-        uses_x, uses_out = "x" in params, "out" in params
-        if uses_out and uses_x and params.index("out") < params.index("x"):
-            raise TypeError(f"derivative rule of {name}: name x before out")
-        n_args = len([p for p in params if p not in ("x", "out")])
-        cls = type(node_name, (UnaryNode,), {"rule": staticmethod(rule),
-                                             "arith": is_arith(rule)})
-        if cls.arith:
-            cls.backward_fast = _compile_fast(
-                ("x",) * uses_x + ("out",) * uses_out, {"": (rule, params)}, "(_r,)", n_args)
-
-    def op(x, *args):
-        if not isinstance(x, Tensor):
-            x = to_tensor(x)
-        d = x._data
-        if float_only and d.dtype.kind != "f":
-            d = float_data(x)
-        out = fn(d, *args) if args else fn(d)
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
-        if rule is None or not (x._rg and _grad_enabled()):
-            return _make(out)
-        n = _new(cls)
-        n.next_functions = ((x.grad_fn or x._accum or x._accumulator(), x._out_nr),)
-        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
-        if _anomaly[0]:
-            n._trace = anomaly._capture()
-        if n_args:
-            n.args = args
-        res = _new(Tensor)                    # _make(out, n), inlined
-        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
-        n.out_shape, n.out_dtype = out.shape, out.dtype
-        if uses_x:
-            if uses_out:
-                n._saved, n._versions = (x, (out, res._vc, 0, 0)), (x._vc[0],)
-            else:
-                n._saved, n._versions = (x,), (x._vc[0],)
-        elif uses_out:   # the output's record (see Node._out)
-            n._saved, n._versions = ((out, res._vc, 0, 0),), ()
-        else:
-            n._saved = n._versions = ()
-        return res
-
-    op.__name__ = name
-    op.__qualname__ = name
-    op.node_class = None if rule is None else cls
-    if register:
-        setattr(Tensor, name, op)
-        setattr(Tensor, name + "_", inplace(op))
-    return op
-
-
-class BinaryNode(Node):
-    """Node of a binary pointwise op; the subclass made by `binary` carries its rules.
-
-    `plan` = (a is a tensor, b is a tensor, a needs grad, b needs grad, save a, save b,
-    save out); a scalar operand is kept in `_ca`/`_cb`.
-    """
-
-    _ca = _cb = None
-
-    def backward(self, g):
-        return self._apply(g, self.saved())
-
-    def _apply(self, g, s):
-        ta, tb, ra, rb, sa, sb, so = self.plan
-        k = 0
-        if sa:
-            a, k = s[0], 1
-        else:
-            a = self._ca
-        if sb:
-            b, k = s[k], k + 1
-        else:
-            b = self._cb
-        out = s[k] if so else None
-        ga = self.rule_a(g, a, b, out) if ra else None
-        gb = self.rule_b(g, a, b, out) if rb else None
-        if ta and tb:
-            return (ga, gb)
-        return (ga,) if ta else (gb,)
-
-
-def _plans(pa: set, pb: set) -> dict:
-    """The saving plan for every (a is tensor, b is tensor, a needs grad, b needs grad)."""
-    plans = {}
-    for ta in (False, True):
-        for tb in (False, True):
-            for ra in (False, True):
-                for rb in (False, True):
-                    need = (pa if ra else set()) | (pb if rb else set())
-                    plans[ta, tb, ra, rb] = (ta, tb, ra, rb, ta and "a" in need,
-                                             tb and "b" in need, "out" in need)
-    return plans
-
-
-def _plan_classes(cls: type, plans: dict, rule_a: Callable, rule_b: Callable) -> dict:
-    """One subclass of the op's node class per saving plan, with the plan and, for rules
-    that run on arrays, a `backward_fast` compiled for exactly that plan."""
-    classes = {}
-    pa, pb = _rule_args(rule_a)[1:], _rule_args(rule_b)[1:]
-    for key, plan in plans.items():
-        ta, tb, ra, rb, sa, sb, so = plan
-        ns = {"plan": plan}
-        if cls.arith and (ra or rb):
-            rules = {}
-            if ra:
-                rules["a"] = (rule_a, pa)
-            if rb:
-                rules["b"] = (rule_b, pb)
-            grads = {"a": "_ra" if ra else "None", "b": "_rb" if rb else "None"}
-            # a trailing None may be left out: the engine zips grads with next_functions
-            ret = f"({grads['a']}, {grads['b']})" if ta and tb and rb else \
-                f"({grads['a' if ta else 'b']},)"
-            scalars = ("a",) * (not ta) + ("b",) * (not tb)
-            ns["backward_fast"] = _compile_fast(("a",) * sa + ("b",) * sb + ("out",) * so,
-                                                rules, ret, 0, scalars)
-        classes[key] = type(cls.__name__, (cls,), ns)
-    return classes
-
-
-_LAMBDAS: dict = {}   # source file -> its lambda expressions (ast nodes)
-
-
-def _lambda_body(rule: Callable) -> str | None:
-    """The body (ast) of a table rule, if the rule is a lambda whose first parameter is `g`
-    and whose source is found (matched by compiled code); else None."""
-    code = getattr(rule, "__code__", None)
-    if code is None or rule.__name__ != "<lambda>" or code.co_varnames[:1] != ("g",):
-        return None
-    fname = code.co_filename
-    if fname not in _LAMBDAS:
-        try:
-            with open(fname, encoding="utf-8") as f:
-                tree = ast.parse(f.read())
-        except (OSError, SyntaxError, ValueError):
-            tree = None
-        _LAMBDAS[fname] = [] if tree is None else \
-            [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
-    for lam in _LAMBDAS[fname]:
-        if lam.lineno != code.co_firstlineno:
-            continue
-        twin = eval(compile(ast.Expression(lam), fname, "eval"), {})  # noqa: S307 - own source
-        c = twin.__code__
-        if (c.co_code, c.co_consts, c.co_varnames) == \
-                (code.co_code, code.co_consts, code.co_varnames):
-            return lam.body
-    return None
-
-
-class _Constants(ast.NodeTransformer):
-    """Replace a rule's numeric constants by `_k{key}[i]`: 0-d arrays of the gradient's
-    dtype. On small arrays numpy 2 takes about twice as long for `1 - x` as for the same
-    with a 0-d array of x's dtype (a Python scalar takes its slow, weak-promotion path);
-    the result is the same, as numpy casts a Python scalar to the array's dtype."""
-
-    def __init__(self, key: str) -> None:
-        self.key, self.values = key, []
-
-    def visit_Subscript(self, node):   # an index stays a Python int
-        node.value = self.visit(node.value)
-        return node
-
-    def visit_Constant(self, node):
-        if type(node.value) not in (int, float):
-            return node
-        self.values.append(node.value)
-        return ast.Subscript(ast.Name(f"_k{self.key}", ast.Load()),
-                             ast.Constant(len(self.values) - 1), ast.Load())
-
-
-class _PerDtype(dict):
-    """dtype -> the constants as 0-d arrays of that dtype (made on first use)."""
-
-    def __init__(self, values: list) -> None:
-        super().__init__()
-        self.values = values
-
-    def __missing__(self, dtype):
-        arrays = self[dtype] = tuple(np.asarray(v, dtype=dtype) for v in self.values)
-        return arrays
-
-
-def _compile_fast(saved: tuple, rules: dict, ret: str, n_args: int = 0,
-                  scalars: tuple = ()) -> Callable:
-    """Compile a node's `backward_fast(self, g)` for one saving plan: fetch the saved
-    arrays (the saved inputs `saved` names, in order, then the output), check their
-    versions, evaluate each rule on the values it names, return `ret`.
-
-    The table's rules stay the only definition of each derivative; this only removes the
-    interpretive overhead (which values are saved, which grads are wanted) from the path
-    every small op pays for, as PyTorch generates its autograd functions from
-    derivatives.yaml. A lambda rule's expression is written in line (found in its source
-    file), any other rule is called. `rules` maps a suffix to (rule, parameter names);
-    the result of rule `k` is bound to `_r{k}`; scalar operands are read from `_ca`/`_cb`."""
-    lines = ["def backward_fast(self, g):",
-             "    s = self._saved",
-             "    if s is None:",
-             "        raise RuntimeError(_BACKWARD_TWICE)"]
-    inputs = [v for v in saved if v != "out"]
-    for k, name in enumerate(inputs):
-        lines += [f"    t = s[{k}]",
-                  f"    if t._vc[0] != self._versions[{k}]:",
-                  "        return self.backward(g)   # raises the version error",
-                  f"    {name} = t._data"]
-    if "out" in saved:
-        lines += [f"    o = s[{len(inputs)}]   # the output's record (see Node._out)",
-                  "    if o[1][0] != o[2]:",
-                  "        return self.backward(g)",
-                  "    out = o[0]"]
-    for name in scalars:
-        lines.append(f"    {name} = self._c{name}")
-    env = {"RuntimeError": RuntimeError, "_BACKWARD_TWICE": _BACKWARD_TWICE,
-           "_ndarray": _ndarray}
-    on_arrays, on_scalars = [], []   # the in-line rules, in each form
-    for k, (rule, params) in rules.items():
-        body = None if n_args else _lambda_body(rule)
-        if body is not None:   # the rule's expression, in line: no call
-            on_scalars.append(f"_r{k} = ({ast.unparse(body)})")
-            consts = _Constants(k)
-            body = consts.visit(body)
-            if consts.values:
-                env[f"_K{k}"] = _PerDtype(consts.values)
-                on_arrays.append(f"_k{k} = _K{k}[g.dtype]")
-            on_arrays.append(f"_r{k} = ({ast.unparse(body)})")
-            continue
-        env[f"rule{k}"] = rule
-        args = "".join(f", {p}" for p in params[:len(params) - n_args])
-        lines.append(f"    _r{k} = rule{k}(g{args}{', *self.args' if n_args else ''})")
-    if on_arrays:
-        # On a 0-d graph the gradient is a numpy scalar (what numpy returns for 0-d
-        # results), and numpy's scalar arithmetic is about 10x faster than its 0-d arrays':
-        # the rule then runs on scalars, with its constants as written.
-        lines.append("    if type(g) is _ndarray:")
-        lines += [f"        {line}" for line in on_arrays]
-        lines.append("    else:")
-        lines += [f"        {v} = {v}[()]" for v in saved]
-        lines += [f"        {line}" for line in on_scalars]
-    lines.append(f"    return {ret}")
-    src = "\n".join(lines) + "\n"
-    exec(compile(src, f"<backward_fast {ret}>", "exec"), env)  # noqa: S102 - our own template
-    fn = env["backward_fast"]
-    fn.source = src
-    return fn
-
-
-def binary(name: str, fn: Callable, rule_a: Callable | None, rule_b: Callable | None, *,
-           node: str | None = None, true_divide: bool = False, register: bool = True):
-    """Declare a binary pointwise op with numpy broadcasting and PyTorch's promotion.
-
-    `rule_a(g, ...)` and `rule_b(g, ...)` give the gradients for each input from the values
-    they name among `a`, `b`, `out`; the node saves only what the rules of the inputs
-    that need a gradient name.
-    """
-    differentiable = rule_a is not None
-    if differentiable:
-        pa, call_a = _adapt(rule_a, name)
-        pb, call_b = _adapt(rule_b, name)
-        cls = type(node or f"{name.capitalize()}Backward0", (BinaryNode,),
-                   {"rule_a": staticmethod(call_a), "rule_b": staticmethod(call_b),
-                    "arith": is_arith(rule_a) and is_arith(rule_b)})
-        classes = _plan_classes(cls, _plans(pa, pb), rule_a, rule_b)
-
-    def slow(a, b):
-        ops = operands(a, b, true_divide)
-        if ops is NotImplemented:
-            raise TypeError(f"{name}(): unsupported operand types {type(a).__name__} and "
-                            f"{type(b).__name__}")
-        a, b = ops
-        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-        ad = a._data if ta else a
-        bd = b._data if tb else b
-        return a, b, ta, tb, ad, bd
-
-    if differentiable:
-        c_a, c_b, c_ab = (classes[True, True, True, False], classes[True, True, False, True],
-                          classes[True, True, True, True])
-        # what each saves, as (save a, save b, save out): read by the hot path below
-        s_a, s_b, s_ab = c_a.plan[4:], c_b.plan[4:], c_ab.plan[4:]
-
-    def op(a, b):
-        if type(a) is Tensor or isinstance(a, Tensor):
-            ad = a._data
-            if type(b) is Tensor or isinstance(b, Tensor):
-                bd = b._data
-                dt = ad.dtype
-                if dt is not bd.dtype or true_divide and dt.kind != "f":
-                    return general(*slow(a, b))
-            elif (type(b) is float or type(b) is int) and ad.dtype.kind == "f":
-                return general(a, b, True, False, ad, b)   # no promotion needed
-            else:
-                return general(*slow(a, b))
-        else:
-            return general(*slow(a, b))
-        # two tensors of one dtype: the hot path, everything inlined
-        try:
-            out = fn(ad, bd)
-        except ValueError:
-            out = compute(ad, bd)   # raises the shape error
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
-        ra, rb = a._rg, b._rg
-        if not (ra or rb) or not differentiable or not _grad_enabled():
-            return _make(out)
-        if ra:
-            ea = (a.grad_fn or a._accum or a._accumulator(), a._out_nr)
-            if rb:
-                n = _new(c_ab)
-                n.next_functions = ea, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
-                sa, sb, so = s_ab
-            else:
-                n = _new(c_a)
-                n.next_functions = ea, _NO_EDGE
-                sa, sb, so = s_a
-        else:
-            n = _new(c_b)
-            n.next_functions = _NO_EDGE, (b.grad_fn or b._accum or b._accumulator(), b._out_nr)
-            sa, sb, so = s_b
-        # finish(n, a, b, out), in line:
-        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
-        if _anomaly[0]:
-            n._trace = anomaly._capture()
-        if sa:
-            if sb:
-                n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
-            else:
-                n._saved, n._versions = (a,), (a._vc[0],)
-        elif sb:
-            n._saved, n._versions = (b,), (b._vc[0],)
-        else:
-            n._saved = n._versions = ()
-        res = _new(Tensor)                    # _make(out, n), inlined
-        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
-        n.out_shape, n.out_dtype = out.shape, dt   # a float op keeps its inputs' dtype
-        if so:
-            n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
-        return res
-
-    def compute(ad, bd):
-        try:
-            out = fn(ad, bd)
-        except ValueError:
-            if np.ndim(ad) and np.ndim(bd):
-                raise shape_mismatch(name, ad, bd) from None
-            raise
-        return out if type(out) is _ndarray else np.asarray(out)
-
-    def general(a, b, ta, tb, ad, bd):
-        out = compute(ad, bd)
-        ra = ta and a._rg
-        rb = tb and b._rg
-        if not (ra or rb) or not differentiable or not _grad_enabled():
-            return _make(out)
-        n = _new(classes[ta, tb, ra, rb])
-        if ta and tb:
-            n.next_functions = (
-                (a.grad_fn or a._accum or a._accumulator(), a._out_nr) if ra else _NO_EDGE,
-                (b.grad_fn or b._accum or b._accumulator(), b._out_nr) if rb else _NO_EDGE)
-        elif ta:
-            n.next_functions = ((a.grad_fn or a._accum or a._accumulator(), a._out_nr),)
-            n._cb = b
-        else:
-            n.next_functions = ((b.grad_fn or b._accum or b._accumulator(), b._out_nr),)
-            n._ca = a
-        return finish(n, a, b, out)
-
-    def finish(n, a, b, out):
-        """Number the node, save what its plan names, and wrap the output. `op`'s hot path
-        (two tensors of one dtype) has this written in line, a call being ~10% of a small
-        op's cost: a change here goes there too."""
-        n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
-        if _anomaly[0]:
-            n._trace = anomaly._capture()
-        plan = n.plan
-        if plan[4]:
-            if plan[5]:
-                n._saved, n._versions = (a, b), (a._vc[0], b._vc[0])
-            else:
-                n._saved, n._versions = (a,), (a._vc[0],)
-        elif plan[5]:
-            n._saved, n._versions = (b,), (b._vc[0],)
-        else:
-            n._saved = n._versions = ()
-        res = _new(Tensor)                    # _make(out, n), inlined
-        res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
-        n.out_shape, n.out_dtype = out.shape, out.dtype
-        if plan[6]:
-            n._saved += ((out, res._vc, 0, 0),)   # the output's record (see Node._out)
-        return res
-
-    op.__name__ = name
-    op.__qualname__ = name
-    if register:
-        setattr(Tensor, name, op)
-        setattr(Tensor, name + "_", inplace(op))
-    return op
-
-
-def inplace(op: Callable) -> Callable:
-    """The in-place variant `op_`: computed out of place, then written into self's storage.
-
-    Under grad mode the op records a node on a stand-in for self's old value, and self
-    adopts that node; leaves that require grad and saved tensors are protected by the
-    checks in `Tensor._check_inplace` and the version counter.
-    """
-    def op_(self, *args, **kwargs):
-        self._check_inplace()
-        src = self
-        if _grad_enabled() and (self._rg or any(isinstance(a, Tensor) and a._rg
-                                                     for a in args)):
-            src = self._alias_for_inplace()
-        return self._inplace_from(op(src, *args, **kwargs))
-
-    op_.__name__ = op.__name__ + "_"
-    return op_
+    return t.to(rt)   # (ToCopyBackward0: ops/shape.py)
 
 
 def normalize_dims(x: Tensor, dim, op: str) -> tuple | None:
@@ -656,23 +205,318 @@ def normalize_dims(x: Tensor, dim, op: str) -> tuple | None:
     return tuple(sorted(out))
 
 
-def size_args(args) -> tuple:
-    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    out = []
-    for a in args:
-        if isinstance(a, Tensor):
-            a = a.item()
-        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"sizes must be integers, got {a!r} of type {type(a).__name__}")
-        out.append(int(a))
-    return tuple(out)
+
+# ---------------------------------------------------------------------------------------
+# Pointwise ops: the rules
+
+
+CONSTANTS = {"LN2": math.log(2.0), "LN10": math.log(10.0), "PI": math.pi,
+             "SQRT_2_OVER_PI": math.sqrt(2.0 / math.pi), "TWO_OVER_SQRT_PI": 2 / math.sqrt(math.pi)}
+_ARITH = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Name, ast.Constant, ast.Load,
+          ast.operator, ast.unaryop, ast.cmpop)
+
+
+def _rule_args(rule: Callable) -> tuple:
+    return tuple(inspect.signature(rule).parameters)
+
+
+class _Rule:
+    """One rule of the pointwise table, for an op whose values are `values` (in order):
+    `names`, what it uses of them; `fn(g, *values)`, it on Tensors; `text` and `arith`,
+    its expression (None for a function rule) and whether it runs on arrays as well."""
+
+    def __init__(self, rule, values: tuple, op: str) -> None:
+        if callable(rule):
+            params = _rule_args(rule)[1:]
+            unknown = set(params) - set(values)
+            if unknown:
+                raise TypeError(f"derivative rule of {op} names unknown values {sorted(unknown)}")
+            self.names, self.text, self.arith = params, None, False
+            pos = [values.index(p) for p in params]
+            self.fn = lambda g, *vals: rule(g, *[vals[i] for i in pos])
+            return
+        tree = ast.parse(rule, mode="eval")
+        used = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+        unknown = {n for n in used if n != "g" and n not in values and n not in CONSTANTS}
+        if unknown:
+            raise TypeError(f"derivative rule of {op} names unknown values {sorted(unknown)}")
+        self.names = tuple(v for v in values if v in used)
+        self.text = rule
+        self.arith = all(isinstance(n, _ARITH) for n in ast.walk(tree))
+        self.fn = _compile(f"lambda g, {', '.join(values)}: {rule}", f"<rule of {op}>",
+                           dict(CONSTANTS))
+
+
+def _compile(src: str, filename: str, env: dict):
+    """Evaluate generated source, registered with linecache so that tracebacks show it."""
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    return eval(compile(src, filename, "eval" if src.startswith("lambda") else "exec"), env)
+
+
+class _Constants(ast.NodeTransformer):
+    """The rule's numbers and named constants become `_k[i]`, 0-d arrays of the gradient's
+    dtype: on small arrays numpy takes about twice as long for `1 - x` as for the same
+    with a 0-d array of x's dtype (a Python scalar takes its slow, weak-promotion path)."""
+
+    def __init__(self, values: list) -> None:
+        self.values = values
+
+    def visit_Constant(self, node):
+        if type(node.value) not in (int, float):
+            return node
+        return self._k(node.value)
+
+    def visit_Name(self, node):
+        return self._k(CONSTANTS[node.id]) if node.id in CONSTANTS else node
+
+    def _k(self, value):
+        self.values.append(value)
+        return ast.Subscript(ast.Name("_k", ast.Load()), ast.Constant(len(self.values) - 1),
+                             ast.Load())
+
+
+class _PerDtype(dict):
+    """dtype -> the constants as 0-d arrays of that dtype (made on first use)."""
+
+    def __init__(self, values: list) -> None:
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, dtype):
+        arrays = self[dtype] = tuple(np.asarray(v, dtype=dtype) for v in self.values)
+        return arrays
+
+
+_TEMPLATE = """\
+def backward_fast(self, g):
+    s = self._saved
+    if s is None:
+        raise RuntimeError(_BACKWARD_TWICE)
+{fetch}
+    if type(g) is _ndarray:
+        _k = _K[g.dtype]
+{on_arrays}
+    else:   # a numpy scalar (0-d graphs): numpy's scalar arithmetic is ~10x faster
+{to_scalars}
+{on_scalars}
+    return {ret}
+"""
+
+
+def _fast(op: str, saved: tuple, rules: dict, ret: str, read: dict) -> Callable:
+    """The node's `backward_fast(self, g)` for one saving plan, from the template: fetch the
+    saved arrays (`saved` names the saved inputs in order, then `out`), check versions,
+    read the other values (`read`: name -> expression), evaluate the rules (`rules`:
+    result name -> _Rule), return `ret`."""
+    fetch = []
+    inputs = [v for v in saved if v != "out"]
+    for k, name in enumerate(inputs):
+        fetch += [f"    t = s[{k}]",
+                  f"    if t._vc[0] != self._versions[{k}]:",
+                  "        return self.backward(g)   # raises the version error",
+                  f"    {name} = t._data"]
+    if "out" in saved:
+        fetch += [f"    o = s[{len(inputs)}]   # the output's record (see Node._out)",
+                  "    if o[1][0] != o[2]:",
+                  "        return self.backward(g)",
+                  "    out = o[0]"]
+    fetch += [f"    {name} = {expr}" for name, expr in read.items()]
+    consts: list = []
+    on_arrays = [f"        {r} = {ast.unparse(_Constants(consts).visit(ast.parse(rule.text)))}"
+                 for r, rule in rules.items()]
+    on_scalars = [f"        {r} = {rule.text}" for r, rule in rules.items()]
+    to_scalars = [f"        {v} = {v}[()]" for v in saved] or ["        pass"]
+    src = _TEMPLATE.format(fetch="\n".join(fetch), on_arrays="\n".join(on_arrays),
+                           on_scalars="\n".join(on_scalars), to_scalars="\n".join(to_scalars),
+                           ret=ret)
+    env = {"RuntimeError": RuntimeError, "_BACKWARD_TWICE": _BACKWARD_TWICE,
+           "_ndarray": _ndarray, "_K": _PerDtype(consts), **CONSTANTS}
+    filename = f"<backward of {op}: {ret}>"
+    _compile(src, filename, env)
+    fn = env["backward_fast"]
+    fn.source = src
+    return fn
+
+
+_RECORD = """\
+def record({args}):
+    n = _new(Cls)
+    n.next_functions = ({edges})
+    n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
+    if _anomaly[0]:
+        n._trace = _capture()
+    n._saved, n._versions = ({saved}), ({versions})
+    res = _new(Tensor)    # _make(out, n)
+    res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
+    n.out_shape, n.out_dtype = out.shape, out.dtype
+{extra}    return res
+"""
+
+
+def _recorder(cls: type, args: str, inputs: dict, saved: tuple, extra: list) -> Callable:
+    """The forward half of a pointwise node class, from the template: `record(args)` makes
+    the node (what Node.__init__, save() and save_output() do, for exactly this plan) and
+    wraps the result `out`. `inputs`: tensor operand -> whether it needs a gradient."""
+    edges = [f"({v}.grad_fn or {v}._accum or _accumulator({v}), {v}._out_nr)" if r else
+             "_NO_EDGE" for v, r in inputs.items()]
+    if cls.saves_out:
+        extra = extra + ["n._saved += ((out, res._vc, 0, 0),)   # the output's record"]
+    src = _RECORD.format(args=args, edges="".join(e + ", " for e in edges),
+                         saved="".join(v + ", " for v in saved),
+                         versions="".join(f"{v}._vc[0], " for v in saved),
+                         extra="".join(f"    {line}\n" for line in extra))
+    env = {"Cls": cls, "_new": object.__new__, "Tensor": Tensor, "next_seq": next_seq,
+           "_accumulator": _accumulator, "_NO_EDGE": _NO_EDGE, "_anomaly": _anomaly,
+           "_capture": anomaly._capture}
+    _compile(src, f"<record {cls.__name__} {args}: {tuple(inputs.values())}>", env)
+    return env["record"]
+
+
+class UnaryNode(Node):
+    """Node of a unary pointwise op; the subclass made by `unary` carries its rule."""
+
+    args: tuple = ()
+    saves_x = saves_out = False
+
+    def backward(self, g):
+        s = list(self.saved())
+        x = s.pop(0) if self.saves_x else None
+        out = s.pop(0) if self.saves_out else None
+        return (self.rule.fn(g, x, out, *self.args),)
+
+
+def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None = None,
+          float_only: bool = True, register: bool = True):
+    """Declare a unary pointwise op `name(x, *args)`: forward `fn(data, *args)`, derivative
+    `rule` naming `x`, `out` and the extra arguments `args`. `rule=None`: no derivative."""
+    cls = None
+    if rule is not None:
+        if callable(rule) and not args:   # a function's parameters past x/out: the op's args
+            args = tuple(p for p in _rule_args(rule)[1:] if p not in ("x", "out"))
+        r = _Rule(rule, ("x", "out") + tuple(args), name)
+        ns = {"rule": r, "saves_x": "x" in r.names, "saves_out": "out" in r.names}
+        if r.arith:
+            ns["backward_fast"] = _fast(name, ("x",) * ns["saves_x"] + ("out",) * ns["saves_out"],
+                                        {"_r": r}, "(_r,)",
+                                        {a: f"self.args[{i}]" for i, a in enumerate(args)})
+        cls = type(node or f"{name.capitalize()}Backward0", (UnaryNode,), ns)
+        cls.record = staticmethod(_recorder(cls, "x, out, args", {"x": True},
+                                            ("x",) * cls.saves_x,
+                                            ["if args:", "    n.args = args"]))
+
+    def op(x, *args):
+        if not isinstance(x, Tensor):
+            x = to_tensor(x)
+        d = x._data
+        if float_only and d.dtype.kind != "f":
+            d = float_data(x)
+        out = fn(d, *args) if args else fn(d)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        if cls is None or not (x._rg and _grad_enabled()):
+            return _make(out)
+        return cls.record(x, out, args)
+
+    op.__name__ = op.__qualname__ = name
+    op.node_class = cls
+    if register:
+        setattr(Tensor, name, op)
+        setattr(Tensor, name + "_", inplace(op))
+    return op
+
+
+class BinaryNode(Node):
+    """Node of a binary pointwise op; the subclass made by `binary` for one saving plan
+    carries the rules and the plan: (a is a tensor, b is a tensor, a needs grad, b needs
+    grad, save a, save b); a scalar operand is kept in `_ca`/`_cb`."""
+
+    _ca = _cb = None
+
+    def backward(self, g):
+        ta, tb, ra, rb, sa, sb = self.plan
+        s = list(self.saved())
+        a = s.pop(0) if sa else self._ca
+        b = s.pop(0) if sb else self._cb
+        out = s.pop(0) if self.saves_out else None
+        ga = self.rule_a.fn(g, a, b, out) if ra else None
+        gb = self.rule_b.fn(g, a, b, out) if rb else None
+        return (ga, gb) if ta and tb else (ga,) if ta else (gb,)
+
+
+def _plan_classes(name: str, node: str, rule_a: _Rule, rule_b: _Rule) -> dict:
+    """One node class per (a is tensor, b is tensor, a needs grad, b needs grad): it saves
+    what the rules of the inputs that need a gradient name; its `backward_fast` is
+    compiled for exactly that when the rules run on arrays."""
+    classes = {}
+    for ta, tb, ra, rb in itertools.product((False, True), repeat=4):
+        need = set(rule_a.names if ra else ()) | set(rule_b.names if rb else ())
+        sa, sb = ta and "a" in need, tb and "b" in need
+        ns = {"plan": (ta, tb, ra, rb, sa, sb), "saves_out": "out" in need,
+              "rule_a": rule_a, "rule_b": rule_b}
+        if rule_a.arith and rule_b.arith and (ra or rb):
+            rules = {k: r for k, r, wanted in (("_ra", rule_a, ra), ("_rb", rule_b, rb)) if wanted}
+            ga, gb = "_ra" if ra else "None", "_rb" if rb else "None"
+            # (a trailing None may be left out: the engine zips grads with next_functions)
+            ret = f"({ga}, {gb})" if ta and tb and rb else f"({ga if ta else gb},)"
+            read = {v: f"self._c{v}" for v, t in (("a", ta), ("b", tb)) if not t}
+            saved = ("a",) * sa + ("b",) * sb + ("out",) * ("out" in need)
+            ns["backward_fast"] = _fast(name, saved, rules, ret, read)
+        cls = classes[ta, tb, ra, rb] = type(node, (BinaryNode,), ns)
+        cls.record = staticmethod(_recorder(
+            cls, "a, b, out", {v: r for v, t, r in (("a", ta, ra), ("b", tb, rb)) if t},
+            ("a",) * sa + ("b",) * sb, [f"n._c{v} = {v}" for v, t in (("a", ta), ("b", tb))
+                                        if not t]))
+    return classes
+
+
+def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
+           true_divide: bool = False, register: bool = True):
+    """Declare a binary pointwise op with numpy broadcasting and PyTorch's promotion:
+    forward `fn(a, b)`, rules naming `a`, `b` and `out` (None, None: no derivative)."""
+    classes = None
+    if rule_a is not None:
+        classes = _plan_classes(name, node or f"{name.capitalize()}Backward0",
+                                _Rule(rule_a, ("a", "b", "out"), name),
+                                _Rule(rule_b, ("a", "b", "out"), name))
+
+    def compute(ad, bd):
+        try:
+            out = fn(ad, bd)
+        except ValueError:
+            if np.ndim(ad) and np.ndim(bd):
+                raise shape_mismatch(name, ad, bd) from None
+            raise
+        return out if type(out) is _ndarray else np.asarray(out)
+
+    def op(a, b):
+        ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        if ta and tb and a._data.dtype is b._data.dtype and \
+                not (true_divide and a._data.dtype.kind != "f"):
+            pass   # the common case: two tensors of one dtype, nothing to promote
+        elif ta and (type(b) is float or type(b) is int) and a._data.dtype.kind == "f":
+            pass   # a float tensor and a Python number: numpy keeps the tensor's dtype
+        else:
+            ops = operands(a, b, true_divide)
+            if ops is NotImplemented:
+                raise TypeError(f"{name}(): unsupported operand types {type(a).__name__} and "
+                                f"{type(b).__name__}")
+            a, b = ops
+            ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+        out = compute(a._data if ta else a, b._data if tb else b)
+        ra, rb = ta and a._rg, tb and b._rg
+        if not (ra or rb) or classes is None or not _grad_enabled():
+            return _make(out)
+        return classes[ta, tb, ra, rb].record(a, b, out)
+
+    op.__name__ = op.__qualname__ = name
+    if register:
+        setattr(Tensor, name, op)
+        setattr(Tensor, name + "_", inplace(op))
+    return op
 
 
 # ---------------------------------------------------------------------------------------
-# The derivative table of the ops that are not pointwise (views, shape ops, reductions,
-# indexing reads, linalg, ...): one line per op, as in PyTorch's derivatives.yaml.
+# Every other stateless op (views, shape ops, reductions, indexing reads, linalg, ...):
 #
 #     View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape))
 #     ...
@@ -692,22 +536,33 @@ class TableNode(Node):
     rule: Callable
     params: tuple = ()        # the rule's parameters after g
     uses_out: bool = False
+    values: dict = {}
+    saved_names: tuple = ()
 
-    def backward(self, g):
-        saved = self.saved()
+    def _call(self, g, saved: tuple) -> tuple:
         values = dict(self.values)
         values.update(zip(self.saved_names, saved))
         if self.uses_out:
             values["out"] = saved[-1]
-        res = self.rule(g, *[values[p] for p in self.params])
+        res = self.rule(g, **{p: values[p] for p in self.params if p in values})
         return res if type(res) is tuple else (res,)
 
+    def backward(self, g):
+        return self._call(g, self.saved())
 
-def derivative(name: str, rule: Callable) -> type:
-    """A node class named `name` (PyTorch's grad_fn name) whose backward is `rule`."""
+    def backward_fast(self, g):
+        if not self.arith:
+            return Node.backward_fast(self, g)
+        return self._call(g, self.saved_data())
+
+
+def derivative(name: str, rule: Callable, *, arith: bool = False) -> type:
+    """A node class named `name` (PyTorch's grad_fn name) whose backward is `rule`.
+    `arith=True`: the rule uses only what arrays and Tensors share (operators, `.T`,
+    `.sum(axis)`...), so it also runs on the arrays when no graph is recorded."""
     params = _rule_args(rule)[1:]
     return type(name, (TableNode,), {"rule": staticmethod(rule), "params": params,
-                                     "uses_out": "out" in params})
+                                     "uses_out": "out" in params, "arith": arith})
 
 
 def record(cls: type, out: np.ndarray, inputs: tuple, *, view_of: Tensor | None = None,
@@ -715,27 +570,23 @@ def record(cls: type, out: np.ndarray, inputs: tuple, *, view_of: Tensor | None 
     """Wrap the forward result `out` of an op with inputs `inputs` in a Tensor and, if a
     graph is being recorded, attach a `cls` node holding `values` for its rule.
 
-    `view_of=x`: the result may share x's storage; it then shares x's version counter,
-    so that an in-place change through either is seen by the saved-tensor checks."""
+    `view_of=x`: the result may share x's storage; it then shares x's version counter
+    (and is tracked as a view, for in-place ops; see ops/inplace.py)."""
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    if not needs_graph(*inputs):
-        n = None
-    else:
+    n = None
+    if needs_graph(*inputs):
         n = cls(inputs)
-        names, tensors = [], []
-        for k, v in list(values.items()):
-            if isinstance(v, Tensor):
-                names.append(k)
-                tensors.append(values.pop(k))
-        n.values, n.saved_names = values, tuple(names)
+        tensors = {k: v for k, v in values.items() if isinstance(v, Tensor)}
         if tensors:
-            n.save(*tensors)
+            n.save(*tensors.values())
+            n.saved_names = tuple(tensors)
+            values = {k: v for k, v in values.items() if k not in tensors}
+        if values:
+            n.values = values
     res = _make(out, n)
-    if view_of is not None and out.base is not None and \
-            np.may_share_memory(out, view_of._data):
-        res._vc = view_of._vc
-        res._base = view_of._base if view_of._base is not None else view_of
+    if view_of is not None and out.base is not None and np.may_share_memory(out, view_of._data):
+        _track_view(res, view_of)
     if n is not None and cls.uses_out:
         n.save_output(res)
     return res

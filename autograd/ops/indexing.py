@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import inplace, method, needs_graph, to_tensor
-from .shape import _view, _wrap_dim
+from .base import derivative, inplace, method, needs_graph, record, to_tensor
+from .shape import _wrap_dim
 
 
 def _norm_index(idx, shape: tuple):
@@ -30,7 +31,7 @@ def _norm_index(idx, shape: tuple):
                                  f"tensors, got {i.dtype}")
             if i.ndim == 0 and i.dtype.kind in "iu":
                 i = int(i)
-        elif isinstance(i, list):
+        elif isinstance(i, (list, range)):
             i = np.asarray(i)
             if i.dtype.kind not in "iub":
                 raise IndexError(f"lists used as indices must hold integers or booleans, got "
@@ -57,39 +58,40 @@ def _index_error(e: IndexError, shape) -> IndexError:
     return IndexError(f"{msg} (indexing a tensor of shape {list(shape)})")
 
 
-class IndexBackward0(Node):
-    def backward(self, g):
-        from ..creation import zeros
-        z = zeros(self.shape, dtype=g.dtype)
-        return (index_put(z, self.idx, g, accumulate=self.adv),)
+def _unindex(g, shape, idx, adv):
+    """The gradient of x[idx]: g put at idx in zeros of x's shape (summed where an advanced
+    index repeats itself)."""
+    return _make(np.zeros(shape, g._data.dtype)).index_put(idx, g, accumulate=adv)
 
 
-SelectBackward0 = type("SelectBackward0", (IndexBackward0,), {})
-SliceBackward0 = type("SliceBackward0", (IndexBackward0,), {})
+# ---- the derivative table ----------------------------------------------------------------
+Index = derivative("IndexBackward0", _unindex)
+Select = derivative("SelectBackward0", _unindex)
+Slice = derivative("SliceBackward0", _unindex)
+IndexSelect = derivative("IndexSelectBackward0", _unindex)
+Gather = derivative("GatherBackward0", _unindex)
 
 
 def _basic_node_class(idx) -> type:
     ints = [i for i in idx if isinstance(i, (int, np.integer))]
     if len(ints) == 1 and all(isinstance(i, (int, np.integer)) or i == slice(None)
                               for i in idx):
-        return SelectBackward0   # x[i], x.select(d, i), x[:, i]
-    return SliceBackward0 if all(isinstance(i, slice) for i in idx) else IndexBackward0
+        return Select   # x[i], x.select(d, i), x[:, i]
+    return Slice if all(isinstance(i, slice) for i in idx) else Index
 
 
 def getitem(x: Tensor, idx, node_cls=None) -> Tensor:
     idx, adv = _norm_index(idx, x._data.shape)
+    key = idx if len(idx) != 1 else idx[0]
+    if not adv and Ellipsis not in idx:
+        key = idx + (Ellipsis,)   # x[0] of a vector: a 0-d view, as in PyTorch, not a copy
     try:
-        out = x._data[idx if len(idx) != 1 else idx[0]]
+        out = x._data[key]
     except IndexError as e:
         raise _index_error(e, x._data.shape) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if not needs_graph(x):
-        return _view(x, out, None) if not adv else _make(out)
-    cls = node_cls or (IndexBackward0 if adv else _basic_node_class(idx))
-    n = cls((x,))
-    n.shape, n.idx, n.adv = x._data.shape, idx, adv
-    return _view(x, out, n) if not adv else _make(out, n)
+    cls = node_cls or (Index if adv else _basic_node_class(idx))
+    return record(cls, out, (x,), view_of=None if adv else x, shape=x._data.shape, idx=idx,
+                  adv=adv)
 
 
 Tensor.__getitem__ = getitem
@@ -141,19 +143,26 @@ Tensor.index_put_ = inplace(index_put)
 
 
 def setitem(x: Tensor, idx, value) -> None:
-    """`x[idx] = value`: in place; differentiable for non-leaf x and tensor values."""
-    if x._rg and x.grad_fn is None and needs_graph(x):
-        from ..tensor import _INPLACE_VIEW_LEAF
-        raise RuntimeError(_INPLACE_VIEW_LEAF)
-    if isinstance(value, Tensor) or needs_graph(x):
-        x.index_put_(idx, value)
+    """`x[idx] = value`, in place, as PyTorch: through a view (`x[idx].copy_(value)`) for
+    basic indices, `index_put_` for advanced ones; differentiable with respect to x and
+    value when a graph is being recorded."""
+    nidx, adv = _norm_index(idx, x._data.shape)
+    if grad_mode._grad_enabled() and (x._rg or isinstance(value, Tensor) and value._rg):
+        if adv:
+            x.index_put_(idx, value)
+        else:
+            getitem(x, idx).copy_(value)
         return
     x._check_inplace()
-    nidx, _ = _norm_index(idx, x._data.shape)
+    v = value._data if isinstance(value, Tensor) else value
     try:
-        x._data[nidx if len(nidx) != 1 else nidx[0]] = value
+        x._data[nidx if len(nidx) != 1 else nidx[0]] = v
     except IndexError as e:
         raise _index_error(e, x._data.shape) from None
+    except ValueError:
+        target = np.shape(x._data[nidx if len(nidx) != 1 else nidx[0]])
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
+                           f"be broadcast to indexing result of shape {list(target)}") from None
     x._vc[0] += 1
 
 
@@ -161,8 +170,6 @@ Tensor.__setitem__ = setitem
 
 
 # ---- dim-wise indexing, expressed with the two primitives ---------------------------------------
-IndexSelectBackward0 = type("IndexSelectBackward0", (IndexBackward0,), {})
-GatherBackward0 = type("GatherBackward0", (IndexBackward0,), {})
 
 
 def _index_1d(index, name: str) -> np.ndarray:
@@ -179,7 +186,7 @@ def index_select(x, dim: int, index) -> Tensor:
     i = _index_1d(index, "index_select")
     if i.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    return getitem(x, (slice(None),) * d + (i.reshape(-1),), IndexSelectBackward0)
+    return getitem(x, (slice(None),) * d + (i.reshape(-1),), IndexSelect)
 
 
 def _gather_index(x_shape: tuple, d: int, index: np.ndarray) -> tuple:
@@ -209,7 +216,7 @@ def gather(x, dim: int, index) -> Tensor:
     d = _wrap_dim(x, dim)
     i = _index_1d(index, "gather")
     _check_gather(x, d, i, "gather")
-    return getitem(x, _gather_index(x._data.shape, d, i), GatherBackward0)
+    return getitem(x, _gather_index(x._data.shape, d, i), Gather)
 
 
 def take_along_dim(x, indices, dim: int) -> Tensor:

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import anomaly
-from ..function import _BACKWARD_TWICE, Node, _edge, next_seq
-from ..grad_mode import _grad_enabled
-from ..tensor import Tensor, _make
-from .base import method, needs_graph, operands
-
-_new = object.__new__
-_anomaly = anomaly._enabled
+from ..tensor import Tensor
+from .base import derivative, method, operands, record
 
 
 def _dtype_check(a: Tensor, b: Tensor, op: str) -> None:
@@ -39,62 +33,71 @@ def _shape_error(a: Tensor, b: Tensor) -> RuntimeError:
                         "batch dims must broadcast)")
 
 
-class MmBackward0(Node):
-    """Gradients of a @ b for any ranks: 1-D operands are treated as a row / a column.
-
-    The rule uses only what numpy arrays and Tensors share (`@`, `mT`, `[..., None, :]`),
-    so the engine runs the same rule on arrays when no graph is being recorded."""
-
-    arith = True
-
-    def _rule(self, g, a, b):
-        a1, b1 = self.a_1d, self.b_1d
-        ga = gb = None
-        if a1 and b1:                       # dot: g is 0-d
-            ga = g * b if self.need_a else None
-            gb = g * a if self.need_b else None
-        elif a1:                            # (k) @ (..., k, m) -> (..., m)
-            if self.need_a:
-                ga = (g[..., None, :] @ b.mT)[..., 0, :]
-            if self.need_b:
-                gb = a[:, None] * g[..., None, :]
-        elif b1:                            # (..., n, k) @ (k) -> (..., n)
-            if self.need_a:
-                ga = g[..., :, None] * b
-            if self.need_b:
-                gb = (a.mT @ g[..., :, None])[..., 0]
-        else:                               # batch dims are summed away by the engine
-            if self.need_a:
-                ga = g @ b.mT
-            if self.need_b:
-                gb = a.mT @ g
-        return (ga, gb)
-
-    def _operands(self, saved):
-        if self.save_both:
-            return saved
-        return (None, saved[0]) if self.need_a else (saved[0], None)
-
-    def backward(self, g):
-        return self._rule(g, *self._operands(self.saved()))
-
-    def backward_fast(self, g):
-        return self._rule(g, *self._operands(self.saved_data()))
+def _matmul_backward(g, a, b, a_1d, b_1d, need):
+    """Gradients of a @ b for any ranks: 1-D operands are treated as a row / a column;
+    batch dims are summed away by the engine. Only the operand the other's gradient needs
+    is saved (`a` or `b` may be None). Written in what numpy arrays and Tensors share
+    (`@`, `mT`, `[..., None, :]`), so it also runs on arrays (arith)."""
+    ga = gb = None
+    if a_1d and b_1d:                   # dot: g is 0-d
+        ga = g * b if need[0] else None
+        gb = g * a if need[1] else None
+    elif a_1d:                          # (k) @ (..., k, m) -> (..., m)
+        if need[0]:
+            ga = (g[..., None, :] @ b.mT)[..., 0, :]
+        if need[1]:
+            gb = a[:, None] * g[..., None, :]
+    elif b_1d:                          # (..., n, k) @ (k) -> (..., n)
+        if need[0]:
+            ga = g[..., :, None] * b
+        if need[1]:
+            gb = (a.mT @ g[..., :, None])[..., 0]
+    else:
+        if need[0]:
+            ga = g @ b.mT
+        if need[1]:
+            gb = a.mT @ g
+    return ga, gb
 
 
-DotBackward0 = type("DotBackward0", (MmBackward0,), {})
-MvBackward0 = type("MvBackward0", (MmBackward0,), {})
-BmmBackward0 = type("BmmBackward0", (MmBackward0,), {})
+def _linear_backward(g, x, w, need):
+    """Gradients of x @ w.T + bias for x of any rank >= 1 (leading dims are batch):
+    (bias, x, w), as PyTorch's addmm(bias, x, w.t()) lists them."""
+    gx = gw = gb = None
+    if need[1]:
+        gx = g @ w
+    if g.ndim == 2:   # the common case, without the reshapes
+        if need[2]:
+            gw = g.T @ x
+        if need[0]:
+            gb = g.sum(0)
+    else:
+        if need[2]:
+            gw = g.reshape(-1, 1) * x.reshape(1, -1) if g.ndim == 1 else \
+                g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+        if need[0]:
+            gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+    return gb, gx, gw
+
+
+# ---- the derivative table ----------------------------------------------------------------
+Dot = derivative("DotBackward0", _matmul_backward, arith=True)
+Mv = derivative("MvBackward0", _matmul_backward, arith=True)
+Mm = derivative("MmBackward0", _matmul_backward, arith=True)
+Bmm = derivative("BmmBackward0", _matmul_backward, arith=True)
+Addmm = derivative("AddmmBackward0", _linear_backward, arith=True)
+MmLinear = derivative("MmBackward0", lambda g, x, w, need: _linear_backward(
+    g, x, w, (False,) + need)[1:], arith=True)
 
 
 def _node_class(na: int, nb: int) -> type:
     if na == 1 and nb == 1:
-        return DotBackward0
+        return Dot
     if na == 2 and nb == 1:
-        return MvBackward0
+        return Mv
     if na == 2 and nb == 2:
-        return MmBackward0
-    return BmmBackward0
+        return Mm
+    return Bmm
 
 
 @method("matmul")
@@ -115,19 +118,9 @@ def matmul(a, b) -> Tensor:
         out = np.matmul(ad, bd)
     except ValueError:
         raise _shape_error(a, b) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if not needs_graph(a, b):
-        return _make(out)
-    n = _node_class(ad.ndim, bd.ndim)((a, b))
-    n.a_1d, n.b_1d = ad.ndim == 1, bd.ndim == 1
-    n.need_a, n.need_b = a._rg, b._rg
-    n.save_both = a._rg and b._rg
-    if n.save_both:
-        n.save(a, b)
-    else:
-        n.save(b if a._rg else a)
-    return _make(out, n)
+    ra, rb = a._rg, b._rg
+    return record(_node_class(ad.ndim, bd.ndim), out, (a, b), a=a if rb else None,
+                  b=b if ra else None, a_1d=ad.ndim == 1, b_1d=bd.ndim == 1, need=(ra, rb))
 
 
 Tensor.__matmul__ = matmul
@@ -173,50 +166,6 @@ def outer(a, b) -> Tensor:
     return a.unsqueeze(-1) * b
 
 
-class AddmmBackward0(Node):
-    """linear: y = x @ W.T + b, for x of any rank >= 1 (leading dims are batch). The rule
-    uses only what arrays and Tensors share, so it also runs on arrays (`arith`)."""
-
-    arith = True
-    __slots__ = ("has_bias", "need")   # (set by linear; slots: no instance dict to make)
-
-    def _rule(self, g, x, w):
-        need = self.need
-        gx = gw = gb = None
-        if need[0]:
-            gx = g @ w
-        if g.ndim == 2:   # the common case, without the reshapes
-            if need[1]:
-                gw = g.T @ x
-            if need[2]:
-                gb = g.sum(0)
-        else:
-            if need[1]:
-                if g.ndim == 1:
-                    gw = g.reshape(-1, 1) * x.reshape(1, -1)
-                else:
-                    gw = g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
-            if need[2]:
-                gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
-        return (gx, gw, gb) if self.has_bias else (gx, gw)
-
-    def backward(self, g):
-        return self._rule(g, *self.saved())
-
-    def backward_fast(self, g):
-        s = self._saved   # (saved_data, in line: two inputs, no output)
-        if s is None:
-            raise RuntimeError(_BACKWARD_TWICE)
-        x, w = s
-        vx, vw = self._versions
-        if x._vc[0] != vx or w._vc[0] != vw:
-            return self.backward(g)   # raises the version error
-        return self._rule(g, x._data, w._data)
-
-
-MmLinearBackward0 = type("MmBackward0", (AddmmBackward0,), {})
-
-
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ weight.T + bias in one fused op (AddmmBackward0), as nn.Linear uses."""
     xd, wd = x._data, weight._data
@@ -235,18 +184,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise RuntimeError(f"linear: bias of shape {list(bias._data.shape)} does not match "
                                f"the {wd.shape[0]} output features")
         out += bias._data
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    rb = bias is not None and bias._rg
-    if not ((x._rg or weight._rg or rb) and _grad_enabled()):
-        return _make(out)
-    # Node.__init__ and save(), in line
-    n = _new(AddmmBackward0 if bias is not None else MmLinearBackward0)
-    n.next_functions = ((_edge(x), _edge(weight)) if bias is None else
-                        (_edge(x), _edge(weight), _edge(bias)))
-    n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
-    if _anomaly[0]:
-        n._trace = anomaly._capture()
-    n.has_bias, n.need = bias is not None, (x._rg, weight._rg, rb)
-    n._saved, n._versions = (x, weight), (x._vc[0], weight._vc[0])
-    return _make(out, n)
+    if bias is None:
+        return record(MmLinear, out, (x, weight), x=x, w=weight, need=(x._rg, weight._rg))
+    return record(Addmm, out, (bias, x, weight), x=x, w=weight,
+                  need=(bias._rg, x._rg, weight._rg))

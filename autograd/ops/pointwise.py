@@ -14,7 +14,16 @@ import numpy as np
 from .. import dtypes
 from ..function import Node
 from ..tensor import Tensor, _make
-from .base import binary, inplace, method, needs_graph, operands, to_tensor, unary
+from .base import (
+    binary,
+    inplace,
+    method,
+    needs_graph,
+    operands,
+    shape_mismatch,
+    to_tensor,
+    unary,
+)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -29,6 +38,14 @@ def _sigmoid(x):
 
 _ZEROS: dict = {}   # dtype -> read-only zeros (the largest asked for so far), for _relu
 _ZEROS_MAX = 1 << 20
+
+
+def _sign(x):
+    """numpy's sign, with sign(nan) = 0 as in PyTorch."""
+    out = np.sign(x)
+    if out.dtype.kind == "f" and np.isnan(out).any():
+        out = np.where(np.isnan(out), 0, out).astype(out.dtype)
+    return out
 
 
 def _relu(x):
@@ -47,36 +64,37 @@ def _relu(x):
     return np.maximum(x, z[:n].reshape(x.shape))
 
 
-# ---- unary: name, numpy forward, derivative ------------------------------------------
-neg = unary("neg", np.negative, lambda g: -g, float_only=False)
-exp = unary("exp", np.exp, lambda g, out: g * out)
-exp2 = unary("exp2", np.exp2, lambda g, out: g * out * LN2)
-expm1 = unary("expm1", np.expm1, lambda g, out: g * (out + 1))
-log = unary("log", np.log, lambda g, x: g / x)
-log2 = unary("log2", np.log2, lambda g, x: g / (x * LN2))
-log10 = unary("log10", np.log10, lambda g, x: g / (x * LN10))
-log1p = unary("log1p", np.log1p, lambda g, x: g / (x + 1))
-sqrt = unary("sqrt", np.sqrt, lambda g, out: g / (out * 2))
-rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, out: g * out * out * out * -0.5)
-sin = unary("sin", np.sin, lambda g, x: g * x.cos())
-cos = unary("cos", np.cos, lambda g, x: -g * x.sin())
-tan = unary("tan", np.tan, lambda g, out: g * (out * out + 1))
-asin = unary("asin", np.arcsin, lambda g, x: g * (1 - x * x).rsqrt())
-acos = unary("acos", np.arccos, lambda g, x: -g * (1 - x * x).rsqrt())
-atan = unary("atan", np.arctan, lambda g, x: g / (x * x + 1))
-sinh = unary("sinh", np.sinh, lambda g, x: g * x.cosh())
-cosh = unary("cosh", np.cosh, lambda g, x: g * x.sinh())
-tanh = unary("tanh", np.tanh, lambda g, out: g * (1 - out * out))
-sigmoid = unary("sigmoid", _sigmoid, lambda g, out: g * out * (1 - out))
-relu = unary("relu", _relu, lambda g, out: g * (out > 0), float_only=False)
-abs = unary("abs", np.abs, lambda g, x: g * x.sign(), float_only=False)  # noqa: A001
-reciprocal = unary("reciprocal", np.reciprocal, lambda g, out: -g * out * out)
-square = unary("square", np.square, lambda g, x: g * x * 2, float_only=False)
-sign = unary("sign", np.sign, _zero, float_only=False)
+# ---- unary: name, numpy forward, derivative ----------------------------------------------
+# (rules: `g` is the gradient of the result, `x` the input, `out` the result)
+neg = unary("neg", np.negative, "-g", float_only=False)
+exp = unary("exp", np.exp, "g * out")
+exp2 = unary("exp2", np.exp2, "g * out * LN2")
+expm1 = unary("expm1", np.expm1, "g * (out + 1)")
+log = unary("log", np.log, "g / x")
+log2 = unary("log2", np.log2, "g / (x * LN2)")
+log10 = unary("log10", np.log10, "g / (x * LN10)")
+log1p = unary("log1p", np.log1p, "g / (x + 1)")
+sqrt = unary("sqrt", np.sqrt, "g / (out * 2)")
+rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), "g * out * out * out * -0.5")
+sin = unary("sin", np.sin, "g * x.cos()")
+cos = unary("cos", np.cos, "-g * x.sin()")
+tan = unary("tan", np.tan, "g * (out * out + 1)")
+asin = unary("asin", np.arcsin, "g * (1 - x * x).rsqrt()")
+acos = unary("acos", np.arccos, "-g * (1 - x * x).rsqrt()")
+atan = unary("atan", np.arctan, "g / (x * x + 1)")
+sinh = unary("sinh", np.sinh, "g * x.cosh()")
+cosh = unary("cosh", np.cosh, "g * x.sinh()")
+tanh = unary("tanh", np.tanh, "g * (1 - out * out)")
+sigmoid = unary("sigmoid", _sigmoid, "g * out * (1 - out)")
+relu = unary("relu", _relu, "g * ~(out <= 0)", float_only=False)  # NaN passes, as in PyTorch
+abs = unary("abs", np.abs, "g * x.sign()", float_only=False)  # noqa: A001
+reciprocal = unary("reciprocal", np.reciprocal, "-g * out * out")
+square = unary("square", np.square, "g * x * 2", float_only=False)
+sign = unary("sign", _sign, _zero, float_only=False)
 floor = unary("floor", np.floor, _zero, float_only=False)
 ceil = unary("ceil", np.ceil, _zero, float_only=False)
 trunc = unary("trunc", np.trunc, _zero, float_only=False)
-frac = unary("frac", lambda x: x - np.trunc(x), lambda g: g)
+frac = unary("frac", lambda x: x - np.trunc(x), "g")
 round = unary("round", np.round, _zero, float_only=False)  # noqa: A001
 logical_not = unary("logical_not", np.logical_not, None, float_only=False)
 isnan = unary("isnan", np.isnan, None, float_only=False)
@@ -93,7 +111,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
 
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-erf = unary("erf", _erf, lambda g, x: g * (x * x * -1).exp() * (2 / math.sqrt(math.pi)))
+erf = unary("erf", _erf, "g * (x * x * -1).exp() * TWO_OVER_SQRT_PI")
 
 
 # ---- ops with scalar parameters ------------------------------------------------------
@@ -160,34 +178,29 @@ def clamp_max(x, max) -> Tensor:  # noqa: A002
 
 
 # ---- binary ------------------------------------------------------------------------------
-def _win(g, a, b):
-    """Gradient share of `a` in maximum(a, b): all where a > b, half on ties."""
-    return g * (a > b) + g * (a == b) * 0.5
-
-
 def _pow_exp_rule(g, a, out):
     # d/db a**b = a**b * log(a); PyTorch's convention: 0 where a == 0 (and b >= 0)
     safe = where(a == 0, 1.0, a) if bool((a._data == 0).any()) else a
     return g * out * safe.log()
 
 
-#              name         forward           d/da                          d/db
-add = binary("add", np.add, lambda g: g, lambda g: g)
-sub = binary("sub", np.subtract, lambda g: g, lambda g: -g)
-mul = binary("mul", np.multiply, lambda g, b: g * b, lambda g, a: g * a)
-div = binary("div", np.true_divide, lambda g, b: g / b, lambda g, a, b: -g * a / (b * b),
-             true_divide=True)
-_pow_tt = binary("pow", np.power, lambda g, a, b: g * b * a ** (b - 1), _pow_exp_rule,
-                 node="PowBackward1", register=False)
-maximum = binary("maximum", np.maximum, lambda g, a, b: _win(g, a, b),
-                 lambda g, a, b: _win(g, b, a), node="MaximumBackward0")
-minimum = binary("minimum", np.minimum, lambda g, a, b: _win(g, b, a),
-                 lambda g, a, b: _win(g, a, b), node="MinimumBackward0")
-atan2 = binary("atan2", np.arctan2, lambda g, a, b: g * b / (a * a + b * b),
-               lambda g, a, b: -g * a / (a * a + b * b))
-remainder = binary("remainder", np.remainder, lambda g: g,
-                   lambda g, a, b: -g * floor_divide(a, b))
-fmod = binary("fmod", np.fmod, lambda g: g, lambda g, a, b: -g * (a / b).trunc())
+# (rules: `g` is the gradient of the result, `a` and `b` the operands, `out` the result;
+# maximum/minimum: a tie splits the gradient, and a NaN on either side gives both all of
+# it, as in PyTorch)
+#              name         forward       d/da                 d/db
+add = binary("add", np.add, "g", "g")
+sub = binary("sub", np.subtract, "g", "-g")
+mul = binary("mul", np.multiply, "g * b", "g * a")
+div = binary("div", np.true_divide, "g / b", "-g * a / (b * b)", true_divide=True)
+_pow_tt = binary("pow", np.power, "g * b * a ** (b - 1)", _pow_exp_rule, node="PowBackward1",
+                 register=False)
+maximum = binary("maximum", np.maximum, "g - g * (a < b) - g * (a == b) * 0.5",
+                 "g - g * (b < a) - g * (a == b) * 0.5", node="MaximumBackward0")
+minimum = binary("minimum", np.minimum, "g - g * (a > b) - g * (a == b) * 0.5",
+                 "g - g * (b > a) - g * (a == b) * 0.5", node="MinimumBackward0")
+atan2 = binary("atan2", np.arctan2, "g * b / (a * a + b * b)", "-g * a / (a * a + b * b)")
+remainder = binary("remainder", np.remainder, "g", "-g * a.floor_divide(b)")
+fmod = binary("fmod", np.fmod, "g", "-g * (a / b).trunc()")
 floor_divide = binary("floor_divide", np.floor_divide, None, None)
 eq = binary("eq", np.equal, None, None)
 ne = binary("ne", np.not_equal, None, None)
@@ -234,10 +247,12 @@ def _rpow(x: Tensor, base) -> Tensor:
     return _rpow_op(x, base)
 
 
-_rpow_op = unary("rpow", lambda x, base: np.power(base, x),
-                 lambda g, out, base: g * out * (math.log(base) if base > 0 else
-                                                 0.0 if base == 0 else math.nan),
-                 node="PowBackward2", float_only=False, register=False)
+def _rpow_rule(g, out, base):
+    return g * out * (math.log(base) if base > 0 else 0.0 if base == 0 else math.nan)
+
+
+_rpow_op = unary("rpow", lambda x, base: np.power(base, x), _rpow_rule, node="PowBackward2",
+                 float_only=False, register=False)
 
 
 def add_alpha(x, other, *, alpha=1):
@@ -355,7 +370,11 @@ def masked_fill(x, mask, value) -> Tensor:
         value = _make(np.asarray(value, dtype=x._data.dtype))
     elif value._data.dtype != x._data.dtype:
         value = value.to(x.dtype)
-    if np.broadcast_shapes(mask._data.shape, x._data.shape) != x._data.shape:
+    try:
+        shape = np.broadcast_shapes(mask._data.shape, x._data.shape)
+    except ValueError:
+        raise shape_mismatch("masked_fill (a: mask, b: input)", mask._data, x._data) from None
+    if shape != x._data.shape:
         raise RuntimeError(f"masked_fill: the mask of shape {list(mask.shape)} is not "
                            f"broadcastable to the input of shape {list(x.shape)}")
     out = where(mask, value, x)

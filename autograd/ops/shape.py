@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..function import Node
 from ..tensor import Tensor, _make
 from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
 
@@ -27,15 +26,20 @@ Expand = derivative("ExpandBackward0", lambda g, shape: g.sum_to_size(shape))
 Tril = derivative("TrilBackward0", lambda g, k: g.tril(k))
 Triu = derivative("TriuBackward0", lambda g, k: g.triu(k))
 Flip = derivative("FlipBackward0", lambda g, dims: g.flip(dims))
+Repeat = derivative("RepeatBackward0", lambda g, reps, padded, shape: _unrepeat(g, reps, padded,
+                                                                                 shape))
+Clone = derivative("CloneBackward0", lambda g: g)
+ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
+Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
+Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))
 
 
-def _view(x: Tensor, data: np.ndarray, node: Node | None) -> Tensor:
-    """Wrap `data`; if it is a view of x's storage, share x's version counter."""
-    t = _make(data, node)
-    if data.base is not None and np.may_share_memory(data, x._data):
-        t._vc = x._vc
-        t._base = x._base if x._base is not None else x
-    return t
+def _unrepeat(g, reps: tuple, padded: tuple, shape: tuple):
+    """The gradient of repeat: sum the tiles back onto one."""
+    inter = []
+    for r, s in zip(reps, padded):
+        inter += [r, s]
+    return g.reshape(tuple(inter)).sum(tuple(range(0, len(inter), 2))).reshape(shape)
 
 
 def _wrap_dim(x: Tensor, dim: int, extra: int = 0) -> int:
@@ -235,6 +239,13 @@ def expand(x, *sizes) -> Tensor:
                            f"greater or equal to the number of dimensions in the tensor "
                            f"({len(shp)})")
     lead = len(sizes) - len(shp)
+    for i, want in enumerate(sizes):   # (other dims get the "must match" error below)
+        if (want < 0 and i < lead) or (want < -1 and shp[i - lead] == 1):
+            where = "in a leading, non-existing dimension" if i < lead else "at dimension"
+            raise RuntimeError(f"The expanded size of the tensor ({want}) isn't allowed {where} "
+                               f"{i}: expand's sizes must be >= 0, or -1 to keep an existing "
+                               f"dimension.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(shp)}")
     target = list(sizes)
     for i, s in enumerate(shp):
         want = sizes[lead + i]
@@ -292,15 +303,6 @@ def sum_to_size(x, *size) -> Tensor:
     return x.reshape(shape) if x._data.shape != shape else x
 
 
-class RepeatBackward0(Node):
-    def backward(self, g):
-        inter = []
-        for r, s in zip(self.reps, self.padded):
-            inter += [r, s]
-        g = g.reshape(tuple(inter)).sum(tuple(range(0, len(inter), 2)))
-        return (g.reshape(self.shape),)
-
-
 @method("repeat")
 def repeat(x, *sizes) -> Tensor:
     """Tile the tensor `sizes` times along each dim (copies)."""
@@ -310,37 +312,21 @@ def repeat(x, *sizes) -> Tensor:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
     padded = (1,) * (len(reps) - len(shp)) + shp
-    out = np.tile(x._data.reshape(padded), reps)
-    if not needs_graph(x):
-        return _make(out)
-    n = RepeatBackward0((x,))
-    n.reps, n.padded, n.shape = reps, padded, shp
-    return _make(out, n)
+    return record(Repeat, np.tile(x._data.reshape(padded), reps), (x,), reps=reps,
+                  padded=padded, shape=shp)
 
 
 # ---- copies and casts -------------------------------------------------------------------------
-class CloneBackward0(Node):
-    def backward(self, g):
-        return (g,)
-
-
 @method("clone")
 def clone(x, *, memory_format=None) -> Tensor:
-    out = np.array(x._data, copy=True)
-    return _make(out, CloneBackward0((x,)) if needs_graph(x) else None)
+    return record(Clone, np.array(x._data, copy=True), (x,))
 
 
 @method("contiguous")
 def contiguous(x, memory_format=None) -> Tensor:
     if x._data.flags.c_contiguous:
         return x
-    out = np.ascontiguousarray(x._data)
-    return _make(out, CloneBackward0((x,)) if needs_graph(x) else None)
-
-
-class ToCopyBackward0(Node):
-    def backward(self, g):
-        return (g.to(self.dtype),)
+    return record(Clone, np.ascontiguousarray(x._data), (x,))
 
 
 def to_dtype(x: Tensor, d: dtypes.dtype, copy: bool = False) -> Tensor:
@@ -349,11 +335,9 @@ def to_dtype(x: Tensor, d: dtypes.dtype, copy: bool = False) -> Tensor:
     if x._data.dtype == npd and not copy:
         return x
     out = x._data.astype(npd)
-    if not needs_graph(x) or npd.kind != "f":
+    if npd.kind != "f":
         return _make(out)
-    n = ToCopyBackward0((x,))
-    n.dtype = x.dtype
-    return _make(out, n)
+    return record(ToCopy, out, (x,), dtype=x.dtype)
 
 
 @method("to")
@@ -404,15 +388,6 @@ def type_as(x, other) -> Tensor:
 
 
 # ---- joining and splitting ------------------------------------------------------------------
-class CatBackward0(Node):
-    def backward(self, g):
-        out, start = [], 0
-        for size in self.sizes:
-            out.append(g.narrow(self.dim, start, size))
-            start += size
-        return tuple(out)
-
-
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
     tensors = [to_tensor(t, "tensors") for t in tensors]
@@ -434,20 +409,11 @@ def cat(tensors, dim: int = 0) -> Tensor:
                                    f"Expected size {a} but got size {b} for tensor number {i} in "
                                    "the list.")
     used = [to_dtype(t, rt) for t in used]
-    out = np.concatenate([t._data for t in used], axis=d)
-    if not needs_graph(*used):
-        return _make(out)
-    n = CatBackward0(tuple(used))
-    n.dim, n.sizes = d, tuple(t._data.shape[d] for t in used)
-    return _make(out, n)
+    return record(Cat, np.concatenate([t._data for t in used], axis=d), tuple(used), dim=d,
+                  sizes=[t._data.shape[d] for t in used])
 
 
 concat = concatenate = cat
-
-
-class StackBackward0(Node):
-    def backward(self, g):
-        return tuple(g.select(self.dim, i) for i in range(self.n))
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -463,12 +429,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     d = _wrap_dim(tensors[0], dim, extra=1)
     rt = dtypes.result_type(*[_make(np.empty((1,), t._data.dtype)) for t in tensors])
     tensors = [to_dtype(t, rt) for t in tensors]
-    out = np.stack([t._data for t in tensors], axis=d)
-    if not needs_graph(*tensors):
-        return _make(out)
-    n = StackBackward0(tuple(tensors))
-    n.dim, n.n = d, len(tensors)
-    return _make(out, n)
+    return record(Stack, np.stack([t._data for t in tensors], axis=d), tuple(tensors), dim=d)
 
 
 def hstack(tensors) -> Tensor:
@@ -521,7 +482,7 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
     for s in sizes:
         out.append(narrow(x, d, start, s))
         start += s
-    return tuple(out)
+    return _multi_view(out, "Split")
 
 
 @method("chunk")
@@ -536,7 +497,16 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 @method("unbind")
 def unbind(x, dim: int = 0) -> tuple:
     d = _wrap_dim(x, dim)
-    return tuple(select(x, d, i) for i in range(x._data.shape[d]))
+    return _multi_view([select(x, d, i) for i in range(x._data.shape[d])], "Unbind")
+
+
+def _multi_view(outs: list, name: str) -> tuple:
+    """Outputs of a function that returns several views may not be changed in place (as
+    in PyTorch): each is marked with its function and position."""
+    for i, t in enumerate(outs):
+        if t._base is not None:
+            t._extra = dict(t._extra or {}, multi_view=(name, i))
+    return tuple(outs)
 
 
 # ---- pad, tril/triu, flip ----------------------------------------------------------------------

@@ -77,7 +77,7 @@ def _logsigmoid_fwd(x: np.ndarray) -> np.ndarray:
 
 
 _leaky_relu = unary("leaky_relu", _leaky_fwd,
-                    lambda g, x, slope: g * (x > 0) + g * (x <= 0) * slope,
+                    lambda g, x, slope: g * (x > 0) + g * ~(x > 0) * slope,   # NaN: slope
                     node="LeakyReluBackward0", register=False)
 _elu = unary("elu", _elu_fwd,
              lambda g, x, out, alpha: g * (x > 0) + g * (x <= 0) * (out + alpha),

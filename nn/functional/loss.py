@@ -15,7 +15,7 @@ import numpy as np
 import autograd
 from autograd import dtypes
 from autograd.function import Node
-from autograd.ops.base import needs_graph, to_tensor
+from autograd.ops.base import derivative, needs_graph, record, to_tensor
 from autograd.tensor import Tensor, _make
 
 from .activation import logsigmoid
@@ -269,64 +269,6 @@ def _row_grad(g, reduction: str, denom, tensor: bool):
 
 
 # ---- cross entropy ---------------------------------------------------------------------------
-class CrossEntropyLossBackward0(Node):
-    """log_softmax + nll in one node: d/dx = (softmax * a - b) * g, with a (per row) and b
-    (per row and class) constants built from the target, class weights and label
-    smoothing: (softmax - onehot) in the plain case. One rule for both paths: on arrays
-    it uses the softmax kept from the forward; on Tensors it recomputes softmax from x,
-    so that it differentiates again."""
-
-    arith = True
-    # _saved = (x, softmax (M, C)), or in the plain 2-D case with few classes (x, softmax
-    # transposed (C, M), the targets' flat indices in it): the arrays kept from the forward
-    # ride in _saved (with a version for x only), so that releasing it drops them too
-
-    def _coefficients(self, dtype) -> tuple[np.ndarray, np.ndarray]:
-        ct, eps = self.ct, self.eps
-        a = ct.wt * (1.0 - eps)
-        if eps:
-            W = ct.w.sum() if ct.w is not None else ct.C
-            a = a + ct.valid * (eps * W / ct.C)
-        b = ct.onehot(dtype) * (ct.wt * (1.0 - eps))[:, None]
-        if eps:
-            w = ct.w if ct.w is not None else np.ones(ct.C, dtype)
-            b = b + (eps / ct.C) * ct.valid[:, None] * w[None, :]
-        return a.astype(dtype, copy=False)[:, None], b.astype(dtype, copy=False)
-
-    def _rule(self, g, p, shape: tuple, dtype, tensor: bool):
-        ct = self.ct
-        if ct.plain and not self.eps and not tensor and self.reduction == "mean":
-            grad = p.copy()   # (softmax - onehot) * g / M, as hand-written numpy does it
-            grad[np.arange(ct.M), ct.tsafe] -= 1
-            grad *= g / np.asarray(self.denom, dtype=grad.dtype)
-            return (ct.unrows(grad, shape),)
-        a, b = self._coefficients(dtype)
-        if tensor:
-            a, b = _make(a), _make(b)
-        grad = (p * a - b) * _row_grad(g, self.reduction, self.denom, tensor)
-        return (self.ct.unrows(grad, shape),)
-
-    def backward_fast(self, g):
-        s = self.saved()   # (raises if released or if x was modified in place)
-        x = s[0]
-        if len(s) == 3:   # plain 2-D case, softmax kept as (C, M): (p - onehot) * g / M
-            scale = g / np.asarray(self.ct.M, dtype=g.dtype)
-            gT = s[1] * scale
-            gT.reshape(-1)[s[2]] -= scale
-            return (gT.T,)   # (M, C), laid out as (C, M): every consumer takes strides
-        return self._rule(g, s[1], x._data.shape, x._data.dtype, tensor=False)
-
-    def backward(self, g):
-        x = self.saved()[0]
-        if x.ndim == 1:
-            xr = x.reshape(1, -1)
-        elif x.ndim == 2:
-            xr = x
-        else:
-            xr = x.movedim(1, -1).reshape(-1, self.ct.C)
-        return self._rule(g, xr.softmax(1), tuple(x.shape), x._data.dtype, tensor=True)
-
-
 def _cross_entropy_probs(x: Tensor, target: Tensor, weight, reduction: str,
                          eps: float) -> Tensor:
     cdim = 0 if x.ndim == 1 else 1
@@ -368,61 +310,21 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             t = t.to(x.dtype)
         return _cross_entropy_probs(x, t, weight, reduction, eps)
     ct = _ClassTarget(x, t, weight, ignore_index, "cross_entropy")
-    if ct.plain and not eps and reduction == "mean" and x._data.ndim == 2 and 0 < ct.C <= _FEW and \
-            ct.M >= ct.C:
-        return _cross_entropy_few_classes(x, ct)
-    xr = ct.rows(x._data)
-    m = xr.max(axis=1, keepdims=True)
-    s = xr - m
-    e = np.exp(s)
-    se = e.sum(axis=1, keepdims=True)
-    lse = np.log(se)
-    if ct.plain and not eps and reduction == "mean" and ct.M:
-        out = np.asarray((lse.sum() - s[np.arange(ct.M), ct.tsafe].sum()) / ct.M,
-                         dtype=x._data.dtype)
-        return _cross_entropy_node(x, out, e, se, ct, eps, reduction, ct.M)
-    picked = s[np.arange(ct.M), ct.tsafe] - lse[:, 0]
-    loss = picked * -ct.wt if not (ct.all_valid and ct.w is None) else -picked
-    if eps:
-        lsm = s - lse
-        w = ct.w
-        smooth = -(lsm.sum(axis=1) if w is None else lsm @ w) / ct.C
-        loss = loss * (1.0 - eps) + smooth * (ct.valid * eps)
-    loss = loss.astype(x._data.dtype, copy=False)
-    out, denom = _finish(loss, ct, reduction)
-    return _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom)
-
-
-_FEW = 32   # up to this many classes (and at least as many rows), work on (C, M)
-
-
-def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor:
-    """The plain case (valid targets, no weights or smoothing, mean) of a 2-D input with
-    few classes, the usual classifier's loss. numpy reduces an (M, C) array along C = 10
-    row by row, at about 3x the cost of the same reduction on the transposed (C, M) copy,
-    which runs as C vectorized steps; so the work is done on that copy."""
-    M = ct.M
-    xt = np.ascontiguousarray(x._data.T)
-    s = xt - np.maximum.reduce(xt, axis=0)   # (the ufuncs' reduce: ndarray.max and .sum
-    e = np.exp(s)                            # add a Python call around it)
-    se = np.add.reduce(e, axis=0)
-    picked = ct.tsafe * M + np.arange(M)   # flat indices of the targets in (C, M)
-    out = np.asarray((np.add.reduce(np.log(se)) - np.add.reduce(s.reshape(-1)[picked])) / M,
-                     dtype=x._data.dtype)
-    return _cross_entropy_node(x, out, e, se, ct, 0.0, "mean", M, picked)
-
-
-def _cross_entropy_node(x, out, e, se, ct, eps, reduction, denom, picked=None) -> Tensor:
-    """Wrap the loss; when recording, keep softmax = e / se for the backward (and, for the
-    transposed few-classes form, the targets' flat indices `picked`)."""
-    if not needs_graph(x):
-        return _make(out)
-    n = CrossEntropyLossBackward0((x,))
-    n.ct, n.eps, n.reduction, n.denom = ct, eps, reduction, denom
-    e /= se
-    n._saved = (x, e) if picked is None else (x, e, picked)
-    n._versions = (x._vc[0],)
-    return _make(out, n)
+    logp = x.log_softmax(0 if x._data.ndim == 1 else 1)   # LogSoftmaxBackward0
+    loss = _nll(logp, ct, reduction)                       # NllLossBackward0, as PyTorch
+    if not eps:
+        return loss
+    # label smoothing: the mean over classes of the (weighted) log-probabilities
+    rows = logp if x._data.ndim <= 2 else logp.movedim(1, -1)
+    w = None if ct.w is None else _make(ct.w)
+    smooth = -(rows.sum(-1) if w is None else (rows * w).sum(-1)) / ct.C
+    smooth = smooth * _make(ct.valid.reshape(ct.target_shape).astype(x._data.dtype))
+    if reduction == "mean":
+        denom = ct.wt.sum() if not ct.plain else ct.M
+        smooth = smooth.sum() / denom
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return loss * (1.0 - eps) + smooth * eps
 
 
 # ---- NLL -------------------------------------------------------------------------------------
@@ -451,7 +353,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     -w[t] * input[t]; 'mean' divides by the sum of the target weights."""
     reduction = _reduction(reduction, size_average, reduce)
     x = to_tensor(input, "input")
-    ct = _ClassTarget(x, target, weight, ignore_index, "nll_loss")
+    return _nll(x, _ClassTarget(x, target, weight, ignore_index, "nll_loss"), reduction)
+
+
+def _nll(x: Tensor, ct: _ClassTarget, reduction: str) -> Tensor:
     xr = ct.rows(x._data)
     loss = (xr[np.arange(ct.M), ct.tsafe] * -ct.wt).astype(x._data.dtype, copy=False)
     out, denom = _finish(loss, ct, reduction)
@@ -521,25 +426,51 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _make(out, n)
 
 
+def _bce_logits_backward(g, x, y, weight=None, pos_weight=None, reduction="mean"):
+    """d/dz of (1 - y) z + lw softplus(-z), lw = 1 + (pos_weight - 1) y, times the weight:
+    w ((1 - y) - lw (1 - sigmoid(z))); the target, weight and pos_weight get theirs too."""
+    if reduction == "mean":
+        g = g / max(x.numel(), 1)
+    sp = -logsigmoid(x)   # softplus(-z), stably
+    lw, dy = 1.0, -x
+    if pos_weight is not None:
+        lw = (pos_weight - 1) * y + 1
+        dy = dy + (pos_weight - 1) * sp
+    w = 1.0 if weight is None else weight
+    gw = None if weight is None else g * ((1 - y) * x + lw * sp)
+    gpw = None if pos_weight is None else g * w * y * sp
+    grads = (g * w * ((1 - y) - lw * (1 - x.sigmoid())), g * w * dy)
+    return grads + ((gw,) if weight is not None else ()) + \
+        ((gpw,) if pos_weight is not None else ())
+
+
+BinaryCrossEntropyWithLogits = derivative("BinaryCrossEntropyWithLogitsBackward0",
+                                          _bce_logits_backward)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """-(pos_weight y log sigmoid(z) + (1 - y) log sigmoid(-z)), in the stable form
-    (1 - y) z - (1 + (pos_weight - 1) y) log sigmoid(z)."""
+    (1 - y) z + (1 + (pos_weight - 1) y) softplus(-z); one node, as PyTorch."""
     reduction = _reduction(reduction, size_average, reduce)
     x, y = to_tensor(input, "input"), to_tensor(target, "target")
     if y.shape != x.shape:
         raise ValueError(f"Target size ({y.shape}) must be the same as input size ({x.shape})")
     x, y = _pair(x, y, "binary_cross_entropy_with_logits", warn=False)
-    if pos_weight is not None:
-        lw = (to_tensor(pos_weight, "pos_weight") - 1) * y + 1
-        loss = (1 - y) * x - lw * logsigmoid(x)
-    else:
-        loss = (1 - y) * x - logsigmoid(x)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    z, t = x._data, y._data
+    w = None if weight is None else to_tensor(weight, "weight").to(x.dtype)
+    pw = None if pos_weight is None else to_tensor(pos_weight, "pos_weight").to(x.dtype)
+    with np.errstate(over="ignore"):
+        loss = (1 - t) * z + (1 if pw is None else (pw._data - 1) * t + 1) * np.logaddexp(0, -z)
+    if w is not None:
+        loss = loss * w._data
+    loss = np.asarray(loss, dtype=z.dtype)
+    out = loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()
+    inputs = (x, y) + ((w,) if w is not None else ()) + ((pw,) if pw is not None else ())
+    return record(BinaryCrossEntropyWithLogits, np.asarray(out, dtype=z.dtype), inputs, x=x,
+                  y=y, weight=w, pos_weight=pw, reduction=reduction)
 
 
 # ---- KL divergence ---------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Padding: `pad` (nn.functional.pad) in the constant, reflect, replicate and circular modes.
 
-Constant padding is one node, ConstantPadNdBackward0, whose backward crops (constant
-padding by negative amounts). The other modes map each position along a padded dim to a
-position of the input (an index map: mirrored, clamped or wrapped); the forward copies the
-map's runs (the inside, a mirrored or repeated border) and the backward adds them back,
-its adjoint. Each is the other's derivative, so both differentiate any number of times,
-and both are a few slice copies per dim, never a per-element scatter.
+Constant padding is an entry of the derivative table (ConstantPadNdBackward0): its
+backward crops, which is constant padding by negative amounts. The other modes map each
+position along a padded dim to a position of the input (an index map: mirrored, clamped
+or wrapped); the forward copies the map's runs (the inside, a mirrored or repeated
+border) and the backward adds them back, its adjoint. Each is the other's derivative, so
+both differentiate any number of times, and both are a few slice copies per dim, never a
+per-element scatter.
 
 `autograd.pad` is the same op without `F.pad`'s limits on which dims a mode may pad.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd.function import Node
-from autograd.ops.base import needs_graph
+from autograd.ops.base import derivative, needs_graph, record
 from autograd.tensor import Tensor, _make
 
 __all__ = ["pad"]
@@ -27,9 +28,8 @@ _MODES = ("constant", "reflect", "replicate", "circular")
 # constant
 
 
-class ConstantPadNdBackward0(Node):
-    def backward(self, g):
-        return (_constant_pad(g, tuple(-p for p in self.pad), 0),)
+ConstantPadNd = derivative("ConstantPadNdBackward0",
+                           lambda g, widths: _constant_pad(g, tuple(-p for p in widths), 0))
 
 
 def _constant_pad(x: Tensor, pad: tuple, value) -> Tensor:
@@ -48,11 +48,7 @@ def _constant_pad(x: Tensor, pad: tuple, value) -> Tensor:
         dst[d] = slice(max(lo, 0), new[d] - max(hi, 0))
     out = np.full(new, 0 if value is None else value, dtype=x._data.dtype)
     out[tuple(dst)] = x._data[tuple(src)]
-    if not needs_graph(x):
-        return _make(out)
-    n = ConstantPadNdBackward0((x,))
-    n.pad = pad
-    return _make(out, n)
+    return record(ConstantPadNd, out, (x,), widths=pad)
 
 
 # ---------------------------------------------------------------------------------------

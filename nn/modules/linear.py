@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import autograd
@@ -17,13 +18,24 @@ from ..parameter import Parameter
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
+def _check_features(layer: str, **sizes: Any) -> None:
+    """A clear error naming the size argument that is not a non-negative int."""
+    for name, v in sizes.items():
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"{layer}: {name} must be an int, got {v!r} "
+                            f"({type(v).__name__})")
+        if v < 0:
+            raise RuntimeError(f"{layer}: {name} must be non-negative, got {name}={v} "
+                               f"(Trying to create tensor with negative dimension {v})")
+
+
 class Identity(Module):
     """Returns its input; accepts (and ignores) any constructor arguments."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Any) -> Any:   # anything, as PyTorch's Identity
         return input
 
 
@@ -34,6 +46,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  device=None, dtype=None) -> None:
         super().__init__()
+        _check_features("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         dt = dtype if dtype is not None else autograd.get_default_dtype()
         self.weight = Parameter(autograd.empty(out_features, in_features, dtype=dt))
@@ -68,6 +81,8 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        _check_features("Bilinear", in1_features=in1_features, in2_features=in2_features,
+                        out_features=out_features)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         dt = dtype if dtype is not None else autograd.get_default_dtype()

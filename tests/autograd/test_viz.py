@@ -173,6 +173,15 @@ def test_multiple_outputs_and_shared_subgraph():
     assert sum(lab == "ExpBackward0" for lab, _ in ns.values()) == 1   # drawn once
 
 
+def test_tensors_without_a_graph_are_drawn_alone():
+    # a newcomer's first call: a plain tensor (no grad_fn) of several elements
+    for t in (ag.ones(2), ag.tensor(3.0), ag.zeros(20)):
+        src = viz.make_dot(t).source
+        assert "darkolivegreen1" in src and "->" not in src
+    assert "data [1.0000, 1.0000] (2)" in viz.make_dot(ag.ones(2)).source
+    assert "data 3.0000" in viz.make_dot(ag.tensor(3.0)).source
+
+
 def test_bad_arguments_raise_clear_errors():
     x = ag.randn(2, requires_grad=True)
     with pytest.raises(ValueError, match="mode must be"):

@@ -91,6 +91,29 @@ def _setitem_ref(x, v, idx):
     return y
 
 
+def _view_iadd(x, v, idx):
+    """`y[idx] += v` on a non-leaf: two in-place ops on a view (add_, then the copy_ of
+    __setitem__), each rewriting y's history (CopySlices)."""
+    y = x * 1.0
+    y[idx] += v
+    return y
+
+
+def _view_iadd_ref(x, v, idx):
+    y = x.copy()
+    y[idx] += v
+    return y
+
+
+def _base_changed_under_view(x, idx):
+    """A view taken before its base changes in place sees the new values, and its gradient
+    goes through the base's in-place op (AsStridedBackward0)."""
+    y = x * 1.0
+    w = y[idx]
+    y.mul_(2.0)
+    return w * 3.0
+
+
 @hs.composite
 def _gather_sample(draw):
     shape = draw(st.shapes(min_dims=1, min_side=1))
@@ -153,6 +176,9 @@ OPS = [
     OpInfo("index_put_accumulate", lambda x, v, idx, accumulate: x.index_put(idx, v, accumulate),
            _index_put_ref, _index_put_sample(True)),
     OpInfo("setitem", _setitem, _setitem_ref, _setitem_sample()),
+    OpInfo("view_iadd", _view_iadd, _view_iadd_ref, _setitem_sample()),
+    OpInfo("base_inplace_under_view", _base_changed_under_view,
+           lambda x, idx: x[idx] * 6.0, _basic_index()),
     OpInfo("gather", lambda x, dim, index: x.gather(dim, ag.tensor(index)), _gather_ref,
            _gather_sample()),
     OpInfo("scatter", lambda x, src, dim, index: x.scatter(dim, ag.tensor(index), src),

@@ -84,6 +84,23 @@ def _bce_ref(p, y, reduction):
                    reduction)
 
 
+@hs.composite
+def _bce_logits_sample(draw):
+    """Logits, targets in [0, 1], and optionally a weight (same shape) and a pos_weight
+    (over the last dim), all differentiable."""
+    shape = draw(st.shapes(min_side=1, max_dims=3))
+    args = [draw(floats(shape)), draw(floats(shape, 0.0, 1.0))]
+    args.append(draw(floats(shape, 0.5, 2.0)) if draw(hs.booleans()) else None)
+    args.append(draw(floats(shape[-1:], 0.5, 3.0)) if draw(hs.booleans()) else None)
+    return Sample(tuple(args), {"reduction": draw(hs.sampled_from(["mean", "sum", "none"]))})
+
+
+def _bce_logits_ref(z, y, w, pw, reduction):
+    lw = 1 if pw is None else (pw - 1) * y + 1
+    loss = ((1 - y) * z + lw * np.logaddexp(0, -z)) * (1 if w is None else w)
+    return _reduce(loss, reduction)
+
+
 def _gelu_tanh(x):
     return 0.5 * x * (1 + np.tanh(_K * (x + 0.044715 * x ** 3)))
 
@@ -110,4 +127,8 @@ OPS: list = [
            lambda x, y, reduction: _reduce((x - y) ** 2, reduction), _pair_sample()),
     OpInfo("F.binary_cross_entropy", lambda p, y, **kw: F.binary_cross_entropy(p, y, **kw),
            _bce_ref, _pair_sample(0.1, 0.9, 0.0, 1.0)),
+    OpInfo("F.binary_cross_entropy_with_logits",
+           lambda z, y, w, pw, **kw: F.binary_cross_entropy_with_logits(z, y, weight=w,
+                                                                         pos_weight=pw, **kw),
+           _bce_logits_ref, _bce_logits_sample()),
 ]
