@@ -84,13 +84,15 @@ def _runs(idx: np.ndarray) -> tuple:
 
 
 def _maps(shape: tuple, pad: tuple, mode: str) -> tuple:
-    """(axis, input size, runs) for each padded dim, the last dim first."""
+    """(axis, input size, output size, runs) for each padded dim, the last dim first."""
     out = []
     for k in range(len(pad) // 2):
         d = len(shape) - 1 - k
         lo, hi = pad[2 * k], pad[2 * k + 1]
         if lo or hi:
-            out.append((d, shape[d], _runs(_index_map(shape[d], lo, hi, mode))))
+            n_out = shape[d] + lo + hi
+            runs = _runs(_index_map(shape[d], lo, hi, mode)) if n_out > 0 else ()
+            out.append((d, shape[d], n_out, runs))
     return tuple(out)
 
 
@@ -107,9 +109,9 @@ def _src(start: int, length: int, step: int) -> slice:
 
 
 def _copy_runs(x: np.ndarray, maps: tuple) -> np.ndarray:
-    for axis, _, runs in maps:
+    for axis, _, n_out, runs in maps:
         shape = list(x.shape)
-        shape[axis] = runs[-1][1]
+        shape[axis] = n_out
         out = np.empty(shape, x.dtype)
         for a, b, s0, step in runs:
             out[_at(axis, slice(a, b))] = x[_at(axis, _src(s0, b - a, step))]
@@ -118,7 +120,7 @@ def _copy_runs(x: np.ndarray, maps: tuple) -> np.ndarray:
 
 
 def _add_runs(g: np.ndarray, maps: tuple) -> np.ndarray:
-    for axis, n, runs in reversed(maps):
+    for axis, n, _, runs in reversed(maps):
         shape = list(g.shape)
         shape[axis] = n
         out = np.zeros(shape, g.dtype)
@@ -188,7 +190,7 @@ def _pad(x: Tensor, pad: tuple, mode: str = "constant", value=None) -> Tensor:
         if mode == "circular":
             if lo > n or hi > n:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            if n + lo + hi <= 0:
+            if n + lo + hi < 0:
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
         if n + lo + hi < 0 or (n == 0 and (lo > 0 or hi > 0)):
             raise RuntimeError(f"pad: padding ({lo}, {hi}) of dimension {d} of input "
@@ -243,6 +245,17 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    sizes = input.shape[-k:]
+    outs = [n + p[2 * (k - 1 - i)] + p[2 * (k - 1 - i) + 1] for i, n in enumerate(sizes)]
+    if mode in ("reflect", "replicate") and all(o < 1 for o in outs):
+        names = ("D", "H", "W")[-k:]
+        given = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
+        if k == 3:   # (PyTorch's spacing, as printed)
+            given = given.replace(",", "", 1)
+        elif k == 2 and mode == "replicate":
+            given += " "
+        raise RuntimeError(f"input ({given}) is too small. Calculated output "
+                           f"{' '.join(f'{a}: {o}' for a, o in zip(names, outs))}")
     if mode in ("reflect", "replicate") and \
             0 in (input.shape[1:] if input.ndim == k + 2 else input.shape):
         dims = " or ".join(f"{d}D" for d in (k + 1, k + 2))

@@ -44,6 +44,18 @@ def test_values_gradients_and_names(shape, pad, mode):
     assert ag.gradgradcheck(lambda a: F.pad(a, pad, mode=mode), (xs,))
 
 
+def test_empty_outputs():
+    # a crop to nothing: PyTorch allows it (but not for every padded dim of reflect and
+    # replicate), and the gradient is zero
+    for mode, shape, pad in [("circular", (1, 2), (-1, -1)), ("constant", (1, 2), (-1, -1)),
+                             ("reflect", (1, 3, 2, 5), (0, 0, -1, -1))]:
+        t = ag.zeros(*shape, requires_grad=True)
+        out = F.pad(t, pad, mode=mode)
+        assert 0 in out.shape
+        out.sum().backward()
+        np.testing.assert_array_equal(t.grad.numpy(), 0)
+
+
 def test_known_values_without_torch():
     x = ag.tensor([[[0., 1., 2., 3.]]])
     np.testing.assert_array_equal(F.pad(x, (2, 1), "reflect").numpy(),
@@ -91,6 +103,12 @@ ERRORS = [
      "Padding value causes wrapping around more than once."),
     (lambda: F.pad(ag.zeros(3, 4, 5), (-6, 0), mode="circular"), RuntimeError,
      "Negative padding value is resulting in an empty dimension"),
+    (lambda: F.pad(ag.zeros(1, 2), (-1, -1), mode="reflect"), RuntimeError,
+     "input (W: 2) is too small. Calculated output W: 0"),
+    (lambda: F.pad(ag.zeros(1, 3, 2, 5), (-3, -2, -1, -1), mode="replicate"), RuntimeError,
+     "input (H: 2, W: 5 ) is too small. Calculated output H: 0 W: 0"),
+    (lambda: F.pad(ag.zeros(1, 1, 2, 2, 5), (-3, -2, -1, -1, -1, -1), mode="reflect"),
+     RuntimeError, "input (D: 2 H: 2, W: 5) is too small. Calculated output D: 0 H: 0 W: 0"),
     (lambda: F.pad(ag.zeros(3, 4, 5), (1, 1), mode="reflect", value=2.0), RuntimeError,
      'Padding mode "reflect" doesn\'t take in value argument'),
     (lambda: F.pad(ag.zeros(2, 3, 4, 5), (1,) * 10), RuntimeError,

@@ -40,10 +40,11 @@ def _pad_sample(draw, mode):
         tuple(draw(hs.integers(2, 4)) for _ in range(k))
     lo = -1 if mode in ("constant", "reflect", "replicate") else 0
     pad = []
-    for d in range(k):   # the last dim first
+    for d in range(k):   # the last dim first; every output size at least 1
         n = shape[-1 - d]
         hi = n - 1 if mode == "reflect" else 2
-        pad += [draw(hs.integers(lo, hi)), draw(hs.integers(lo, hi))]
+        left = draw(hs.integers(lo, hi))
+        pad += [left, draw(hs.integers(max(lo, 1 - n - left), hi))]
     kw = dict(pad=tuple(pad), mode=mode)
     if mode == "constant" and draw(hs.booleans()):
         kw["value"] = 0.5
