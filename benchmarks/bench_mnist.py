@@ -30,6 +30,8 @@ import _threads  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
 # isort: on
 
+from _timing import time_rounds  # noqa: E402
+
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
@@ -98,20 +100,6 @@ def check_same(model, tmodel, xs, ys, tx, ty, tF) -> tuple:
     model.train()
     tmodel.train()
     return abs(loss.item() - tloss.item()), worst
-
-
-def time_rounds(steps_by_name: dict, rounds: int, per_round: int, clock=time.perf_counter) -> dict:
-    """Per-step time of each contender in each round (rounds alternate between them)."""
-    for step in steps_by_name.values():
-        step()
-    times = {name: [] for name in steps_by_name}
-    for _ in range(rounds):
-        for name, step in steps_by_name.items():
-            t0 = clock()
-            for _ in range(per_round):
-                step()
-            times[name].append((clock() - t0) / per_round)
-    return times
 
 
 def main() -> None:

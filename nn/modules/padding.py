@@ -91,40 +91,8 @@ class _ReflectionPadNd(_PadNd):
     mode = "reflect"
 
 
-class ReflectionPad1d(_ReflectionPadNd):
-    """Pads the last dim with its mirror image (the edge not repeated)."""
-
-
-class ReflectionPad2d(_ReflectionPadNd):
-    """Pads the last two dims with their mirror image (the edge not repeated)."""
-
-    _nd = 2
-
-
-class ReflectionPad3d(_ReflectionPadNd):
-    """Pads the last three dims with their mirror image (the edge not repeated)."""
-
-    _nd = 3
-
-
 class _ReplicationPadNd(_PadNd):
     mode = "replicate"
-
-
-class ReplicationPad1d(_ReplicationPadNd):
-    """Pads the last dim by repeating its edge values."""
-
-
-class ReplicationPad2d(_ReplicationPadNd):
-    """Pads the last two dims by repeating their edge values."""
-
-    _nd = 2
-
-
-class ReplicationPad3d(_ReplicationPadNd):
-    """Pads the last three dims by repeating their edge values."""
-
-    _nd = 3
 
 
 class _CircularPadNd(_PadNd):
@@ -137,17 +105,17 @@ class _CircularPadNd(_PadNd):
         return super().forward(input)
 
 
-class CircularPad1d(_CircularPadNd):
-    """Pads the last dim by wrapping around (the other end's values)."""
+def _layers(base: type, stem: str, how: str) -> tuple:
+    """`{stem}1d`, `2d`, `3d`: padding the last 1, 2 or 3 dims {how}."""
+    dims = ("the last dim", "the last two dims", "the last three dims")
+    return tuple(type(f"{stem}{d}d", (base,), {"_nd": d, "__module__": __name__,
+                                               "__doc__": f"Pads {dims[d - 1]} {how}."})
+                 for d in (1, 2, 3))
 
 
-class CircularPad2d(_CircularPadNd):
-    """Pads the last two dims by wrapping around."""
-
-    _nd = 2
-
-
-class CircularPad3d(_CircularPadNd):
-    """Pads the last three dims by wrapping around."""
-
-    _nd = 3
+ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = _layers(
+    _ReflectionPadNd, "ReflectionPad", "with their mirror image (the edge not repeated)")
+ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = _layers(
+    _ReplicationPadNd, "ReplicationPad", "by repeating their edge values")
+CircularPad1d, CircularPad2d, CircularPad3d = _layers(
+    _CircularPadNd, "CircularPad", "by wrapping around (the other end's values)")

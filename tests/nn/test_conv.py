@@ -15,7 +15,7 @@ import nn.functional as F
 import nn.functional.conv as conv_kernels
 from tests.autograd.op_db.nn_conv_ops import ref_conv, ref_conv_transpose
 
-from .torch_twin import assert_same_error
+from .torch_twin import assert_same_error, both_ways
 
 rng = np.random.default_rng(0)
 
@@ -169,21 +169,20 @@ def test_padding_modes_pad_then_convolve(mode):
         xp, m.weight.detach().numpy(), m.bias.detach().numpy()), atol=1e-10)
 
 
+def _compare(f, tf, arrays, kw):
+    out, tout, ins, tins = both_ways(lambda *a: f(*a, **kw), lambda *a: tf(*a, **kw), arrays,
+                                     rng)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-10)
+    for a, t in zip(ins, tins):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-9)
+
+
 def test_against_pytorch():
     torch = pytest.importorskip("torch")
     for xs, ws, kw in CASES:
         x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
         tf = torch.nn.functional.conv2d if len(xs) == 4 else torch.nn.functional.conv1d
-        f = F.conv2d if len(xs) == 4 else F.conv1d
-        tt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-        at = [_t(a, True) for a in (x, w, b)]
-        to, ao = tf(*tt, **kw), f(*at, **kw)
-        up = rng.standard_normal(to.shape)
-        to.backward(torch.tensor(up))
-        ao.backward(ag.tensor(up))
-        np.testing.assert_allclose(ao.detach().numpy(), to.detach().numpy(), atol=1e-10)
-        for a, t in zip(at, tt):
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-9)
+        _compare(F.conv2d if len(xs) == 4 else F.conv1d, tf, (x, w, b), kw)
 
 
 def test_module_matches_pytorch_with_same_weights():
@@ -363,16 +362,7 @@ def test_against_pytorch_transposed():
         b = rng.standard_normal(ws[1] * kw.get("groups", 1))
         tf = torch.nn.functional.conv_transpose2d if len(xs) == 4 else \
             torch.nn.functional.conv_transpose1d
-        f = F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d
-        tt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-        at = [_t(a, True) for a in (x, w, b)]
-        to, ao = tf(*tt, **kw), f(*at, **kw)
-        up = rng.standard_normal(to.shape)
-        to.backward(torch.tensor(up))
-        ao.backward(ag.tensor(up))
-        np.testing.assert_allclose(ao.detach().numpy(), to.detach().numpy(), atol=1e-10)
-        for a, t in zip(at, tt):
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-9)
+        _compare(F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d, tf, (x, w, b), kw)
 
 
 def test_layers_match_pytorch_in_float32():
@@ -386,11 +376,7 @@ def test_layers_match_pytorch_in_float32():
         tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
         assert repr(m) == repr(tm)
         x = rng.standard_normal(shape).astype(np.float32)
-        t, tt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        out, tout = m(t), tm(tt)
-        up = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
-        out.backward(ag.tensor(up))
-        tout.backward(torch.tensor(up))
+        out, tout, (t,), (tt,) = both_ways(m, tm, (x,), rng)
         assert out.dtype == ag.float32 and m.weight.grad.dtype == ag.float32
         np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-5)
         np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-4)

@@ -11,7 +11,7 @@ import nn
 import nn.functional as F
 from tests.autograd.op_db.nn_resize_ops import ref_pad
 
-from .torch_twin import assert_same_error
+from .torch_twin import assert_same_error, both_ways
 
 rng = np.random.default_rng(3)
 
@@ -153,29 +153,21 @@ def test_layers_against_pytorch(name, args, shape):
     assert repr(m) == repr(tm) and m.padding == tm.padding
     assert getattr(m, "value", None) == getattr(tm, "value", None)
     x = rng.standard_normal(shape).astype(np.float32)
-    t, tt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    out, tout = m(t), tm(tt)
-    up = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
-    out.backward(ag.tensor(up))
-    tout.backward(torch.tensor(up))
+    out, tout, (t,), (tt,) = both_ways(m, tm, (x,), rng)
     np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), rtol=1e-6, atol=1e-6)
     assert out.dtype == ag.float32 and t.grad.dtype == ag.float32
 
 
-def test_functional_against_pytorch():
+@pytest.mark.parametrize("shape,pad,mode", CASES)
+def test_functional_against_pytorch(shape, pad, mode):
     torch = pytest.importorskip("torch")
-    for shape, pad, mode in CASES:
-        x = rng.standard_normal(shape)
-        t, tt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        out, tout = F.pad(t, pad, mode=mode), torch.nn.functional.pad(tt, pad, mode=mode)
-        up = rng.standard_normal(tuple(tout.shape))
-        out.backward(ag.tensor(up))
-        tout.backward(torch.tensor(up))
-        np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
-        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-12)
-        tname = tout.grad_fn.name().replace("torch::autograd::", "")
-        assert out.grad_fn.name() == tname
+    out, tout, (t,), (tt,) = both_ways(lambda a: F.pad(a, pad, mode=mode),
+                                       lambda a: torch.nn.functional.pad(a, pad, mode=mode),
+                                       (rng.standard_normal(shape),), rng)
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-12)
+    assert out.grad_fn.name() == tout.grad_fn.name().replace("torch::autograd::", "")
 
 
 @pytest.mark.parametrize("call,_exc,_msg", ERRORS[:-1])

@@ -4,6 +4,8 @@ installed."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -19,7 +21,7 @@ from tests.autograd.op_db.nn_conv_ops import (
     ref_max_unpool2d,
 )
 
-from .torch_twin import assert_same_error
+from .torch_twin import assert_same_error, both_ways
 
 rng = np.random.default_rng(1)
 
@@ -270,22 +272,15 @@ def test_new_pools_against_pytorch():
              (lambda F, t: F.lp_pool2d(t, 2, (2, 3), ceil_mode=True), np.abs(x) + 0.1),
              (lambda F, t: F.lp_pool1d(t, 1.5, 3, 2), np.abs(x[:, :, 0]) + 0.1)]
     for fn, data in cases:
-        t, tt = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-        out, tout = fn(F, t), fn(tf, tt)
-        up = rng.standard_normal(tuple(tout.shape))
-        out.backward(ag.tensor(up))
-        tout.backward(torch.tensor(up))
+        out, tout, (t,), (tt,) = both_ways(partial(fn, F), partial(fn, tf), (data,), rng)
         assert out.grad_fn.name() == tout.grad_fn.name()
         np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
         np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-12)
     vals, idx = tf.max_pool2d(torch.tensor(x), 2, return_indices=True)
-    t = ag.tensor(vals.numpy(), requires_grad=True)
-    tt = vals.clone().requires_grad_()
-    out = F.max_unpool2d(t, ag.tensor(idx.numpy()), 2, output_size=(7, 9))
-    tout = tf.max_unpool2d(tt, idx, 2, output_size=(7, 9))
-    up = rng.standard_normal(tuple(tout.shape))
-    out.backward(ag.tensor(up))
-    tout.backward(torch.tensor(up))
+    out, tout, (t, _), (tt, _) = both_ways(
+        lambda v, i: F.max_unpool2d(v, i, 2, output_size=(7, 9)),
+        lambda v, i: tf.max_unpool2d(v, i, 2, output_size=(7, 9)), (vals.numpy(), idx.numpy()),
+        rng)
     np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     np.testing.assert_array_equal(t.grad.numpy(), tt.grad.numpy())
     for a, b in [(nn.AdaptiveMaxPool2d((2, None)), torch.nn.AdaptiveMaxPool2d((2, None))),

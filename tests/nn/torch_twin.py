@@ -29,3 +29,19 @@ def assert_same_error(call, prefix: str = "") -> None:
     assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
     theirs_text = str(theirs.value).replace("torch.", "autograd.")   # (torch.Size, ...)
     assert str(ours.value) == prefix + theirs_text, (str(ours.value), theirs_text)
+
+
+def both_ways(fn, tfn, arrays, rng, grad=True) -> tuple:
+    """`fn` on autograd tensors of `arrays`, `tfn` on PyTorch tensors of the same, each
+    backward with the same random upstream gradient: (out, PyTorch's out, our inputs,
+    PyTorch's inputs), the inputs carrying `.grad`. Integer arrays stay constants."""
+    torch = pytest.importorskip("torch")
+    import autograd as ag
+    ins = [ag.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    tins = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    out, tout = fn(*ins), tfn(*tins)
+    if grad:
+        up = rng.standard_normal(tuple(tout.shape)).astype(arrays[0].dtype)
+        out.backward(ag.tensor(up))
+        tout.backward(torch.tensor(up))
+    return out, tout, ins, tins

@@ -110,16 +110,21 @@ def ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     return out
 
 
-def ref_adaptive_avg_pool2d(x, output_size):
+def _ref_adaptive(x, output_size, reduce):
+    """Each output (i, j) reduces rows floor(i*H/oh) .. ceil((i+1)*H/oh), same for columns."""
     oh, ow = _tup(output_size, 2)
     h, w = x.shape[2:]
     out = np.empty(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            r = slice(int(np.floor(i * h / oh)), int(np.ceil((i + 1) * h / oh)))
-            c = slice(int(np.floor(j * w / ow)), int(np.ceil((j + 1) * w / ow)))
-            out[:, :, i, j] = x[:, :, r, c].mean((2, 3))
+            r = slice(i * h // oh, -(-(i + 1) * h // oh))
+            c = slice(j * w // ow, -(-(j + 1) * w // ow))
+            out[:, :, i, j] = reduce(x[:, :, r, c], (2, 3))
     return out
+
+
+def ref_adaptive_avg_pool2d(x, output_size):
+    return _ref_adaptive(x, output_size, np.mean)
 
 
 def ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -178,15 +183,7 @@ def ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def ref_adaptive_max_pool2d(x, output_size):
-    oh, ow = _tup(output_size, 2)
-    h, w = x.shape[2:]
-    out = np.empty(x.shape[:2] + (oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            r = slice(i * h // oh, -(-(i + 1) * h // oh))
-            c = slice(j * w // ow, -(-(j + 1) * w // ow))
-            out[:, :, i, j] = x[:, :, r, c].max((2, 3))
-    return out
+    return _ref_adaptive(x, output_size, np.max)
 
 
 def ref_max_unpool2d(x, idx, kernel_size, stride=None, padding=0, output_size=None):
