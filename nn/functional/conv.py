@@ -148,19 +148,18 @@ class _Plan:
         return (self.cols,) if self.full else (self.oh, self.ow)
 
     def shifted(self, d4: np.ndarray) -> np.ndarray:
-        """Full-width col2im as a view: d4 (G, C/G*kh*kw, m, row) holds each tap's columns
-        after `margin` zeros; the view (m, G, C/G, kh, kw, h, w) reads at each input pixel
-        the column of each tap that lands on it (a zero where none does), so that dx is
-        its sum over the taps, one numpy reduction."""
-        grp, _, m, row = d4.shape
+        """Full-width col2im as a view: d4 (G, rows, m, row), contiguous, holds in its
+        first C/G*kh*kw rows each tap's columns after `margin` zeros; the view
+        (m, G, C/G, kh, kw, h, w) reads at each input pixel the column of each tap that
+        lands on it (a zero where none does), so that dx is its sum over the taps, one
+        numpy reduction."""
+        sg, sr, sm, _ = d4.strides
         it = d4.itemsize
-        (dh, dw), kh, kw = self.dilation, self.kh, self.kw
-        tap = m * row
-        return as_strided(d4.reshape(-1)[self.margin + self.pt * self.wp + self.pl:],
-                          (m, grp, self.cg, kh, kw, self.h, self.w),
-                          (row * it, self.cg * kh * kw * tap * it, kh * kw * tap * it,
-                           (kw * tap - dh * self.wp) * it, (tap - dw) * it, self.wp * it, it),
-                          writeable=False)
+        (dh, dw), kh, kw, wp = self.dilation, self.kh, self.kw, self.wp
+        return as_strided(d4.reshape(-1)[self.margin + self.pt * wp + self.pl:],
+                          (d4.shape[2], d4.shape[0], self.cg, kh, kw, self.h, self.w),
+                          (sm, sg, kh * kw * sr, kw * sr - dh * wp * it, sr - dw * it,
+                           wp * it, it), writeable=False)
 
     def add_cols(self, dxp: np.ndarray, dcols: np.ndarray) -> None:
         """col2im: add each tap's columns (m, G, C/G, kh, kw, cols) back into the padded
@@ -326,7 +325,7 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             cols = b4[..., mg:mg + L]                     # (G, rows, m, L)
             taps = cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, L)
             d_out = cols[:, :plan.kg].transpose(2, 0, 1, 3)   # (m, G, kg, L)
-            d4 = b4[:, :plan.kg]
+            fold = plan.shifted(b4)
         grows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
         gm = g4.transpose(2, 0, 1, 3)                     # (m, G, og, L)
         if need_w:
@@ -334,8 +333,7 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             part = np.matmul(cols.transpose(2, 0, 1, 3), gm.transpose(0, 1, 3, 2))
             acc += part[0] if m == 1 else part.sum(0)
         np.matmul(wt, gm, out=d_out)
-        np.sum(plan.shifted(d4), axis=(3, 4),
-               out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
+        np.sum(fold, axis=(3, 4), out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
     return gx, acc
 
