@@ -106,8 +106,10 @@ class _Plan:
         self.cols = (self.oh - 1) * self.wp + self.ow if full else self.oh * self.ow
         self.kg = self.cg * self.kh * self.kw
         self.rows = self.kg + bias_row       # im2col rows per group (+ the ones row)
-        # full-width col2im: each tap's columns in a row with zero margins (see `shifted`)
-        self.margin = (self.kh - 1) * dh * self.wp + (self.kw - 1) * dw
+        # the full-width backward (see `_grads_full`): positions of an image's columns
+        # shifted by up to (kw-1)*dw, and the col2im's rows of margin zeros then columns
+        self.shifted_cols = self.cols + (self.kw - 1) * dw
+        self.margin = (self.kh - 1) * dh * self.wp
         self.row = self.margin + self.hp * self.wp
         item = np.dtype(dtype).itemsize
         self.nb = max(1, min(self.n, _CHUNK_BYTES // max(per_image(self) * item, 1)))
@@ -118,18 +120,28 @@ class _Plan:
     def padded_is_x(self) -> bool:
         return self.pt == self.pl == 0 and self.hp == self.h and self.wp == self.w
 
-    def chunk_taps(self, x: np.ndarray, n0: int, m: int) -> np.ndarray:
-        """The im2col view (see `taps`) of images n0 .. n0+m of x, zero-padded to (hp, wp):
-        of x itself when there is no padding, else of a buffer whose borders stay zero."""
+    def chunk_taps(self, x: np.ndarray, n0: int, m: int, view=None) -> np.ndarray:
+        """`view` (default `taps`, the im2col) of images n0 .. n0+m of x zero-padded to
+        (hp, wp): of x itself when there is no padding, else of a buffer whose borders stay
+        zero (the view is made once per call of a kernel)."""
+        view = view or self.taps
         if self.padded_is_x:
             if self._taps is None:
-                self._taps = self.taps(x)
+                self._taps = view(x)
             return self._taps[n0:n0 + m]
         if self._pad_buf is None:
             self._pad_buf = np.zeros((self.nb, self.c, self.hp, self.wp), self.dtype)
-            self._taps = self.taps(self._pad_buf)
+            self._taps = view(self._pad_buf)
         self._pad_buf[:m, :, self.pt:self.pt + self.h, self.pl:self.pl + self.w] = x[n0:n0 + m]
         return self._taps[:m]
+
+    def row_taps(self, xp: np.ndarray) -> np.ndarray:
+        """(m, G, kh, C/G, shifted_cols) read-only view: each padded image as one long row,
+        from the start of kernel row i's reach (i * dh image rows down)."""
+        m, g, cg = xp.shape[0], self.groups, self.cg
+        s0, s1, s2, s3 = xp.strides
+        return as_strided(xp, (m, g, self.kh, cg, self.shifted_cols),
+                          (s0, cg * s1, self.dilation[0] * s2, s1, s3), writeable=False)
 
     def taps(self, xp: np.ndarray) -> np.ndarray:
         """(m, G, C/G, kh, kw, *spatial) read-only view of a padded chunk's im2col, where
@@ -147,19 +159,18 @@ class _Plan:
     def spatial(self) -> tuple:
         return (self.cols,) if self.full else (self.oh, self.ow)
 
-    def shifted(self, d4: np.ndarray) -> np.ndarray:
-        """Full-width col2im as a view: d4 (G, rows, m, row), contiguous, holds in its
-        first C/G*kh*kw rows each tap's columns after `margin` zeros; the view
-        (m, G, C/G, kh, kw, h, w) reads at each input pixel the column of each tap that
-        lands on it (a zero where none does), so that dx is its sum over the taps, one
-        numpy reduction."""
-        sg, sr, sm, _ = d4.strides
-        it = d4.itemsize
-        (dh, dw), kh, kw, wp = self.dilation, self.kh, self.kw, self.wp
-        return as_strided(d4.reshape(-1)[self.margin + self.pt * wp + self.pl:],
-                          (d4.shape[2], d4.shape[0], self.cg, kh, kw, self.h, self.w),
-                          (sm, sg, kh * kw * sr, kw * sr - dh * wp * it, sr - dw * it,
-                           wp * it, it), writeable=False)
+    def shifted(self, r4: np.ndarray) -> np.ndarray:
+        """The full-width col2im as a view: r4 (G, kh * C/G, m, row), contiguous, holds for
+        each kernel row i and channel the columns of W_i^T g after `margin` zeros; the view
+        (m, G, C/G, kh, h, w) reads at each input pixel the column of each kernel row that
+        lands on it (a zero where none does), so that dx is its sum over kh, one numpy
+        reduction."""
+        sg, sr, sm, _ = r4.strides
+        it = r4.itemsize
+        dh, kh, wp, cg = self.dilation[0], self.kh, self.wp, self.cg
+        return as_strided(r4.reshape(-1)[self.margin + self.pt * wp + self.pl:],
+                          (r4.shape[2], r4.shape[0], cg, kh, self.h, self.w),
+                          (sm, sg, sr, cg * sr - dh * wp * it, wp * it, it), writeable=False)
 
     def add_cols(self, dxp: np.ndarray, dcols: np.ndarray) -> None:
         """col2im: add each tap's columns (m, G, C/G, kh, kw, cols) back into the padded
@@ -295,46 +306,63 @@ def _grads_exact(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: boo
 
 
 def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool) -> tuple:
-    """dx and dw^T by chunks of images at full width (stride 1): g copied with zeros in
-    each row's junk; dw^T one product per image; col2im one shifted sum per chunk.
+    """dx and dw^T by chunks of images at full width (stride 1), the kernel's two axes
+    split between the two operands: G3 holds g shifted by each kernel column (kw copies of
+    g's rows, zeros in each row's junk), X3 holds x shifted by each kernel row (kh copies of
+    x's rows), so that
 
-    One buffer (G, rows, images, row) holds the im2col, then W^T @ g, each image's columns
-    after `margin` zeros (see `_Plan.shifted`): both write only the columns, so the margins
-    and the ones row (dw's bias row, past W^T g's rows) are set once."""
+        dw[o, c, i, j] = (G3 @ X3^T)[(j, o), (i, c)]     one product per chunk
+        dx[c, q] = sum_i (W3 @ G3)[(i, c), q - i * dh * wp]
+
+    with W3[(i, c), (j, o)] = w[o, c, i, j]: a product per image, then a sum over the kh
+    kernel rows read through a shifted view (`_Plan.shifted`). Copies: kw + kh short
+    ones per image instead of an im2col of kh * kw."""
     n, o, oh, ow = g.shape
     grp, og, cg, kh, kw = plan.groups, o // plan.groups, plan.cg, plan.kh, plan.kw
-    nb, L, dt, mg, row = plan.nb, plan.cols, plan.dtype, plan.margin, plan.row
-    gbuf = np.zeros(grp * og * nb * L, dt)   # g by image, rows at stride wp (junk zero)
-    buf = np.zeros(grp * plan.rows * nb * row, dt)
-    acc = np.zeros((grp, plan.rows, og), dt) if need_w else None
+    nb, L, L3, dt = plan.nb, plan.cols, plan.shifted_cols, plan.dtype
+    mg, row, dw_ = plan.margin, plan.row, plan.dilation[1]
+    rows3 = kh * cg + bias_row
+    acc = np.zeros((grp, kw * og, rows3), dt) if need_w else None
+    w3 = np.ascontiguousarray(w.reshape(grp, og, cg, kh, kw).transpose(0, 3, 2, 4, 1)) \
+        .reshape(grp, kh * cg, kw * og)
     gx = np.empty((n, plan.c, plan.h, plan.w), dt)
-    wt = w.reshape(grp, og, plan.kg).transpose(0, 2, 1)
+    g3buf = np.zeros(grp * kw * og * nb * L3, dt)
+    x3buf = np.empty(grp * rows3 * nb * L3, dt) if need_w else None
+    rbuf = np.zeros(grp * kh * cg * nb * row, dt)
     last_m = None
     for n0 in range(0, n, nb):
         m = min(nb, n - n0)
         if m != last_m:   # (the last chunk may be smaller: its own layout)
-            g4 = _scratch(gbuf, (grp, og, m, L))
-            g4[...] = 0
-            it = g4.itemsize
-            grows = as_strided(g4, (grp, og, m, oh, ow),
-                               (og * m * L * it, m * L * it, L * it, plan.wp * it, it))
-            b4 = _scratch(buf, (grp, plan.rows, m, row))
-            b4[...] = 0
-            if bias_row:
-                b4[:, -1, :, mg:mg + L] = 1
-            cols = b4[..., mg:mg + L]                     # (G, rows, m, L)
-            taps = cols[:, :plan.kg].reshape(grp, cg, kh, kw, m, L)
-            d_out = cols[:, :plan.kg].transpose(2, 0, 1, 3)   # (m, G, kg, L)
-            fold = plan.shifted(b4)
+            g3 = _scratch(g3buf, (grp, kw, og, m, L3))
+            g3[...] = 0
+            it = g3.itemsize
+            grows = as_strided(g3, (grp, og, m, oh, ow), (g3.strides[0], g3.strides[2],
+                                                          g3.strides[3], plan.wp * it, it))
+            g3m = g3.reshape(grp, kw * og, m, L3).transpose(2, 0, 1, 3)   # (m, G, kw*og, L3)
+            r4 = _scratch(rbuf, (grp, kh * cg, m, row))
+            r4[...] = 0
+            r_out = r4[..., mg:mg + L3].transpose(2, 0, 1, 3)              # (m, G, kh*cg, L3)
+            fold = plan.shifted(r4)
+            if need_w:
+                x3 = _scratch(x3buf, (grp, rows3, m, L3))
+                if bias_row:
+                    x3[:, -1] = 1
+                x3_taps = x3[:, :kh * cg].reshape(grp, kh, cg, m, L3)
         grows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
-        gm = g4.transpose(2, 0, 1, 3)                     # (m, G, og, L)
+        for j in range(1, kw):   # shifted by kernel column j (zeros stay before and after)
+            g3[:, j, ..., j * dw_:j * dw_ + L] = g3[:, 0, ..., :L]
         if need_w:
-            np.copyto(taps, plan.chunk_taps(x, n0, m).transpose(1, 2, 3, 4, 0, 5))
-            part = np.matmul(cols.transpose(2, 0, 1, 3), gm.transpose(0, 1, 3, 2))
-            acc += part[0] if m == 1 else part.sum(0)
-        np.matmul(wt, gm, out=d_out)
-        np.sum(fold, axis=(3, 4), out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
+            np.copyto(x3_taps, plan.chunk_taps(x, n0, m, plan.row_taps).transpose(1, 2, 3, 0, 4))
+            acc += np.matmul(g3.reshape(grp, kw * og, m * L3),
+                             x3.reshape(grp, rows3, m * L3).transpose(0, 2, 1))
+        np.matmul(w3, g3m, out=r_out)
+        np.sum(fold, axis=3, out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
+    if need_w:   # as the exact kernel's: dw^T per group, rows (c, i, j), then db's row
+        d = acc[:, :, :kh * cg].reshape(grp, kw, og, kh, cg).transpose(0, 4, 3, 1, 2)
+        d = d.reshape(grp, cg * kh * kw, og)
+        acc = np.concatenate([d, acc[:, :og, kh * cg:].transpose(0, 2, 1)], 1) if bias_row \
+            else d
     return gx, acc
 
 
