@@ -1,11 +1,11 @@
 """Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
 
-One primitive with PyTorch's node, ConvolutionBackward0, and three numpy kernels on
+One primitive with PyTorch's node, ConvolutionBackward0, and two numpy kernels on
 (N, C, H, W) arrays (a 1-D convolution runs as a 2-D one of height 1):
 
 - `_conv_np`: y = conv(x, w), im2col then one matrix product;
 - `_grads_np`: the input gradient dx = col2im(W^T @ g), the weight gradient
-  dw = g @ im2col(x)^T and the bias gradient sum(g), in one pass sharing the im2col.
+  dw = g @ im2col(x)^T and the bias gradient sum(g), in one pass.
 
 y is bilinear in (x, w), so each kernel is the derivative of the others: a transposed
 convolution is the input gradient of a convolution (its own gradients are a convolution
@@ -14,13 +14,15 @@ differentiate themselves with the same kernels: convolutions are differentiable 
 number of times (`create_graph=True`).
 
 Speed. The arithmetic is three matrix products per convolution; what decides the time
-around them is memory traffic. Images go through in chunks whose im2col fits in the CPU's
-L2 cache (`_CHUNK_BYTES`), so the columns are written and read back in cache, and each
-product writes straight into its slice of the result. A bias is one more column of W
-against a row of ones in the columns (its gradient comes out of the weight gradient's
+around them is memory traffic. Images go through in chunks whose working set fits in the
+CPU's L2 cache (`_CHUNK_BYTES`), so the columns are written and read back in cache, and
+each product writes straight into its slice of the result. A bias is one more column of
+W against a row of ones in the columns (its gradient comes out of the weight gradient's
 product the same way). With stride 1, the backward reads each padded image as one long
 row ("full width": the output positions run over the whole padded width, the extra ones
-against zero gradients), so that im2col and col2im move long contiguous runs.
+against zero gradients), and splits the kernel's two axes between the two operands (x
+shifted by kernel rows, g by kernel columns, see `_grads_full`), so that it copies a few
+long rows per image instead of an im2col, and its col2im sums kh rows, not kh * kw.
 """
 
 from __future__ import annotations
