@@ -246,7 +246,8 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
     width too, group-major so that dw is one product over a chunk's columns."""
     dt = np.result_type(g, w)
     if full is None:   # the full-width junk meets zero gradients: exact if w is finite
-        full = need_x and stride == (1, 1) and bool(np.isfinite(w).all())
+        full = need_x and stride == (1, 1) and bool(np.isfinite(w).all()) and \
+            _full_fits(x_shape, w.shape, g.shape)
     bias_row = need_b and need_w
     o, oh, ow = g.shape[1:]
     grp = groups
@@ -270,6 +271,14 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
     if need_b and gb is None:
         gb = g.sum((0, 2, 3))
     return gx, gw, gb
+
+
+def _full_fits(x_shape: tuple, w_shape: tuple, g_shape: tuple) -> bool:
+    """Whether the full-width backward's buffers per image (g shifted kw times, x kh
+    times, W^T g) stay within twice the im2col's: not when the outputs' channels far
+    outnumber the inputs' (a first layer's 3 -> 64)."""
+    (c, h, w), (o, _, kh, kw), (oh, ow) = x_shape[1:], w_shape, g_shape[2:]
+    return (kw * o + 2 * kh * c) * h * w <= 2 * (c * kh * kw + 1) * oh * ow
 
 
 def _grads_exact(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool) -> tuple:

@@ -237,17 +237,27 @@ def test_kernels_agree_for_any_chunking(xs, ws, kw, chunk, monkeypatch):
     np.testing.assert_allclose(out.detach().numpy(), ref_conv(x, w, b, **kw), atol=1e-10)
     g = rng.standard_normal(out.shape)
     out.backward(ag.tensor(g))
-    for got, expect in zip((xt.grad, wt.grad, bt.grad), _grads_by_loops(x, w, b, g, kw)):
-        np.testing.assert_allclose(got.numpy(), expect, atol=1e-10)
+    expect = _grads_by_loops(x, w, b, g, kw)
+    for got, want in zip((xt.grad, wt.grad, bt.grad), expect):
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-10)
+    if kw.get("stride", 1) == 1:   # both backward kernels, whichever the sizes choose
+        k = conv_kernels
+        geo = ((1, 1), sum(((p, p) for p in k._tuple(kw.get("padding", 0), 2, "")), ()),
+               k._tuple(kw.get("dilation", 1), 2, ""), kw.get("groups", 1))
+        for full in (True, False):
+            got = k._grads_np(g, x, w, x.shape, *geo, True, True, True, full=full)
+            for a, want in zip(got, expect):
+                np.testing.assert_allclose(a, want, atol=1e-10)
 
 
 def test_full_width_backward_keeps_a_non_finite_input_out_of_other_taps():
     """The stride-1 backward reads each row on past its end (junk columns against zero
     gradients); an inf in the input's first column must not turn 0 * inf into NaN in the
     taps whose windows never read that column."""
-    x = rng.standard_normal((1, 1, 4, 5))
+    x = rng.standard_normal((1, 4, 8, 9))
     x[0, 0, 2, 0] = np.inf
-    w = rng.standard_normal((2, 1, 3, 3))
+    w = rng.standard_normal((2, 4, 3, 3))
+    assert conv_kernels._full_fits(x.shape, w.shape, (1, 2, 6, 7))   # (the full-width path)
     xt, wt = _t(x, True), _t(w, True)
     with np.errstate(invalid="ignore"):
         F.conv2d(xt, wt).sum().backward()
@@ -255,14 +265,14 @@ def test_full_width_backward_keeps_a_non_finite_input_out_of_other_taps():
     assert np.isfinite(dw[:, :, :, 1:]).all()       # taps j >= 1 never read column 0
     xf = x.copy()
     xf[0, 0, 2, 0] = 0
-    expect = _grads_by_loops(xf, w, None, np.ones((1, 2, 2, 3)), {})[1]
+    expect = _grads_by_loops(xf, w, None, np.ones((1, 2, 6, 7)), {})[1]
     np.testing.assert_allclose(dw[:, :, :, 1:], expect[:, :, :, 1:], atol=1e-12)
     # an inf weight: the input gradient's full-width junk would meet it; it must not
     w[0, 0, 0, 0] = np.inf
-    xt2, wt2 = _t(rng.standard_normal((1, 1, 4, 5)), True), _t(w)
+    xt2, wt2 = _t(rng.standard_normal((1, 4, 8, 9)), True), _t(w)
     with np.errstate(invalid="ignore"):
         F.conv2d(xt2, wt2).sum().backward()
-    assert np.isfinite(xt2.grad.numpy()[0, 0, :, 3:]).all()   # beyond tap (0, 0)'s reach
+    assert np.isfinite(xt2.grad.numpy()[0, 0, :, 7:]).all()   # beyond tap (0, 0)'s reach
 
 
 # ---------------------------------------------------------------------------------------
