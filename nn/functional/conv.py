@@ -332,8 +332,11 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
     grp, og, cg, kh, kw = plan.groups, o // plan.groups, plan.cg, plan.kh, plan.kw
     nb, L, L3, dt = plan.nb, plan.cols, plan.shifted_cols, plan.dtype
     mg, row, dw_ = plan.margin, plan.row, plan.dilation[1]
-    rows3 = kh * cg + bias_row
+    rows3 = kh * cg
     acc = np.zeros((grp, kw * og, rows3), dt) if need_w else None
+    # db from g's rows (a row of ones in X3 would make the product's N = rows3 + 1, which
+    # costs more than this sum)
+    db = np.zeros((grp, og), dt) if bias_row else None
     w3 = np.ascontiguousarray(w.reshape(grp, og, cg, kh, kw).transpose(0, 3, 2, 4, 1)) \
         .reshape(grp, kh * cg, kw * og)
     gx = np.empty((n, plan.c, plan.h, plan.w), dt)
@@ -356,9 +359,7 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             fold = plan.shifted(r4)
             if need_w:
                 x3 = _scratch(x3buf, (grp, rows3, m, L3))
-                if bias_row:
-                    x3[:, -1] = 1
-                x3_taps = x3[:, :kh * cg].reshape(grp, kh, cg, m, L3)
+                x3_taps = x3.reshape(grp, kh, cg, m, L3)
         grows[...] = g[n0:n0 + m].reshape(m, grp, og, oh, ow).transpose(1, 2, 0, 3, 4)
         for j in range(1, kw):   # shifted by kernel column j (zeros stay before and after)
             g3[:, j, ..., j * dw_:j * dw_ + L] = g3[:, 0, ..., :L]
@@ -366,14 +367,15 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             np.copyto(x3_taps, plan.chunk_taps(x, n0, m, plan.row_taps).transpose(1, 2, 3, 0, 4))
             acc += np.matmul(g3.reshape(grp, kw * og, m * L3),
                              x3.reshape(grp, rows3, m * L3).transpose(0, 2, 1))
+            if bias_row:
+                db += g3[:, 0].reshape(grp, og, m * L3).sum(-1)
         np.matmul(w3, g3m, out=r_out)
         np.sum(fold, axis=3, out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
     if need_w:   # as the exact kernel's: dw^T per group, rows (c, i, j), then db's row
-        d = acc[:, :, :kh * cg].reshape(grp, kw, og, kh, cg).transpose(0, 4, 3, 1, 2)
+        d = acc.reshape(grp, kw, og, kh, cg).transpose(0, 4, 3, 1, 2)
         d = d.reshape(grp, cg * kh * kw, og)
-        acc = np.concatenate([d, acc[:, :og, kh * cg:].transpose(0, 2, 1)], 1) if bias_row \
-            else d
+        acc = np.concatenate([d, db[:, None]], 1) if bias_row else d
     return gx, acc
 
 
