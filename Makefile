@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,train]"
+	$(BIN)/pip install --quiet -e ".[test,train,onnx]"
 	@command -v dot >/dev/null 2>&1 || sh .ci/install-graphviz.sh
 	touch $(STAMP)
 

@@ -11,6 +11,9 @@ import builtins as _builtins
 from . import (
     _conflicts,  # noqa: F401  (first: warns if HIPS autograd's files are mixed with ours)
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
+    accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
+    backends,
+    cuda,
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -26,21 +29,14 @@ from .creation import (
     full_like,
     linspace,
     logspace,
-    normal,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
     scalar_tensor,
     tensor,
     zeros,
     zeros_like,
 )
+from .device import device, get_default_device, set_default_device
 from .dtypes import (
     bool,
     double,
@@ -73,6 +69,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .histogram import bincount, histc, histogram, histogramdd
 from .ops.indexing import (
     gather,
     index_put,
@@ -206,8 +203,48 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
-from .tensor import RemovableHandle, Size, Tensor
+from .out_arg import add_out_arguments
+from .random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
+from .settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
+from .tensor import (
+    RemovableHandle,
+    Size,
+    Tensor,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
 
 clip = clamp
 multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
@@ -245,10 +282,13 @@ def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
     return from_numpy(_np.isclose(a._data, b._data, rtol, atol, equal_nan))
 
 
+add_out_arguments(globals())   # out= on the functions PyTorch gives it (out_arg.py)
+
+
 def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
-    if name in ("functional", "viz", "data", "testing", "serialization"):
+    if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

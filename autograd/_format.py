@@ -6,20 +6,25 @@ import numpy as np
 
 from . import dtypes
 
+# set by autograd.set_printoptions (PyTorch's defaults)
+OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+
 
 def _float_formatter(values: np.ndarray):
+    p, sci = OPTIONS["precision"], OPTIONS["sci_mode"]
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return lambda v: _special(v) or f"{v:.4f}"
+        return lambda v: _special(v) or f"{v:.{p}f}"
     absf = np.abs(finite)
     amax, amin = absf.max(), absf[absf > 0].min() if (absf > 0).any() else 0.0
-    if np.all(finite == np.round(finite)) and amax < 1e8:
+    if np.all(finite == np.round(finite)) and amax < 1e8 and sci is not True:
         width = max(len(f"{v:.0f}") for v in finite) + 1
         return lambda v: (_special(v) or f"{v:.0f}.").rjust(width)
-    if amax >= 1e8 or (amin > 0 and (amax / amin > 1000 or amin < 1e-4)):
-        return lambda v: _special(v) or f"{v:.4e}"
-    width = max(len(f"{v:.4f}") for v in finite)
-    return lambda v: (_special(v) or f"{v:.4f}").rjust(width)
+    if sci or (sci is None and (amax >= 1e8 or (amin > 0 and (amax / amin > 1000
+                                                               or amin < 1e-4)))):
+        return lambda v: _special(v) or f"{v:.{p}e}"
+    width = max(len(f"{v:.{p}f}") for v in finite)
+    return lambda v: (_special(v) or f"{v:.{p}f}").rjust(width)
 
 
 def _special(v) -> str | None:
@@ -33,9 +38,9 @@ def _special(v) -> str | None:
 def format_tensor(t, prefix: str = "tensor(") -> str:
     a = t._data
     kind = a.dtype.kind
-    summarize = a.size > 1000
-    opts = {"separator": ", ", "prefix": prefix, "threshold": 1000, "edgeitems": 3,
-            "max_line_width": 80}
+    summarize = a.size > OPTIONS["threshold"]
+    opts = {"separator": ", ", "prefix": prefix, "threshold": OPTIONS["threshold"],
+            "edgeitems": OPTIONS["edgeitems"], "max_line_width": OPTIONS["linewidth"]}
     if kind == "f":
         vals = a.astype(np.float64).ravel()
         if summarize:
@@ -62,8 +67,10 @@ def format_tensor(t, prefix: str = "tensor(") -> str:
 
 
 def _edges(a: np.ndarray) -> np.ndarray:
-    """The values numpy shows when it summarises (first and last 3 along each axis)."""
+    """The values numpy shows when it summarises (the first and last `edgeitems` along each
+    axis)."""
+    e = OPTIONS["edgeitems"]
     for ax in range(a.ndim):
-        if a.shape[ax] > 6:
-            a = np.concatenate([np.take(a, range(3), ax), np.take(a, range(-3, 0), ax)], ax)
+        if a.shape[ax] > 2 * e:
+            a = np.concatenate([np.take(a, range(e), ax), np.take(a, range(-e, 0), ax)], ax)
     return a.ravel()

@@ -1,19 +1,18 @@
-"""Making tensors: from data (`tensor`, `from_numpy`), filled (`zeros`, `full`, `eye`,
-`arange`...), random (`rand`, `randn`, `randint`, `randperm`) and the `*_like` variants."""
+"""Making tensors: from data (`tensor`, `as_tensor`, `from_numpy`), filled (`zeros`, `full`,
+`eye`, `arange`, `linspace`...) and the `*_like` variants. Random ones are in `random.py`.
+Every factory takes PyTorch's `device=` (the CPU; others raise, see `device.py`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import dtypes, grad_mode
-from .random import Generator, _rng
+from .device import check as _check_device
 from .tensor import Tensor, _make, size_args
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
-           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
-           "normal",
-           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
-           "randint_like", "scalar_tensor"]
+           "arange", "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like",
+           "empty_like", "scalar_tensor"]
 
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -58,14 +57,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     numpy arrays keep their dtype (float64 stays float64); Python floats become the
     default dtype (float32) and Python ints int64, as in PyTorch.
     """
+    _check_device(device, "tensor")
     if isinstance(data, Tensor):
         arr = data._data.copy()
     elif isinstance(data, np.ndarray):
+        _check_array(data)
         arr = np.array(data, copy=True)
-        if arr.dtype.kind not in "fiub":
-            raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported "
-                            "types are: float64, float32, float16, int64, int32, int16, int8, "
-                            "uint8, and bool.")
     elif isinstance(data, np.generic):
         arr = np.array(data)
     else:
@@ -83,7 +80,6 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
             arr = arr.astype(_infer_dtype(arr), copy=False)
     if dtype is not None:
         arr = arr.astype(dtypes.to_np(dtype), copy=False)
-    _check_device(device)
     return _leaf(arr, requires_grad)
 
 
@@ -104,32 +100,34 @@ def _untensor(data):
     return [_untensor(d) for d in data]
 
 
-def _check_device(device) -> None:
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"device '{device}' is not available: this engine runs on the CPU")
-
-
-def scalar_tensor(value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return tensor(float(value), dtype=dtype, requires_grad=requires_grad)
+def scalar_tensor(value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return tensor(float(value), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like `tensor`, but shares memory with a numpy array or tensor when it can (when no
     dtype conversion is asked for)."""
-    _check_device(device)
+    _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtypes.to_np(dtype) == data.dtype):
-        return from_numpy(data)
-    return tensor(data, dtype=dtype, device=device)
+        return from_numpy(data)   # (raises for dtypes tensors cannot hold)
+    return tensor(data, dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_np(array.dtype)
+    _check_array(array)
     return _make(array)
+
+
+def _check_array(array: np.ndarray) -> None:
+    if array.dtype not in dtypes._FROM_NP:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__}. "
+                        "The only supported types are: float64, float32, float16, int64, int32, "
+                        "int16, int8, uint8, and bool.")
 
 
 class _Capsule:
@@ -149,7 +147,7 @@ def from_dlpack(ext_tensor, *, device=None, copy: bool | None = None) -> Tensor:
     """A tensor sharing memory with `ext_tensor` (a PyTorch or JAX tensor, a numpy array,
     anything with `__dlpack__`, or a DLPack capsule), as `torch.from_dlpack`: writes
     through one show in the other. The result does not require grad."""
-    _check_device(device)
+    _check_device(device, "from_dlpack")
     if type(ext_tensor).__name__ == "PyCapsule":
         ext_tensor = _Capsule(ext_tensor)
     elif not hasattr(ext_tensor, "__dlpack__"):
@@ -194,24 +192,28 @@ def _dtype(dtype, default=None) -> np.dtype:
     return dtypes.to_np(dtype)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+          pin_memory: bool = False) -> Tensor:
+    _check_device(device, "zeros")
     return _leaf(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+         pin_memory: bool = False) -> Tensor:
+    _check_device(device, "ones")
     return _leaf(np.ones(_shape(size), _dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, layout=None,
+          pin_memory: bool = False, memory_format=None) -> Tensor:
+    _check_device(device, "empty")
     return _leaf(np.empty(_shape(size), _dtype(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False,
+         layout=None, pin_memory: bool = False) -> Tensor:
     """Filled with `fill_value`; the dtype is inferred from it as PyTorch does."""
-    _check_device(device)
+    _check_device(device, "full")
     _check_number("full", fill_value)
     if dtype is None:
         fv = fill_value.item() if isinstance(fill_value, (Tensor, np.generic)) else fill_value
@@ -220,34 +222,44 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
                          _dtype(dtype)), requires_grad)
 
 
-def _like(x: Tensor, dtype):
+def like_args(x: Tensor, dtype, device, op: str) -> tuple:
+    """(shape, numpy dtype) of a `*_like(x, dtype=..., device=...)` result."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    _check_device(device, op)
     return x._data.shape, (x._data.dtype if dtype is None else dtypes.to_np(dtype))
 
 
-def zeros_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
-    shape, dt = _like(x, dtype)
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    shape, dt = like_args(input, dtype, device, "zeros_like")
     return _leaf(np.zeros(shape, dt), requires_grad)
 
 
-def ones_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
-    shape, dt = _like(x, dtype)
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
+              requires_grad: bool = False, memory_format=None) -> Tensor:
+    shape, dt = like_args(input, dtype, device, "ones_like")
     return _leaf(np.ones(shape, dt), requires_grad)
 
 
-def empty_like(x: Tensor, dtype=None, requires_grad: bool = False, **_) -> Tensor:
-    shape, dt = _like(x, dtype)
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None,  # noqa: A002
+               requires_grad: bool = False, memory_format=None) -> Tensor:
+    shape, dt = like_args(input, dtype, device, "empty_like")
     return _leaf(np.empty(shape, dt), requires_grad)
 
 
-def full_like(x: Tensor, fill_value, dtype=None, requires_grad: bool = False, **_) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None,  # noqa: A002
+              device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     _check_number("full_like", fill_value)
-    shape, dt = _like(x, dtype)
+    shape, dt = like_args(input, dtype, device, "full_like")
     return _leaf(np.full(shape, fill_value, dt), requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None,
+def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Values from start to end (exclusive); int64 for integer arguments."""
+    _check_device(device, "arange")
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step)]
@@ -261,77 +273,21 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
     return _leaf(data.astype(_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps: int, *, dtype=None, device=None,
+def linspace(start, end, steps: int, *, dtype=None, layout=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    _check_device(device, "linspace")
     return _leaf(np.linspace(float(start), float(end), int(steps)).astype(_dtype(dtype)),
                  requires_grad)
 
 
-def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None,
-             requires_grad: bool = False) -> Tensor:
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, layout=None,
+             device=None, requires_grad: bool = False) -> Tensor:
+    _check_device(device, "logspace")
     return _leaf(np.logspace(float(start), float(end), int(steps), base=base).astype(
         _dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    _check_device(device, "eye")
     return _leaf(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
-
-
-def rand(*size, generator: Generator | None = None, dtype=None, device=None,
-         requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1)."""
-    dt = _dtype(dtype)
-    return _leaf(_rng(generator).random(_shape(size)).astype(dt), requires_grad)
-
-
-def randn(*size, generator: Generator | None = None, dtype=None, device=None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal."""
-    dt = _dtype(dtype)
-    return _leaf(_rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
-
-
-def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
-            device=None, requires_grad: bool = False) -> Tensor:
-    """Integers in [low, high); `randint(high, size)` and `randint(low, high, size)`."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint() missing required argument 'size'")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if not low < high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
-                           f"to={high} (randint draws from [low, high): low={low}, high={high})")
-    data = _rng(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
-                                                            else size))
-    return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
-
-
-def randperm(n: int, *, generator: Generator | None = None, dtype=None,
-             device=None, requires_grad: bool = False) -> Tensor:
-    return _leaf(_rng(generator).permutation(int(n)).astype(_dtype(dtype, dtypes.int64)),
-                 requires_grad)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None,
-           dtype=None) -> Tensor:
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    shape = size_args(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    dt = ref._data.dtype if ref is not None and dtype is None else _dtype(dtype)
-    return _make(np.asarray(_rng(generator).normal(m, s, size=shape)).astype(dt))
-
-
-def rand_like(x: Tensor, dtype=None, generator: Generator | None = None, **kw) -> Tensor:
-    return rand(x._data.shape, generator=generator, dtype=dtype or x.dtype, **kw)
-
-
-def randn_like(x: Tensor, dtype=None, generator: Generator | None = None, **kw) -> Tensor:
-    return randn(x._data.shape, generator=generator, dtype=dtype or x.dtype, **kw)
-
-
-def randint_like(x: Tensor, low, high=None, dtype=None, **kw) -> Tensor:
-    return randint(low, high, x._data.shape, dtype=dtype or x.dtype, **kw)

@@ -76,8 +76,8 @@ def to_np(d) -> np.dtype:
     """Our dtype, a numpy dtype, a Python type or a name -> numpy dtype."""
     if type(d) is dtype:
         return d.np
-    if d is _pyfloat:
-        return _DEFAULT[0].np
+    if d is _pyfloat:   # Python's float is a double (torch.zeros(2, dtype=float) is float64)
+        return float64.np
     if d is _pyint:
         return int64.np
     if d is _pybool:

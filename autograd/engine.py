@@ -58,11 +58,13 @@ class _Pass:
     """One backward pass: its options and its state."""
 
     def __init__(self, roots: list, retain_graph: bool, create_graph: bool,
-                 targets: dict | None, accumulate: bool) -> None:
+                 targets: dict | None, accumulate: bool, needed: set | None = None) -> None:
         self.retain_graph, self.create_graph = retain_graph, create_graph
         self.fast = not create_graph
         self.targets = targets   # {(node, output nr): [keys]} of grad() / inputs=, or None
-        self.needed = None if targets is None else _needed(roots, {n for n, _ in targets})
+        if targets is not None and needed is None:
+            needed = _needed(roots, {n for n, _ in targets})
+        self.needed = needed     # the nodes that lead to a target (the others are pruned)
         self.accumulate = accumulate   # store into .grad (backward) or only capture (grad)
         self.captured: dict = {}
         self.owned = {id(g._data) for _, _, g in roots}   # arrays no .grad may alias

@@ -108,7 +108,11 @@ class Node:
     arith = False
 
     def __init__(self, inputs: tuple) -> None:
-        self.next_functions = tuple([_edge(t) for t in inputs])
+        edges = ()
+        for t in inputs:
+            edges += ((t.grad_fn or t._accum or _accumulator(t), t._out_nr) if t._rg else
+                      _NO_EDGE,)
+        self.next_functions = edges
         self._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
         self.out_shape, self.out_dtype = (), None   # set again when the output is made
         self._saved = self._versions = ()

@@ -10,6 +10,7 @@ graph-facing methods (`register_hook`, `retain_grad`), `engine.py` `backward`, a
 
 from __future__ import annotations
 
+import copy
 import warnings
 import weakref
 from collections.abc import Callable
@@ -18,8 +19,10 @@ import numpy as np
 
 from . import dtypes
 from ._format import format_tensor
+from .device import CPU, NO_ACCELERATOR, device, raise_for_cuda
 
-__all__ = ["Tensor", "Size", "RemovableHandle"]
+__all__ = ["Tensor", "Size", "RemovableHandle", "memory_format", "contiguous_format",
+           "preserve_format", "channels_last", "channels_last_3d", "layout", "strided"]
 
 _new = object.__new__
 
@@ -97,6 +100,10 @@ def _make(data: np.ndarray, grad_fn=None) -> Tensor:
     return t
 
 
+# autograd's per-tensor state kept in the instance dict, which copies do not carry over
+_OWN_STATE = frozenset(("_grad", "_accum", "_out_nr", "_base", "_views", "_extra"))
+
+
 class Tensor:
     """A multi-dimensional array that records the ops applied to it.
 
@@ -150,10 +157,6 @@ class Tensor:
     @property
     def dtype(self) -> dtypes.dtype:
         return dtypes._FROM_NP[self._data.dtype]
-
-    @property
-    def device(self) -> str:
-        return "cpu"
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -283,12 +286,24 @@ class Tensor:
                                "tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """`np.asarray(t)` shares memory with t (as `t.numpy()`); a `dtype` other than t's,
+        or `copy=True`, makes a copy."""
         if self._rg:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         a = self._data
-        return a if dtype is None else a.astype(dtype, copy=False)
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            if copy is False:
+                raise ValueError(f"Unable to avoid copy while creating an array as requested "
+                                 f"(a {a.dtype} tensor as {np.dtype(dtype)})")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar: bool = False):
+        """numpy's ufuncs on tensors return tensors (`np.exp(t)`), as with PyTorch."""
+        array = np.asarray(array)
+        return _make(array) if array.dtype in dtypes._FROM_NP else array
 
     def item(self):
         if self._data.size != 1:
@@ -300,10 +315,19 @@ class Tensor:
         return self._data.tolist()
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar())
+
+    def _scalar(self):
+        """The value of a one-element tensor, for float(t), int(t) and "%.2f" % t."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
@@ -326,24 +350,37 @@ class Tensor:
         raise TypeError("Tensors are not pickled by this project; use autograd.save / "
                         "autograd.load, which write .npz files that never run code")
 
-    def __deepcopy__(self, memo):
+    # copy.copy / copy.deepcopy (matplotlib copies what it plots), as in PyTorch
+    def __copy__(self) -> Tensor:
+        """A new leaf sharing this tensor's storage and version counter, outside the graph
+        (requires_grad kept, `.grad` not copied), of the same class."""
+        new = _new(type(self))
+        new._data, new.grad_fn, new._rg, new._vc = self._data, None, self._rg, self._vc
+        self._copy_attributes(new, lambda v: v)
+        return new
+
+    def __deepcopy__(self, memo) -> Tensor:
+        """An independent copy of a leaf: data, requires_grad, `.grad` and attributes."""
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
-        t = _make(self._data.copy())
-        t._rg = self._rg
+        new = _new(type(self))
+        new._data, new.grad_fn, new._rg, new._vc = self._data.copy(), None, self._rg, [0]
+        memo[id(self)] = new
         if self._grad is not None:
-            t._grad = _make(self._grad._data.copy())
-        cls = type(self)
-        if cls is not Tensor:
-            new = _new(cls)
-            new._data, new.grad_fn, new._rg, new._vc = t._data, None, t._rg, t._vc
-            new._grad = t._grad
-            new.__dict__.update({k: v for k, v in self.__dict__.items()
-                                 if k not in ("_grad", "_accum", "_base")})
-            t = new
-        memo[id(self)] = t
-        return t
+            new._grad = _make(self._grad._data.copy())
+        self._copy_attributes(new, lambda v: copy.deepcopy(v, memo))
+        return new
+
+    def _copy_attributes(self, new: Tensor, copy_value: Callable) -> None:
+        """Users' attributes and subclasses' slots (not autograd's own state)."""
+        for k, v in self.__dict__.items():
+            if k not in _OWN_STATE:
+                new.__dict__[k] = copy_value(v)
+        for cls in type(self).__mro__[:type(self).__mro__.index(Tensor)]:
+            for slot in getattr(cls, "__slots__", ()):
+                if hasattr(self, slot):
+                    setattr(new, slot, copy_value(getattr(self, slot)))
 
     # ---- printing ------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -352,9 +389,13 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        """A 0-d tensor formats as its value (`f"{loss:.4f}"`, and `f"{loss}"` gives the
+        full float); other tensors only without a format spec (their str)."""
+        if self._data.ndim == 0:
             return format(self._data.item(), spec)
-        return repr(self)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     # ---- DLPack: zero-copy exchange with numpy, PyTorch, JAX ----------------------------
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
@@ -373,3 +414,150 @@ class Tensor:
 
     def __dlpack_device__(self) -> tuple:
         return self._data.__dlpack_device__()
+
+    # ==== devices (autograd/device.py): every tensor lives on the CPU ======================
+    is_cpu = True
+    is_cuda = is_mps = is_meta = is_sparse = is_quantized = is_nested = False
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's answer for CPU tensors)."""
+        return -1
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        raise_for_cuda(device)
+
+    def pin_memory(self, device=None) -> Tensor:
+        raise RuntimeError(NO_ACCELERATOR)   # pinning is for copies to an accelerator
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    # ==== sizes and memory layout ============================================================
+    def nelement(self) -> int:
+        return self._data.size
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.size * self._data.itemsize
+
+    def storage_offset(self) -> int:
+        """Where this tensor starts in the storage it shares (in elements)."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return (_address(self._data) - _address(root)) // self._data.itemsize
+
+    def data_ptr(self) -> int:
+        return _address(self._data)
+
+    def dim_order(self) -> tuple:
+        """The dims from outermost to innermost in memory (by decreasing stride)."""
+        st = self._data.strides
+        return tuple(sorted(range(self._data.ndim), key=lambda d: -st[d]))
+
+    def is_complex(self) -> bool:
+        return False
+
+    def share_memory_(self) -> Tensor:
+        return self   # processes here share nothing; kept so that such programs run
+
+    def apply_(self, fn: Callable) -> Tensor:
+        """Replace each element by `fn(element)`, in place (a Python loop; not recorded)."""
+        return self._apply_python("apply_", fn, self._data)
+
+    def map_(self, other: Tensor, fn: Callable) -> Tensor:
+        """Replace each element by `fn(element, other's element)`, in place."""
+        return self._apply_python("map_", fn, self._data,
+                                  np.broadcast_to(other._data, self._data.shape))
+
+    def _apply_python(self, name: str, fn: Callable, *arrays) -> Tensor:
+        if self._rg:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                               f"var.detach().{name}() instead.")
+        self._check_inplace()
+        if self._data.size:
+            self._data[...] = np.vectorize(fn, otypes=[self._data.dtype])(*arrays)
+        self._vc[0] += 1
+        return self
+
+    # ==== new tensors with this one's dtype: new_zeros, new_full, new_tensor, ... ============
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        from .creation import tensor
+        if isinstance(data, Tensor):
+            warnings.warn("To copy construct from a tensor, it is recommended to use "
+                          "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                          ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                          UserWarning, stacklevel=2)
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                  layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import zeros
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                 layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import ones
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False,
+                  layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import empty
+        return empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                     requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad: bool = False,
+                 layout=None, pin_memory: bool = False) -> Tensor:
+        from .creation import full
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    device=device, requires_grad=requires_grad)
+
+    def new(self, *args, **kwargs) -> Tensor:
+        """The legacy constructor: `x.new(2, 3)` (uninitialised) or `x.new(data)`."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return self.new_tensor(args[0], **kwargs)
+        return self.new_empty(*args, **kwargs)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+class memory_format:
+    """PyTorch's memory formats (`autograd.channels_last`, ...), accepted where PyTorch takes
+    them; numpy's layout here is whatever the op that made the array chose."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"autograd.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
+class layout(memory_format):
+    """A tensor's layout: always `autograd.strided` (dense arrays)."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+Tensor.layout = property(lambda self: strided, doc="autograd.strided: dense numpy arrays")

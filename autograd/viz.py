@@ -366,7 +366,7 @@ def _attrs(node, max_chars: int) -> list[tuple[str, str]]:
     max_chars = max(max_chars, 3)
     rows = []
     items = dict(vars(node))
-    items.update(items.pop("values", {}))   # what a table op recorded for its rule
+    items.update(getattr(node, "values", None) or {})   # what a table op recorded for its rule
     for k, v in items.items():
         if k.startswith("_") or k in _HIDDEN_ATTRS:
             continue

@@ -6,6 +6,10 @@ Parameters are those of the 784->64->64->10 MLP (float32): weights (64,784), (64
 (64,), (10,64), (10,). Each row times one `opt.step()` over them; the numpy column does the
 same math with in-place ufuncs on preallocated buffers, written by hand for exactly these
 arrays (no param groups, no state dicts, no options).
+
+A second table times steps over the parameters of pytorch/examples' MNIST network (1.2 M,
+most in one (128, 9216) weight), where updates run block by block: the "whole arrays"
+column is the same code with blocks switched off.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ import numpy as np
 
 import autograd as ag
 import optim
+from optim import optimizer as _optimizer
 
 try:
     import torch
+    torch.set_num_threads(1)
 except ImportError:  # PyTorch is optional: the comparison column is left out
     torch = None
 
 SHAPES = [(64, 784), (64,), (64, 64), (64,), (10, 64), (10,)]
+MNIST_SHAPES = [(32, 1, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 9216), (128,), (10, 128),
+                (10,)]
 
 
 def interleaved(fns: dict, number: int, rounds: int) -> dict:
@@ -40,10 +48,10 @@ def interleaved(fns: dict, number: int, rounds: int) -> dict:
     return {k: (v if fns[k] is not None else float("nan")) for k, v in acc.items()}
 
 
-def _arrays(seed: int = 0):
+def _arrays(seed: int = 0, shapes=SHAPES):
     rng = np.random.default_rng(seed)
-    params = [rng.standard_normal(s).astype(np.float32) * 0.1 for s in SHAPES]
-    grads = [rng.standard_normal(s).astype(np.float32) * 0.01 for s in SHAPES]
+    params = [rng.standard_normal(s).astype(np.float32) * 0.1 for s in shapes]
+    grads = [rng.standard_normal(s).astype(np.float32) * 0.01 for s in shapes]
     return params, grads
 
 
@@ -91,8 +99,8 @@ def numpy_sgd(lr=1e-2, momentum=0.9):
 
 
 # ---- this project ---------------------------------------------------------------------------
-def ours(name: str, **kw):
-    params, grads = _arrays()
+def ours(name: str, shapes=SHAPES, **kw):
+    params, grads = _arrays(shapes=shapes)
     ps = [ag.from_numpy(p).requires_grad_() for p in params]
     for p, g in zip(ps, grads):
         p.grad = ag.from_numpy(g)
@@ -101,8 +109,21 @@ def ours(name: str, **kw):
     return opt.step
 
 
-def torch_opt(name: str, **kw):
-    params, grads = _arrays()
+def ours_whole_arrays(name: str, shapes=SHAPES, **kw):
+    """Our step with the blocks switched off (every pass over whole arrays)."""
+    step = ours(name, shapes, **kw)
+
+    def run():
+        saved, _optimizer._BLOCK_BYTES = _optimizer._BLOCK_BYTES, 1 << 62
+        try:
+            step()
+        finally:
+            _optimizer._BLOCK_BYTES = saved
+    return run
+
+
+def torch_opt(name: str, shapes=SHAPES, **kw):
+    params, grads = _arrays(shapes=shapes)
     ps = [torch.from_numpy(p).requires_grad_() for p in params]
     for p, g in zip(ps, grads):
         p.grad = torch.from_numpy(g)
@@ -112,26 +133,45 @@ def torch_opt(name: str, **kw):
 
 
 def run(number: int = 20, rounds: int = 60) -> dict:
+    t = torch is not None
     rows = [
-        ("Adam", numpy_adam(), ours("Adam"), torch_opt("Adam") if torch else None),
-        ("AdamW", None, ours("AdamW"), torch_opt("AdamW") if torch else None),
+        ("Adam", numpy_adam(), ours("Adam"), torch_opt("Adam") if t else None),
+        ("AdamW", None, ours("AdamW"), torch_opt("AdamW") if t else None),
         ("SGD momentum", numpy_sgd(), ours("SGD", lr=1e-2, momentum=0.9),
-         torch_opt("SGD", lr=1e-2, momentum=0.9) if torch else None),
-        ("RMSprop", None, ours("RMSprop"), torch_opt("RMSprop") if torch else None),
-        ("Adagrad", None, ours("Adagrad"), torch_opt("Adagrad") if torch else None),
-    ]
-    if torch is not None:
-        torch.set_num_threads(1)
+         torch_opt("SGD", lr=1e-2, momentum=0.9) if t else None),
+        ("RMSprop", None, ours("RMSprop"), torch_opt("RMSprop") if t else None),
+        ("Adagrad", None, ours("Adagrad"), torch_opt("Adagrad") if t else None),
+    ] + [(name, None, ours(name), torch_opt(name) if t else None)
+         for name in ("Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD")]
     out = {}
     print(f"optimizer step over the 784-64-64-10 MLP's parameters (float32), best of {rounds} "
           f"rounds x {number} steps, interleaved")
     print(f"{'optimizer':<14}{'numpy us':>10}{'ours us':>10}{'ours/numpy':>12}"
           f"{'torch us':>10}")
     for name, np_fn, our_fn, t_fn in rows:
-        t = interleaved({"numpy": np_fn, "ours": our_fn, "torch": t_fn}, number, rounds)
-        t_np, t_us, t_t = (t[k] * 1e6 for k in ("numpy", "ours", "torch"))
+        r = interleaved({"numpy": np_fn, "ours": our_fn, "torch": t_fn}, number, rounds)
+        t_np, t_us, t_t = (r[k] * 1e6 for k in ("numpy", "ours", "torch"))
         out[name] = (t_np, t_us, t_t)
         print(f"{name:<14}{t_np:>10.1f}{t_us:>10.1f}{t_us / t_np:>12.2f}{t_t:>10.1f}")
+    return out
+
+
+def run_large(number: int = 3, rounds: int = 15) -> dict:
+    """Steps over the MNIST network's 1.2 M parameters: blocks against whole arrays."""
+    out = {}
+    print(f"\noptimizer step over pytorch/examples' MNIST net's parameters (1.2 M, float32), "
+          f"best of {rounds} rounds x {number} steps")
+    print(f"{'optimizer':<14}{'ours ms':>10}{'whole arrays ms':>17}{'torch ms':>10}"
+          f"{'ours/torch':>12}")
+    for name in ("Adadelta", "Adam", "SGD"):
+        kw = {"lr": 1e-2, "momentum": 0.9} if name == "SGD" else {}
+        r = interleaved({"ours": ours(name, MNIST_SHAPES, **kw),
+                         "whole": ours_whole_arrays(name, MNIST_SHAPES, **kw),
+                         "torch": torch_opt(name, MNIST_SHAPES, **kw) if torch else None},
+                        number, rounds)
+        t_us, t_whole, t_t = (r[k] * 1e3 for k in ("ours", "whole", "torch"))
+        out[name] = (t_us, t_whole, t_t)
+        print(f"{name:<14}{t_us:>10.2f}{t_whole:>17.2f}{t_t:>10.2f}{t_us / t_t:>12.2f}")
     return out
 
 
@@ -141,3 +181,4 @@ if __name__ == "__main__":
     ap.add_argument("--rounds", type=int, default=60, help="timing rounds (the best is kept)")
     a = ap.parse_args()
     run(a.number, a.rounds)
+    run_large()

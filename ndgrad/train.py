@@ -8,8 +8,10 @@ Holds out 20% of the data (seeded; MNIST uses its own test split), trains with `
 and writes to ``--out`` (default ``runs/<dataset>``): ``checkpoint.npz``
 (``autograd.save``), ``curves.png`` (loss and accuracy per epoch), ``decision_boundary.png``
 (2-D datasets), ``graph.svg`` (the model's computation graph, when Graphviz's ``dot`` is
-installed) and ``metrics.json``. The pictures need matplotlib (``pip install "ndgrad[train]"``);
-without it the job trains and skips them with a note.
+installed), ``model.onnx`` (the trained model for onnxruntime and other ONNX runtimes, with the
+``onnx`` extra: ``pip install "ndgrad[onnx]"``) and ``metrics.json``. The pictures need
+matplotlib (``pip install "ndgrad[train]"``); without it the job trains and skips them with a
+note.
 """
 
 from __future__ import annotations
@@ -230,6 +232,21 @@ def write_graph(model: nn.Module, x: Tensor, loss_fn: Any, y: Tensor, path: Path
     return True
 
 
+ONNX_HINT = 'pip install "ndgrad[onnx]"'
+
+
+def export_onnx(model: nn.Module, x: Tensor, path: Path) -> bool:
+    """The model as ONNX with a dynamic batch axis, when the onnx package is installed."""
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        return False
+    autograd.onnx.export(model, (x,), str(path), input_names=["features"],
+                         output_names=["logits"],
+                         dynamic_axes={"features": {0: "batch"}, "logits": {0: "batch"}})
+    return True
+
+
 def save_checkpoint(model: nn.Module, optimizer: Any, epochs: int, path: Path) -> bool:
     try:  # autograd.save arrives with autograd/serialization.py
         save = autograd.save
@@ -286,6 +303,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     xb, yb = train.tensors[0][:8], train.tensors[1][:8]
     if write_graph(model, xb, loss_fn, yb, args.out / "graph.svg"):
         written.append("graph.svg")
+    if export_onnx(model, xb, args.out / "model.onnx"):
+        written.append("model.onnx")
+    elif verbose:
+        print(f"skipped model.onnx: the onnx package is not installed ({ONNX_HINT} to get it)")
     metrics = {"dataset": args.dataset, "test_accuracy": test_acc, "test_loss": test_loss,
                "epochs": args.epochs, "hidden": args.hidden_sizes, "optimizer": args.optimizer,
                "lr": args.lr, "batch_size": args.batch_size, "seed": args.seed,

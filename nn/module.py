@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import numpy as np
 
 import autograd
 from autograd import dtypes
+from autograd.device import parse_to, raise_for_cuda
 from autograd.grad_mode import no_grad
 from autograd.tensor import RemovableHandle, Tensor, _make
 
@@ -129,6 +131,9 @@ class Module:
         d["_forward_pre_hooks_with_kwargs"] = set()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = set()
+        d["_forward_hooks_always_called"] = set()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     # ---- forward and hooks -------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -136,15 +141,56 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        pre, post = self._forward_pre_hooks, self._forward_hooks
-        if not pre and not post:
+        d = self.__dict__
+        if not (d.get("_forward_pre_hooks") or d.get("_forward_hooks")
+                or d.get("_backward_hooks") or d.get("_backward_pre_hooks")):
             n = self._n_tensor_inputs
             if n:
                 for a in args[:n]:
                     if not isinstance(a, Tensor):
                         raise _input_type_error(self, args)
             return self.forward(*args, **kwargs)
-        for hid, hook in list(pre.items()):
+        called: set = set()   # the always_call forward hooks that have run
+        result = None
+        try:
+            args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+            if any(not isinstance(a, Tensor) for a in args[:self._n_tensor_inputs]):
+                raise _input_type_error(self, args)
+            bw = None
+            if self._backward_hooks or self._backward_pre_hooks:
+                from .hooks import BackwardHook
+                bw = BackwardHook(self, list(self._backward_hooks.values()),
+                                  list(self._backward_pre_hooks.values()))
+                args = bw.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid in self._forward_hooks_always_called:
+                    called.add(hid)
+                res = hook(self, args, kwargs, result) \
+                    if hid in self._forward_hooks_with_kwargs else hook(self, args, result)
+                if res is not None:
+                    result = res
+            if bw is not None:
+                result = bw.setup_output_hook(result)
+            return result
+        except Exception:
+            # forward hooks registered with always_call=True run even when forward failed
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid not in self._forward_hooks_always_called or hid in called:
+                    continue
+                try:
+                    res = hook(self, args, kwargs, result) \
+                        if hid in self._forward_hooks_with_kwargs else hook(self, args, result)
+                    if res is not None:
+                        result = res
+                except Exception as e:  # noqa: BLE001 - PyTorch silences it with a warning
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised "
+                                  f"in forward: {e}", stacklevel=2)
+            raise
+
+    def _run_forward_pre_hooks(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
                 if res is not None:
@@ -156,17 +202,7 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-        if any(not isinstance(a, Tensor) for a in args[:self._n_tensor_inputs]):
-            raise _input_type_error(self, args)
-        out = self.forward(*args, **kwargs)
-        for hid, hook in list(post.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                res = hook(self, args, kwargs, out)
-            else:
-                res = hook(self, args, out)
-            if res is not None:
-                out = res
-        return out
+        return args, kwargs
 
     def _register_hook(self, hooks: OrderedDict, kw_set: set, hook: Callable, prepend: bool,
                        with_kwargs: bool) -> RemovableHandle:
@@ -189,9 +225,26 @@ class Module:
                               with_kwargs: bool = False,
                               always_call: bool = False) -> RemovableHandle:
         """`hook(module, args, output) -> None | new_output` runs after `forward`; a
-        returned value replaces the output."""
-        return self._register_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook,
-                                   prepend, with_kwargs)
+        returned value replaces the output (`hook(module, args, kwargs, output)` with
+        `with_kwargs=True`; `always_call=True` runs it even if forward raised)."""
+        handle = self._register_hook(self._forward_hooks, self._forward_hooks_with_kwargs,
+                                     hook, prepend, with_kwargs)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """`hook(module, grad_output) -> None | new grad_output` runs when the gradients
+        with respect to the module's outputs are known, before they flow into it."""
+        return self._register_hook(self._backward_pre_hooks, set(), hook, prepend, False)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output) -> None | new grad_input` runs when the
+        gradients with respect to the module's (positional) inputs have been computed;
+        one entry per input, None for non-tensors and inputs that need no gradient."""
+        return self._register_hook(self._backward_hooks, set(), hook, prepend, False)
 
     # ---- registration ------------------------------------------------------------------
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -255,7 +308,9 @@ class Module:
             raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of `add_module`."""
+        self.add_module(name, module)
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
@@ -391,13 +446,14 @@ class Module:
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """Self first (named `prefix`, '' by default), then every descendant, depth first."""
+        """Self first (named `prefix`, '' by default), then every descendant, depth first;
+        a module reachable twice is listed once unless `remove_duplicate=False`."""
         if memo is None:
             memo = set()
-        if id(self) in memo:
+        if self in memo:
             return
         if remove_duplicate:
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, m in self._modules.items():
             if m is None:
@@ -489,29 +545,15 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """`to(dtype)`, `to(device)` (CPU only), `to(tensor)`: casts floating-point
-        parameters and buffers, in place."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to(): device '{device}' is not available; this engine runs on "
-                               "the CPU with numpy")
+        """`to(dtype)`, `to(device)` (CPU only), `to(device, dtype)`, `to(tensor)`: casts
+        floating-point parameters and buffers, in place; returns self."""
+        dtype, _ = parse_to(args, kwargs)
         if dtype is None:
             return self
         npd = dtypes.to_np(dtype)
         if npd.kind != "f":
-            raise TypeError("nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={dtype}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtypes.from_np(npd)}")
         return self._apply(lambda a: a.astype(npd) if a.dtype.kind == "f" and a.dtype != npd
                            else a)
 
@@ -526,6 +568,10 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises PyTorch's CPU-build error: this engine computes on the CPU with numpy."""
+        raise_for_cuda(device)
 
     def type(self, dst_type) -> Module:
         return self.to(dst_type)

@@ -10,7 +10,11 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _blockwise,
+    _check_flags,
     _check_lr,
+    _check_nonneg,
+    _decayed_grad,
     _incr_step,
     _state_tensor,
     _step_tensor,
@@ -34,22 +38,16 @@ class Adagrad(Optimizer):
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if differentiable:
-            raise NotImplementedError("Adagrad: differentiable=True is not supported")
+        _check_nonneg("lr_decay", lr_decay)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("initial_accumulator_value", initial_accumulator_value)
+        _check_nonneg("epsilon", eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        _check_flags("Adagrad", differentiable, fused, foreach)
 
     def _init_state(self, group: dict[str, Any]) -> None:
         for p in group["params"]:
@@ -60,27 +58,25 @@ class Adagrad(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             lr_decay, eps, wd = group["lr_decay"], group["eps"], group["weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
-                x = p._data
-                st = state[p]
+            for p, g, st in self._with_grad(group):
                 t = _incr_step(st)
-                g = self._grad(p, gt._data, maximize, wd)
-                clr = lr / (1 + (t - 1) * lr_decay)
-                tmp = self._buf(x)
-                s = st["sum"]._data
-                np.add(s, np.multiply(g, g, out=tmp), out=s)
-                np.sqrt(s, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)
-                np.add(x, np.multiply(tmp, -clr, out=tmp), out=x)
-                p._vc[0] += 1
-                tmp = g = None   # freed before the next parameter's scratch is made
+                _adagrad(p._data, g, st["sum"]._data, lr / (1 + (t - 1) * lr_decay), eps, wd,
+                         maximize)
         return loss
+
+
+@_blockwise(arrays=3)
+def _adagrad(x: np.ndarray, g: np.ndarray, s: np.ndarray, clr: float, eps: float, wd: float,
+             maximize: bool) -> None:
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
+    tmp = np.empty(x.shape, x.dtype)
+    np.add(s, np.multiply(g, g, tmp), s)
+    np.sqrt(s, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(g, tmp, tmp)
+    np.add(x, np.multiply(tmp, -clr, tmp), x)

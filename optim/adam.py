@@ -7,14 +7,20 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
+
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _blockwise,
+    _check_betas,
+    _check_flags,
     _check_lr,
+    _check_nonneg,
     _incr_step,
-    _state_tensor,
-    _step_tensor,
+    _moments_,
     _to_scalar,
+    _zeros_state,
 )
 
 __all__ = ["Adam"]
@@ -28,7 +34,8 @@ class Adam(Optimizer):
     `vhat = max(vhat, v)` (amsgrad) or `v`;
     `p -= lr / (1 - b1^t) * m / (sqrt(vhat) / sqrt(1 - b2^t) + eps)`.
     State per parameter: `step` (float32 0-d tensor), `exp_avg`, `exp_avg_sq`
-    (`max_exp_avg_sq` with amsgrad). `foreach`, `fused` are accepted and ignored.
+    (`max_exp_avg_sq` with amsgrad). `foreach`, `fused`, `capturable` are accepted for
+    compatibility (there is one numpy code path).
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,
@@ -37,77 +44,60 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                             "foreach=True")
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        betas = (_to_scalar(betas[0]), _to_scalar(betas[1]))
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable or capturable:
-            raise NotImplementedError(f"{type(self).__name__}: differentiable=True and "
-                                      "capturable=True are not supported")
+        _check_nonneg("epsilon", eps)
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        if not (all(isinstance(b, float) for b in betas)
+                or all(isinstance(b, Tensor) for b in betas)):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i, b in enumerate(betas):
+            if isinstance(b, Tensor) and foreach and not capturable:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for "
+                                 "capturable=False and foreach=True")
+        betas = _check_betas(betas)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        _check_flags(type(self).__name__, differentiable, fused, foreach)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             beta1, beta2 = group["betas"]
-            w1, w2 = 1 - beta1, 1 - beta2
             eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
+            w1, w2, t_prev = 1 - beta1, 1 - beta2, None
+            for p, g, st in self._with_grad(group):
                 x = p._data
-                st = state[p]
                 if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _state_tensor(np.zeros_like(x))
-                    st["exp_avg_sq"] = _state_tensor(np.zeros_like(x))
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = _state_tensor(np.zeros_like(x))
+                    _zeros_state(st, x, "exp_avg", "exp_avg_sq",
+                                 *(("max_exp_avg_sq",) if amsgrad else ()))
                 t = _incr_step(st)
-                g = gt._data
-                if wd != 0 and decoupled:
-                    np.multiply(x, 1 - lr * wd, out=x)
-                    if maximize:
-                        g = self._grad(p, g, maximize, 0)
-                elif maximize or wd != 0:
-                    g = self._grad(p, g, maximize, wd)
-                m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
-                tmp = np.empty(x.shape, x.dtype)   # fresh: see optimizer.py
-                # m.lerp_(g, 1 - beta1), with torch's two-sided lerp formula
-                np.subtract(g, m, out=tmp)
-                if w1 < 0.5:
-                    np.add(m, np.multiply(tmp, w1, out=tmp), out=m)
-                else:
-                    np.subtract(g, np.multiply(tmp, beta1, out=tmp), out=m)
-                # v = beta2 * v + (1 - beta2) * g * g
-                np.multiply(v, beta2, out=v)
-                np.multiply(g, w2, out=tmp)
-                np.add(v, np.multiply(tmp, g, out=tmp), out=v)
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"]._data
-                    v = np.maximum(vmax, v, out=vmax)
-                step_size = lr / (1 - beta1 ** t)
-                bc2_sqrt = (1 - beta2 ** t) ** 0.5
-                np.sqrt(v, out=tmp)
-                np.divide(tmp, bc2_sqrt, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(m, tmp, out=tmp)
-                np.add(x, np.multiply(tmp, -step_size, out=tmp), out=x)
-                p._vc[0] += 1
-                tmp = g = None   # freed before the next parameter's scratch is made
+                if t != t_prev:          # the bias corrections, shared by the group's tensors
+                    step_size, bc2_sqrt, t_prev = lr / (1 - beta1 ** t), (1 - beta2 ** t) ** 0.5, t
+                vmax = st["max_exp_avg_sq"]._data if amsgrad else None
+                _adam(x, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, vmax, w1, beta2, w2, eps,
+                      wd, decoupled, maximize, lr, step_size, bc2_sqrt)
         return loss
+
+
+@_blockwise(arrays=5)
+def _adam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.ndarray | None,
+          w1: float, beta2: float, w2: float, eps: float, wd: float, decoupled: bool,
+          maximize: bool, lr: float, step_size: float, bc2_sqrt: float) -> None:
+    g, tmp = _moments_(x, g, m, v, w1, beta2, w2, lr, wd, decoupled, maximize)
+    if vmax is not None:
+        v = np.maximum(vmax, v, vmax)
+    np.sqrt(v, tmp)
+    np.divide(tmp, bc2_sqrt, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(m, tmp, tmp)
+    np.add(x, np.multiply(tmp, -step_size, tmp), x)

@@ -10,11 +10,16 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _blockwise,
+    _check_flags,
     _check_lr,
+    _check_nonneg,
+    _decay_sq_,
+    _decayed_grad,
     _incr_step,
-    _state_tensor,
-    _step_tensor,
+    _lerp_,
     _to_scalar,
+    _zeros_state,
 )
 
 __all__ = ["RMSprop"]
@@ -35,74 +40,59 @@ class RMSprop(Optimizer):
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
-        if differentiable or capturable:
-            raise NotImplementedError("RMSprop: differentiable=True and capturable=True are "
-                                      "not supported")
+        _check_nonneg("epsilon", eps)
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("alpha", alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
+        _check_flags("RMSprop", differentiable)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
             momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
+            for p, g, st in self._with_grad(group):
                 x = p._data
-                st = state[p]
                 if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = _state_tensor(np.zeros_like(x))
-                    if momentum > 0:
-                        st["momentum_buffer"] = _state_tensor(np.zeros_like(x))
-                    if centered:
-                        st["grad_avg"] = _state_tensor(np.zeros_like(x))
+                    _zeros_state(st, x, "square_avg",
+                                 *(("momentum_buffer",) if momentum > 0 else ()),
+                                 *(("grad_avg",) if centered else ()))
                 _incr_step(st)
-                g = self._grad(p, gt._data, maximize, wd)
-                tmp = self._buf(x)
-                v = st["square_avg"]._data
-                np.multiply(v, alpha, out=v)
-                np.multiply(g, 1 - alpha, out=tmp)
-                np.add(v, np.multiply(tmp, g, out=tmp), out=v)
-                if centered:
-                    ga = st["grad_avg"]._data
-                    w = 1 - alpha   # grad_avg.lerp_(g, 1 - alpha)
-                    np.subtract(g, ga, out=tmp)
-                    if w < 0.5:
-                        np.add(ga, np.multiply(tmp, w, out=tmp), out=ga)
-                    else:
-                        np.subtract(g, np.multiply(tmp, alpha, out=tmp), out=ga)
-                    np.multiply(ga, ga, out=tmp)
-                    np.subtract(v, tmp, out=tmp)
-                    np.sqrt(tmp, out=tmp)
-                else:
-                    np.sqrt(v, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.divide(g, tmp, out=tmp)
-                if momentum > 0:
-                    buf = st["momentum_buffer"]._data
-                    np.multiply(buf, momentum, out=buf)
-                    np.add(buf, tmp, out=buf)
-                    np.multiply(buf, -lr, out=tmp)
-                else:
-                    np.multiply(tmp, -lr, out=tmp)
-                np.add(x, tmp, out=x)
-                p._vc[0] += 1
-                tmp = g = None   # freed before the next parameter's scratch is made
+                buf = st["momentum_buffer"]._data if momentum > 0 else None
+                ga = st["grad_avg"]._data if centered else None
+                _rmsprop(x, g, st["square_avg"]._data, buf, ga, lr, alpha, eps, wd, momentum,
+                         maximize)
         return loss
+
+
+@_blockwise(arrays=5)
+def _rmsprop(x: np.ndarray, g: np.ndarray, v: np.ndarray, buf: np.ndarray | None,
+             ga: np.ndarray | None, lr: float, alpha: float, eps: float, wd: float,
+             momentum: float, maximize: bool) -> None:
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
+    tmp = np.empty(x.shape, x.dtype)
+    _decay_sq_(v, g, alpha, 1 - alpha, tmp)
+    if ga is not None:
+        _lerp_(ga, g, 1 - alpha, tmp)
+        np.multiply(ga, ga, tmp)
+        np.subtract(v, tmp, tmp)
+        np.sqrt(tmp, tmp)
+    else:
+        np.sqrt(v, tmp)
+    np.add(tmp, eps, tmp)
+    np.divide(g, tmp, tmp)
+    if buf is not None:
+        np.multiply(buf, momentum, buf)
+        np.add(buf, tmp, buf)
+        np.multiply(buf, -lr, tmp)
+    else:
+        np.multiply(tmp, -lr, tmp)
+    np.add(x, tmp, x)

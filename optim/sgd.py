@@ -7,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check_lr, _state_tensor, _to_scalar
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _blockwise,
+    _check_flags,
+    _check_lr,
+    _check_nonneg,
+    _decayed_grad,
+    _state_tensor,
+    _to_scalar,
+)
 
 __all__ = ["SGD"]
 
@@ -26,51 +36,50 @@ class SGD(Optimizer):
                  maximize: bool = False, foreach: bool | None = None,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         _check_lr(lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("SGD: differentiable=True is not supported")
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        _check_flags("SGD", differentiable, fused, foreach)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform a single optimization step; returns the closure's loss (if any)."""
         loss = self._closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = _to_scalar(group["lr"])
             momentum, dampening = group["momentum"], group["dampening"]
             nesterov, wd, maximize = group["nesterov"], group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                gt = p._grad
-                if gt is None:
-                    continue
-                g = gt._data
-                if maximize or wd != 0:
-                    g = self._grad(p, g, maximize, wd)
-                if momentum != 0:
-                    st = state[p]
+            for p, g, st in self._with_grad(group, stateful=momentum != 0):
+                x = p._data
+                buf, first = None, False
+                if st is not None:
                     buf_t = st.get("momentum_buffer")
                     if buf_t is None:
-                        st["momentum_buffer"] = buf_t = _state_tensor(g.copy())
-                        buf = buf_t._data
-                    else:
-                        buf = buf_t._data
-                        np.multiply(buf, momentum, out=buf)
-                        if dampening != 0:
-                            np.add(buf, np.multiply(g, 1 - dampening), out=buf)
-                        else:
-                            np.add(buf, g, out=buf)
-                    # (scratch arrays are made in the expressions, freed at once: see
-                    # optimizer.py)
-                    g = np.add(g, np.multiply(buf, momentum)) if nesterov else buf
-                x = p._data
-                np.subtract(x, np.multiply(g, lr), out=x)
-                p._vc[0] += 1
+                        st["momentum_buffer"] = buf_t = _state_tensor(np.empty_like(x))
+                        first = True
+                    buf = buf_t._data
+                _sgd(x, g, buf, lr, momentum, dampening, nesterov, wd, maximize, first)
         return loss
+
+
+@_blockwise(arrays=3)
+def _sgd(x: np.ndarray, g: np.ndarray, buf: np.ndarray | None, lr: float, momentum: float,
+         dampening: float, nesterov: bool, wd: float, maximize: bool, first: bool) -> None:
+    if wd != 0 or maximize:
+        g = _decayed_grad(x, g, maximize, wd)
+    if buf is not None:
+        if first:
+            np.copyto(buf, g)
+        else:
+            np.multiply(buf, momentum, buf)
+            if dampening != 0:
+                np.add(buf, np.multiply(g, 1 - dampening), buf)
+            else:
+                np.add(buf, g, buf)
+        # (scratch arrays are made in the expressions, freed at once: see optimizer.py)
+        g = np.add(g, np.multiply(buf, momentum)) if nesterov else buf
+    np.subtract(x, np.multiply(g, lr), x)

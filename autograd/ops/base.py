@@ -531,20 +531,21 @@ def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
 
 class TableNode(Node):
     """Node of an op in the derivative table; the class made by `derivative` carries the
-    rule, the instance what the forward recorded for it."""
+    rule, the instance what the forward recorded for it: `values` (by the rule's
+    parameter names) and, in `_saved`, the Tensors among them (`saved_names`)."""
 
+    __slots__ = ("values", "saved_names")
     rule: Callable
-    params: tuple = ()        # the rule's parameters after g
     uses_out: bool = False
-    values: dict = {}
-    saved_names: tuple = ()
 
     def _call(self, g, saved: tuple) -> tuple:
-        values = dict(self.values)
-        values.update(zip(self.saved_names, saved))
-        if self.uses_out:
-            values["out"] = saved[-1]
-        res = self.rule(g, **{p: values[p] for p in self.params if p in values})
+        kw = self.values
+        if saved:
+            kw = kw.copy()
+            kw.update(zip(self.saved_names, saved))
+            if self.uses_out:
+                kw["out"] = saved[-1]
+        res = self.rule(g, **kw)
         return res if type(res) is tuple else (res,)
 
     def backward(self, g):
@@ -556,34 +557,60 @@ class TableNode(Node):
         return self._call(g, self.saved_data())
 
 
+# What the array-capable rules of the table use where numpy and Tensors spell things
+# differently (each works on both, returning the same kind)
+def broadcast(g, shape: tuple):
+    """g broadcast to `shape` (Tensor.expand, np.broadcast_to)."""
+    return g.expand(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+
+
+def reorder(g, dims: tuple):
+    """g with its dims in the order `dims` (Tensor.permute, ndarray.transpose)."""
+    return g.permute(dims) if isinstance(g, Tensor) else g.transpose(dims)
+
+
+def sum_to(g, shape: tuple):
+    """g summed down to `shape`, which broadcasts to g's shape (undoes `broadcast`)."""
+    if isinstance(g, Tensor):
+        return g.sum_to_size(shape)
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and g.shape[lead + k] != 1)
+    return np.add.reduce(g, axis=dims, keepdims=True).reshape(shape) if dims else g
+
+
 def derivative(name: str, rule: Callable, *, arith: bool = False) -> type:
     """A node class named `name` (PyTorch's grad_fn name) whose backward is `rule`.
     `arith=True`: the rule uses only what arrays and Tensors share (operators, `.T`,
     `.sum(axis)`...), so it also runs on the arrays when no graph is recorded."""
-    params = _rule_args(rule)[1:]
-    return type(name, (TableNode,), {"rule": staticmethod(rule), "params": params,
-                                     "uses_out": "out" in params, "arith": arith})
+    return type(name, (TableNode,), {"rule": staticmethod(rule), "arith": arith,
+                                     "uses_out": "out" in _rule_args(rule)[1:]})
 
 
 def record(cls: type, out: np.ndarray, inputs: tuple, *, view_of: Tensor | None = None,
            **values) -> Tensor:
     """Wrap the forward result `out` of an op with inputs `inputs` in a Tensor and, if a
-    graph is being recorded, attach a `cls` node holding `values` for its rule.
+    graph is being recorded, attach a `cls` node holding `values` (the rule's parameters
+    but g and out) for its rule.
 
     `view_of=x`: the result may share x's storage; it then shares x's version counter
     (and is tracked as a view, for in-place ops; see ops/inplace.py)."""
     if type(out) is not _ndarray:
         out = np.asarray(out)
     n = None
-    if needs_graph(*inputs):
+    if _grad_enabled() and any([t._rg for t in inputs]):
         n = cls(inputs)
-        tensors = {k: v for k, v in values.items() if isinstance(v, Tensor)}
-        if tensors:
-            n.save(*tensors.values())
-            n.saved_names = tuple(tensors)
-            values = {k: v for k, v in values.items() if k not in tensors}
-        if values:
-            n.values = values
+        names = saved = versions = ()
+        for k, v in values.items():
+            if isinstance(v, Tensor):
+                names += (k,)
+                saved += (v,)
+                versions += (v._vc[0],)
+        for k in names:
+            del values[k]
+        if saved:
+            n._saved, n._versions = saved, versions
+        n.values, n.saved_names = values, names
     res = _make(out, n)
     if view_of is not None and out.base is not None and np.may_share_memory(out, view_of._data):
         _track_view(res, view_of)

@@ -9,6 +9,8 @@ indices accumulate (`x[[0, 0]].sum()` gives grad 2).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import grad_mode
@@ -17,59 +19,167 @@ from ..tensor import Tensor, _make
 from .base import derivative, inplace, method, needs_graph, record, to_tensor
 from .shape import _wrap_dim
 
+_SEQUENCE_AS_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result")
+
+
+def _as_tuple(idx) -> tuple:
+    """PyTorch's reading of an index as a tuple of per-dim parts: a list holding a tensor, a
+    sequence, a slice, None or ... is read as a tuple (with PyTorch's deprecation warning);
+    any other list, like every other index, is one part."""
+    if type(idx) is tuple:
+        return idx
+    if type(idx) is list and len(idx) < 32:
+        for item in idx:
+            if item is None or item is Ellipsis or isinstance(
+                    item, (Tensor, list, tuple, range, slice, np.ndarray)):
+                warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=4)
+                return tuple(idx)
+    return (idx,)
+
+
+def _index_part(i):
+    """One part of an index, as numpy takes it: an int, slice, None, ..., or an index array."""
+    if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+        return i
+    if isinstance(i, slice):
+        if i.step is not None and i.step < 0:
+            raise ValueError("step must be greater than zero")
+        return i
+    if i is None or i is Ellipsis:
+        return i
+    if isinstance(i, Tensor):
+        a = i._data
+        if a.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return int(a) if a.ndim == 0 and a.dtype.kind in "iu" else a   # x[t0] is a view
+    if isinstance(i, (bool, np.bool_)):
+        return np.asarray(i)   # x[True] adds a dim of size 1, x[False] one of size 0
+    if isinstance(i, range):
+        return np.arange(i.start, i.stop, i.step)
+    if isinstance(i, (list, tuple)):
+        a = np.asarray(i) if i else np.empty(0, np.int64)
+        if a.dtype.kind not in "iub":
+            raise IndexError(f"lists used as indices must hold integers or booleans, got "
+                             f"{a.dtype}")
+        return a
+    if isinstance(i, np.ndarray):
+        if i.dtype.kind not in "iub":
+            raise IndexError(f"arrays used as indices must be integer or boolean, got {i.dtype}")
+        return i
+    raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(i).__name__})")
+
 
 def _norm_index(idx, shape: tuple):
-    """Tensors and lists in an index become ndarrays; returns (index, is_advanced)."""
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    out, adv = [], False
-    for i in idx:
-        if isinstance(i, Tensor):
-            i = i._data
-            if i.dtype.kind not in "iub":
-                raise IndexError(f"tensors used as indices must be long, int, byte or bool "
-                                 f"tensors, got {i.dtype}")
-            if i.ndim == 0 and i.dtype.kind in "iu":
-                i = int(i)
-        elif isinstance(i, (list, range)):
-            i = np.asarray(i)
-            if i.dtype.kind not in "iub":
-                raise IndexError(f"lists used as indices must hold integers or booleans, got "
-                                 f"{i.dtype}")
-        elif isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
-            raise IndexError(f"arrays used as indices must be integer or boolean, got {i.dtype}")
-        if isinstance(i, np.ndarray):
+    """An index in PyTorch's sense as one numpy can apply (to read or to assign), and whether
+    it is advanced (copies) rather than basic (a view)."""
+    parts = tuple([_index_part(i) for i in _as_tuple(idx)])
+    adv = mask = ints = False
+    for p in parts:
+        if type(p) is np.ndarray:
             adv = True
-        elif isinstance(i, bool) or (not isinstance(i, (int, np.integer, slice)) and
-                                     i is not None and i is not Ellipsis):
-            if isinstance(i, bool):
-                adv = True
-                i = np.asarray(i)
-            else:
-                raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long "
-                                 f"or byte Variables are valid indices (got "
-                                 f"{type(i).__name__})")
-        out.append(i)
-    return tuple(out), adv
+            mask = mask or p.dtype.kind == "b"
+        elif type(p) is int or isinstance(p, np.integer):
+            ints = True
+    if not adv:
+        return parts, False
+    if mask:
+        _check_masks(parts, shape)
+    if ints and _ints_reorder(parts):
+        return _torch_order(parts, shape), True
+    return parts, True
+
+
+def _check_masks(parts: tuple, shape: tuple) -> None:
+    """PyTorch's errors for too many indices and for boolean masks of the wrong shape."""
+    used = sum(0 if p is None or p is Ellipsis else p.ndim if _is_mask(p) else 1 for p in parts)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    dim = 0
+    for k, p in enumerate(parts):
+        if p is Ellipsis:
+            dim = len(shape) - sum(0 if q is None or q is Ellipsis else q.ndim if _is_mask(q)
+                                   else 1 for q in parts[k + 1:])
+        elif _is_mask(p):
+            for j, n in enumerate(p.shape):
+                if n != shape[dim + j]:
+                    raise IndexError(f"The shape of the mask {list(p.shape)} at index {j} does not "
+                                     f"match the shape of the indexed tensor {list(shape)} at "
+                                     f"index {dim + j}")
+            dim += p.ndim
+        elif p is not None:
+            dim += 1
+
+
+def _is_mask(p) -> bool:
+    return type(p) is np.ndarray and p.dtype.kind == "b"
+
+
+def _ints_reorder(parts: tuple) -> bool:
+    """True if numpy would place the result's dims differently from PyTorch. numpy counts
+    integers among the advanced indices (`a[0, :, [1, 2]]` puts the indexed dim first, as
+    the two are not adjacent); PyTorch selects with integers first and looks at the index
+    arrays alone (and keeps that dim in place)."""
+    kinds = ["a" if type(p) is np.ndarray else "i" if isinstance(p, (int, np.integer)) else "b"
+             for p in parts]
+    if "i" not in kinds:
+        return False
+    return _adjacent(kinds, "ai") != _adjacent([k for k in kinds if k != "i"], "a")
+
+
+def _adjacent(kinds: list, advanced: str) -> bool:
+    pos = [j for j, k in enumerate(kinds) if k in advanced]
+    return pos[-1] - pos[0] == len(pos) - 1
+
+
+def _torch_order(parts: tuple, shape: tuple) -> tuple:
+    """The index as integer arrays that pick, in PyTorch's order, the elements that
+    selecting with the integers first and then indexing with the arrays picks."""
+    step1, step2 = [], []
+    for p in parts:
+        if type(p) is np.ndarray:
+            step1.extend([slice(None)] * (p.ndim if _is_mask(p) else 1))
+            step2.append(p)
+        else:   # ints, slices, None and ... act in the first step
+            step1.append(p)
+            if not isinstance(p, (int, np.integer)):
+                step2.append(p if p is Ellipsis else slice(None))
+    flat = np.arange(int(np.prod(shape))).reshape(shape)
+    return np.unravel_index(flat[tuple(step1)][tuple(step2)], shape)
 
 
 def _index_error(e: IndexError, shape) -> IndexError:
+    """numpy's IndexError in PyTorch's words, with the shape indexed."""
     msg = str(e).replace("axis", "dimension")
+    if msg.startswith("too many indices"):
+        msg = f"too many indices for tensor of dimension {len(shape)}"
     return IndexError(f"{msg} (indexing a tensor of shape {list(shape)})")
 
 
 def _unindex(g, shape, idx, adv):
     """The gradient of x[idx]: g put at idx in zeros of x's shape (summed where an advanced
-    index repeats itself)."""
-    return _make(np.zeros(shape, g._data.dtype)).index_put(idx, g, accumulate=adv)
+    index repeats itself). (On Tensors, or on arrays when no graph is recorded.)"""
+    if isinstance(g, Tensor):
+        return _make(np.zeros(shape, g._data.dtype)).index_put(idx, g, accumulate=adv)
+    out = np.zeros(shape, g.dtype)
+    key = idx if len(idx) != 1 else idx[0]
+    if adv:
+        np.add.at(out, key, g)
+    else:
+        out[key] = g
+    return out
 
 
 # ---- the derivative table ----------------------------------------------------------------
-Index = derivative("IndexBackward0", _unindex)
-Select = derivative("SelectBackward0", _unindex)
-Slice = derivative("SliceBackward0", _unindex)
-IndexSelect = derivative("IndexSelectBackward0", _unindex)
-Gather = derivative("GatherBackward0", _unindex)
+Index = derivative("IndexBackward0", _unindex, arith=True)
+Select = derivative("SelectBackward0", _unindex, arith=True)
+Slice = derivative("SliceBackward0", _unindex, arith=True)
+IndexSelect = derivative("IndexSelectBackward0", _unindex, arith=True)
+Gather = derivative("GatherBackward0", _unindex, arith=True)
 
 
 def _basic_node_class(idx) -> type:
@@ -149,9 +259,9 @@ def setitem(x: Tensor, idx, value) -> None:
     nidx, adv = _norm_index(idx, x._data.shape)
     if grad_mode._grad_enabled() and (x._rg or isinstance(value, Tensor) and value._rg):
         if adv:
-            x.index_put_(idx, value)
+            x.index_put_(nidx, value)
         else:
-            getitem(x, idx).copy_(value)
+            getitem(x, nidx).copy_(value)
         return
     x._check_inplace()
     v = value._data if isinstance(value, Tensor) else value

@@ -12,14 +12,14 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..function import Node
 from ..tensor import Tensor, _make
 from .base import (
     binary,
+    derivative,
     inplace,
     method,
-    needs_graph,
     operands,
+    record,
     shape_mismatch,
     to_tensor,
     unary,
@@ -304,20 +304,29 @@ def addcdiv(x, t1, t2, *, value=1) -> Tensor:
 Tensor.addcmul_, Tensor.addcdiv_ = inplace(addcmul), inplace(addcdiv)
 
 
-# ---- where ---------------------------------------------------------------------------------
-class WhereBackward0(Node):
-    def backward(self, g):
-        (cond,) = self.saved()
-        zero = g * 0
-        out = []
-        if self.which[0]:
-            out.append(where(cond, g, zero))
-        if self.which[1]:
-            out.append(where(cond, zero, g))
-        return tuple(out)
+# ---- where, masked_fill, fills and copies ------------------------------------------------------
+def _where_backward(g, cond, which):
+    """The gradient goes to the branch each element came from (for the branches that are
+    tensors, `which`); the values are never multiplied in, so a NaN in the branch not
+    taken does not leak (as PyTorch)."""
+    zero = g * 0
+    return ((where(cond, g, zero),) if which[0] else ()) + \
+        ((where(cond, zero, g),) if which[1] else ())
 
 
-def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
+def _copy_backward(g, which, src_dtype):
+    """x.copy_(src): the old x gets zero, src the gradient (cast to its dtype)."""
+    return ((_zero(g),) if which[0] else ()) + \
+        ((g.to(src_dtype) if g.dtype is not src_dtype else g,) if which[1] else ())
+
+
+Where = derivative("WhereBackward0", _where_backward)
+MaskedFill = derivative("MaskedFillBackward0", _where_backward)
+Fill = derivative("FillBackward0", lambda g: _zero(g))
+Copy = derivative("CopyBackwards", _copy_backward)
+
+
+def where(condition, input=None, other=None, *, _node=Where) -> Tensor:  # noqa: A002
     """Elements of `input` where `condition`, else of `other` (scalars allowed)."""
     if input is None and other is None:
         from .indexing import nonzero
@@ -343,12 +352,7 @@ def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
     if ta and not tb or tb and not ta:  # a scalar branch must not change the tensor's dtype
         out = out.astype((a if ta else b)._data.dtype, copy=False)
     tensors = tuple(t for t in (a, b) if isinstance(t, Tensor))
-    if not needs_graph(*tensors):
-        return _make(np.asarray(out))
-    n = WhereBackward0(tensors)
-    n.which = (ta, tb)
-    n.save(cond)
-    return _make(np.asarray(out), n)
+    return record(_node, out, tensors, cond=cond, which=(ta, tb))
 
 
 @method("where")
@@ -377,13 +381,9 @@ def masked_fill(x, mask, value) -> Tensor:
     if shape != x._data.shape:
         raise RuntimeError(f"masked_fill: the mask of shape {list(mask.shape)} is not "
                            f"broadcastable to the input of shape {list(x.shape)}")
-    out = where(mask, value, x)
-    if out.grad_fn is not None:
-        out.grad_fn.__class__ = _MaskedFill
-    return out
+    return where(mask, value, x, _node=MaskedFill)
 
 
-_MaskedFill = type("MaskedFillBackward0", (WhereBackward0,), {})
 Tensor.masked_fill_ = inplace(masked_fill)
 
 
@@ -421,27 +421,9 @@ Tensor.__hash__ = object.__hash__   # by identity, as PyTorch (in C: dicts keyed
 
 
 # ---- in-place fills: the old value gets a zero gradient ----------------------------------------
-class FillBackward0(Node):
-    def backward(self, g):
-        return (_zero(g),)
-
-
-class CopyBackwards(Node):
-    """x.copy_(src): the old x gets zero, src gets the gradient (summed to its shape)."""
-
-    def backward(self, g):
-        out = []
-        if self.which[0]:
-            out.append(_zero(g))
-        if self.which[1]:
-            out.append(g.to(self.src_dtype) if g.dtype is not self.src_dtype else g)
-        return tuple(out)
-
-
 def _overwrite(x: Tensor, data: np.ndarray) -> Tensor:
     """A result equal to `data` whose gradient with respect to x is zero."""
-    data = np.asarray(data, dtype=x._data.dtype)
-    return _make(data, FillBackward0((x,)) if needs_graph(x) else None)
+    return record(Fill, np.asarray(data, dtype=x._data.dtype), (x,))
 
 
 def _fill_op(x, value):
@@ -460,29 +442,10 @@ def _copy_op(x, src):
     except ValueError:
         raise RuntimeError(f"copy_: the source of shape {list(src.shape)} is not broadcastable "
                            f"to the destination of shape {list(x.shape)}") from None
-    tensors = (x, src)
-    if not needs_graph(*tensors):
-        return _make(np.array(data))
-    n = CopyBackwards(tensors)
-    n.which, n.src_dtype = (x._rg, src._rg), src.dtype
-    return _make(np.array(data), n)
+    return record(Copy, np.array(data), (x, src), which=(x._rg, src._rg), src_dtype=src.dtype)
 
 
 Tensor.fill_ = inplace(_fill_op)
 Tensor.zero_ = inplace(lambda x: _overwrite(x, np.zeros_like(x._data)))
 Tensor.copy_ = inplace(lambda x, src, non_blocking=False: _copy_op(x, src))
 
-
-def _random_fill(draw):
-    def fill_(x, *args, generator=None, **kwargs):
-        from ..random import _rng
-        return _overwrite(x, draw(_rng(generator), x._data.shape, *args, **kwargs))
-    return inplace(fill_)
-
-
-Tensor.uniform_ = _random_fill(lambda r, s, a=0.0, b=1.0: r.uniform(a, b, s))
-Tensor.normal_ = _random_fill(lambda r, s, mean=0.0, std=1.0: r.normal(mean, std, s))
-Tensor.bernoulli_ = _random_fill(lambda r, s, p=0.5: r.random(s) < p)
-Tensor.exponential_ = _random_fill(lambda r, s, lambd=1.0: r.exponential(1.0 / lambd, s))
-Tensor.random_ = _random_fill(lambda r, s, low=0, high=None: r.integers(
-    0 if high is None else low, low if high is None else high, s))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, _make
-from .base import derivative, method, normalize_dims, record
+from .base import broadcast, derivative, method, normalize_dims, record
 from .pointwise import maximum, minimum, where
 
 _int_kinds = "iub"
@@ -41,13 +41,15 @@ def _reduced_count(shape: tuple, dims: tuple | None) -> int:
 
 
 def _sum_backward(g, shape, dims, keepdim, cast=None):
+    """(on Tensors, or on arrays when no graph is recorded)"""
     if cast is not None:   # sum(dtype=...) changed the dtype
-        g = g.to(cast)
-    return _unreduce(g, shape, dims, keepdim).expand(shape)
+        g = g.to(cast) if isinstance(g, Tensor) else g.astype(cast.np)
+    return broadcast(_unreduce(g, shape, dims, keepdim), shape)
 
 
 def _mean_backward(g, shape, dims, keepdim):
-    return _unreduce(g, shape, dims, keepdim).expand(shape) / _reduced_count(shape, dims)
+    """(on Tensors, or on arrays when no graph is recorded)"""
+    return broadcast(_unreduce(g, shape, dims, keepdim) / _reduced_count(shape, dims), shape)
 
 
 def _even_ties(g, x, out, shape, dims, keepdim, nan_ties=False):
@@ -87,14 +89,14 @@ def _softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return out * (g - (g * out).sum(dim, keepdim=True))
-    return out * (g - np.sum(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
+    return out * (g - np.add.reduce(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
 
 
 def _log_softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return g - out.exp() * g.sum(dim, keepdim=True)
-    return g - np.exp(out) * np.sum(g, axis=dim if np.ndim(g) else None, keepdims=True)
+    return g - np.exp(out) * np.add.reduce(g, axis=dim if np.ndim(g) else None, keepdims=True)
 
 
 def _logsumexp_backward(g, x, out, shape, dims, keepdim):
@@ -127,10 +129,10 @@ def _prod_backward(g, x, out, shape, dims, keepdim):
 
 
 # ---- the derivative table ----------------------------------------------------------------
-Sum0 = derivative("SumBackward0", _sum_backward)
-Sum1 = derivative("SumBackward1", _sum_backward)
-Mean0 = derivative("MeanBackward0", _mean_backward)
-Mean1 = derivative("MeanBackward1", _mean_backward)
+Sum0 = derivative("SumBackward0", _sum_backward, arith=True)
+Sum1 = derivative("SumBackward1", _sum_backward, arith=True)
+Mean0 = derivative("MeanBackward0", _mean_backward, arith=True)
+Mean1 = derivative("MeanBackward1", _mean_backward, arith=True)
 Prod0 = derivative("ProdBackward0", _prod_backward)
 Prod1 = derivative("ProdBackward1", _prod_backward)
 Max1 = derivative("MaxBackward1", lambda g, x, out, shape, dims, keepdim: _even_ties(
@@ -341,9 +343,15 @@ def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -
 
 # ---- logsumexp, softmax, log_softmax ---------------------------------------------------------
 def _max_shift(d: np.ndarray, axis) -> np.ndarray:
-    m = np.max(d, axis=axis, keepdims=True) if d.size else np.zeros(
-        [1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)], d.dtype)
-    return np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+    """The max along `axis` (kept), or 0 where it is not finite: what a stable softmax or
+    logsumexp subtracts. (ufunc.reduce: ndarray.max adds a Python call around it.)"""
+    if not d.size:
+        return np.zeros([1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)],
+                        d.dtype)
+    m = np.maximum.reduce(d, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+    return m
 
 
 @method("logsumexp")
@@ -385,14 +393,14 @@ def _along_rows(fn):
 @_along_rows
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     e = np.exp(d - _max_shift(d, (dim,)))
-    return e / np.sum(e, axis=dim, keepdims=True)
+    return e / np.add.reduce(e, axis=dim, keepdims=True)
 
 
 @_along_rows
 def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     s = d - _max_shift(d, (dim,))
     with np.errstate(divide="ignore"):
-        return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+        return s - np.log(np.add.reduce(np.exp(s), axis=dim, keepdims=True))
 
 
 def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:

@@ -10,25 +10,37 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..device import parse_to
 from ..tensor import Tensor, _make
-from .base import derivative, method, needs_graph, normalize_dims, record, size_args, to_tensor
+from .base import (
+    derivative,
+    method,
+    needs_graph,
+    normalize_dims,
+    record,
+    reorder,
+    size_args,
+    sum_to,
+    to_tensor,
+)
 
 # ---- the derivative table ----------------------------------------------------------------
 #           node name                 gradient of the input, from what the forward recorded
-View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape))
-Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape))
-Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape))
-Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape))
-Permute = derivative("PermuteBackward0", lambda g, inverse: g.permute(inverse))
-Transpose = derivative("TransposeBackward0", lambda g, inverse: g.permute(inverse))
-T = derivative("TBackward0", lambda g, inverse: g.permute(inverse))
-Expand = derivative("ExpandBackward0", lambda g, shape: g.sum_to_size(shape))
+# (arith: the rule runs on arrays too, when no graph is recorded; see ops/base.py)
+View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape), arith=True)
+Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
+Permute = derivative("PermuteBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+Transpose = derivative("TransposeBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+T = derivative("TBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
+Expand = derivative("ExpandBackward0", lambda g, shape: sum_to(g, shape), arith=True)
 Tril = derivative("TrilBackward0", lambda g, k: g.tril(k))
 Triu = derivative("TriuBackward0", lambda g, k: g.triu(k))
 Flip = derivative("FlipBackward0", lambda g, dims: g.flip(dims))
 Repeat = derivative("RepeatBackward0", lambda g, reps, padded, shape: _unrepeat(g, reps, padded,
                                                                                  shape))
-Clone = derivative("CloneBackward0", lambda g: g)
+Clone = derivative("CloneBackward0", lambda g: g, arith=True)
 ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
 Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
 Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))
@@ -342,23 +354,9 @@ def to_dtype(x: Tensor, d: dtypes.dtype, copy: bool = False) -> Tensor:
 
 @method("to")
 def to(x, *args, **kwargs) -> Tensor:
-    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; CPU only."""
-    dtype = kwargs.pop("dtype", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    device = kwargs.pop("device", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str,)) or a is None:
-            device = a
-        else:
-            dtype = a
-    if device is not None and str(device).split(":")[0] not in ("cpu",):
-        raise RuntimeError(f"to(): device '{device}' is not available; this engine runs on the "
-                           "CPU with numpy")
+    """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other_tensor)`; returns x itself
+    when nothing changes (unless `copy=True`). Devices other than the CPU raise."""
+    dtype, copy = parse_to(args, kwargs)
     if dtype is None:
         return clone(x) if copy else x
     return to_dtype(x, dtypes.from_np(dtypes.to_np(dtype)), copy)
@@ -378,7 +376,7 @@ def type_(x, dtype=None):
 
 
 @method("cpu")
-def cpu(x) -> Tensor:
+def cpu(x, memory_format=None) -> Tensor:
     return x
 
 

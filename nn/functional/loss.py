@@ -15,7 +15,7 @@ import numpy as np
 import autograd
 from autograd import dtypes
 from autograd.function import Node
-from autograd.ops.base import derivative, needs_graph, record, to_tensor
+from autograd.ops.base import derivative, needs_graph, record, shape_mismatch, to_tensor
 from autograd.tensor import Tensor, _make
 
 from .activation import logsigmoid
@@ -68,8 +68,7 @@ def _pair(input, target, name: str, warn: bool = True) -> tuple[Tensor, Tensor]:
     try:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
-        raise RuntimeError(f"{name}: the size of input {list(x.shape)} and target "
-                           f"{list(y.shape)} cannot be broadcast together") from None
+        raise shape_mismatch(name, x._data, y._data) from None
     return x, y
 
 
@@ -214,6 +213,10 @@ class _ClassTarget:
         self.tsafe, self.valid, self.wt, self.all_valid = tsafe, valid, wt, all_valid
 
     @functools.cached_property
+    def row_index(self) -> np.ndarray:   # 0 .. M-1: with tsafe, the targets' places
+        return np.arange(self.M)
+
+    @functools.cached_property
     def valid(self) -> np.ndarray:   # (the plain case only: otherwise set in __init__)
         return np.ones(self.M, bool)
 
@@ -241,7 +244,7 @@ class _ClassTarget:
 
     def onehot(self, dtype) -> np.ndarray:
         oh = np.zeros((self.M, self.C), dtype=dtype)
-        oh[np.arange(self.M), self.tsafe] = 1
+        oh[self.row_index, self.tsafe] = 1
         return oh
 
 
@@ -329,13 +332,19 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 # ---- NLL -------------------------------------------------------------------------------------
 class NllLossBackward0(Node):
-    """d/dx = -w[t] * onehot(t) * g: linear in g, constant in x. One rule for arrays and
-    Tensors."""
+    """d/dx = -w[t] * onehot(t) * g (per row; / the weights' sum for 'mean'): linear in g,
+    constant in x. One rule for arrays and Tensors."""
 
     arith = True
 
     def _rule(self, g, tensor: bool):
         ct = self.ct
+        if ct.plain and self.reduction == "mean" and not tensor:   # -onehot * g / M
+            # (laid out as the input: log_softmax of few classes is (C, M) in memory, which
+            # is what makes the row sums of its backward fast)
+            grad = np.zeros((ct.M, ct.C), self.in_dtype, order="F" if self.in_f else "C")
+            grad[ct.row_index, ct.tsafe] = -g / np.asarray(self.denom, dtype=g.dtype)
+            return (ct.unrows(grad, self.in_shape),)
         b = ct.onehot(self.in_dtype) * -ct.wt[:, None].astype(self.in_dtype, copy=False)
         grad = (_make(b) if tensor else b) * _row_grad(g, self.reduction, self.denom, tensor)
         return (ct.unrows(grad, self.in_shape),)
@@ -357,14 +366,17 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 
 
 def _nll(x: Tensor, ct: _ClassTarget, reduction: str) -> Tensor:
-    xr = ct.rows(x._data)
-    loss = (xr[np.arange(ct.M), ct.tsafe] * -ct.wt).astype(x._data.dtype, copy=False)
-    out, denom = _finish(loss, ct, reduction)
+    picked = ct.rows(x._data)[ct.row_index, ct.tsafe]
+    if ct.plain and reduction == "mean" and ct.M:
+        out, denom = np.asarray(-np.add.reduce(picked) / ct.M, dtype=x._data.dtype), ct.M
+    else:
+        out, denom = _finish((picked * -ct.wt).astype(x._data.dtype, copy=False), ct, reduction)
     if not needs_graph(x):
         return _make(out)
     n = NllLossBackward0((x,))
     n.ct, n.reduction, n.denom = ct, reduction, denom
     n.in_shape, n.in_dtype = tuple(x.shape), x._data.dtype
+    n.in_f = x._data.ndim == 2 and not x._data.flags.c_contiguous and x._data.flags.f_contiguous
     return _make(out, n)
 
 

@@ -1,6 +1,9 @@
-"""BatchNorm1d, BatchNorm2d and LayerNorm, with PyTorch's buffers, state_dict keys and repr."""
+"""Normalisation layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm,
+RMSNorm and LocalResponseNorm, with PyTorch's buffers, state_dict keys and repr."""
 
 from __future__ import annotations
+
+import warnings
 
 import autograd
 from autograd.grad_mode import no_grad
@@ -11,26 +14,42 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
-class _BatchNorm(Module):
+def _affine(module: Module, shape: tuple, weight: bool, bias: bool | None, dtype) -> None:
+    """Register the parameters `weight` and `bias` of `shape` (None where not wanted; no
+    bias at all for bias=None); `reset_parameters` fills them."""
+    dt = dtype if dtype is not None else autograd.get_default_dtype()
+    names = (("weight", weight),) + ((("bias", weight and bias),) if bias is not None else ())
+    for name, wanted in names:
+        module.register_parameter(name, Parameter(autograd.empty(*shape, dtype=dt))
+                                  if wanted else None)
+
+
+def _reset_affine(module: Module) -> None:
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if getattr(module, "bias", None) is not None:
+        init.zeros_(module.bias)
+
+
+class _NormBase(Module):
+    """What batch and instance norm share: affine weight and bias per channel, and the
+    running statistics (buffers running_mean, running_var, num_batches_tracked)."""
+
+    _version = 2
+    _dims: tuple = ()   # the accepted numbers of input dims
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        _affine(self, (num_features,), affine, bias, dtype)
         dt = dtype if dtype is not None else autograd.get_default_dtype()
-        if affine:
-            self.weight = Parameter(autograd.empty(num_features, dtype=dt))
-            if bias:
-                self.bias = Parameter(autograd.empty(num_features, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", autograd.zeros(num_features, dtype=dt))
             self.register_buffer("running_var", autograd.ones(num_features, dtype=dt))
@@ -50,19 +69,21 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
 
-    def _check_input_dim(self, input) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def _check_input_dim(self, input) -> None:
+        if not isinstance(input, Tensor) or input.ndim not in self._dims:
+            nd = input.ndim if isinstance(input, Tensor) else type(input).__name__
+            expect = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"expected {expect} input (got {nd}D input)")
 
+
+class _BatchNorm(_NormBase):
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         if input.shape[1] != self.num_features:
@@ -85,19 +106,69 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation over (N, C) or (N, C, L), per channel C."""
 
-    def _check_input_dim(self, input) -> None:
-        if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-            nd = input.ndim if isinstance(input, Tensor) else type(input).__name__
-            raise ValueError(f"expected 2D or 3D input (got {nd}D input)")
+    _dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation over (N, C, H, W), per channel C."""
 
-    def _check_input_dim(self, input) -> None:
-        if not isinstance(input, Tensor) or input.ndim != 4:
-            nd = input.ndim if isinstance(input, Tensor) else type(input).__name__
-            raise ValueError(f"expected 4D input (got {nd}D input)")
+    _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W), per channel C."""
+
+    _dims = (5,)
+
+
+class _InstanceNorm(_NormBase):
+    """Normalises each channel of each sample over its positions; an input with one dim
+    fewer (no batch dim) is taken as one sample."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def _instance_norm(self, input: Tensor) -> Tensor:
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
+                               self.bias, self.training or not self.track_running_stats,
+                               self.momentum if self.momentum is not None else 0.0, self.eps)
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        no_batch = self._dims[0]
+        feature_dim = input.ndim - no_batch
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                          "can silence this warning by not passing in num_features, which is "
+                          "not used because affine=False", stacklevel=2)
+        if input.ndim == no_batch:
+            return self._instance_norm(input.unsqueeze(0)).squeeze(0)
+        return self._instance_norm(input)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L)."""
+
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W)."""
+
+    _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W)."""
+
+    _dims = (4, 5)
 
 
 class LayerNorm(Module):
@@ -110,23 +181,11 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dt = dtype if dtype is not None else autograd.get_default_dtype()
-        if elementwise_affine:
-            self.weight = Parameter(autograd.empty(*self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(autograd.empty(*self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -134,3 +193,67 @@ class LayerNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+class GroupNorm(Module):
+    """Normalise groups of channels of (N, C, *); weight ones, bias zeros, per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = \
+            num_groups, num_channels, eps, affine
+        _affine(self, (num_channels,), affine, bias, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """x / rms(x) over the trailing normalized_shape dims, times weight (ones)."""
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine(self, self.normalized_shape, elementwise_affine, None, dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Divide each value by a power of the mean square over `size` neighbouring channels."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

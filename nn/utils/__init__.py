@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and flattening parameters to one vector."""
+"""nn.utils: gradient clipping, flattening parameters to one vector, weight and spectral
+normalisation (hook-based here, as parametrizations in nn.utils.parametrizations)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor, _make
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_"]
+           "vector_to_parameters", "get_total_norm", "clip_grads_with_norm_", "weight_norm",
+           "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
 
 
 def _params(parameters) -> list[Tensor]:
@@ -99,3 +101,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p.data = _make(data[i:i + n].reshape(p.shape).astype(p._data.dtype))
         i += n
+
+
+from . import parametrizations, parametrize  # noqa: E402,F401
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pytest
@@ -163,7 +164,7 @@ def test_dtype_conversion_keeps_parameter_objects():
     assert w.dtype == ag.float32 and w.grad.dtype == ag.float32
     net.to(ag.float64)
     assert w.dtype == ag.float64
-    with pytest.raises(RuntimeError, match="device"):
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         net.to("cuda")
 
 
@@ -229,3 +230,152 @@ def test_deepcopy_module():
     assert isinstance(net2.fc1.weight, nn.Parameter)
     np.testing.assert_array_equal(net2.fc1.weight.detach().numpy(),
                                   net.fc1.weight.detach().numpy())
+
+
+# ---- registration, named_modules, backward hooks, always_call ---------------------------------
+
+
+def _shared_net(lib_nn):
+    shared = lib_nn.Linear(2, 2)
+    net = lib_nn.Sequential(shared, lib_nn.ReLU(), shared)
+    net.register_module("extra", lib_nn.Tanh())
+    return net
+
+
+def test_register_module_and_named_modules_with_duplicates():
+    net = _shared_net(nn)
+    assert [n for n, _ in net.named_modules()] == ["", "0", "1", "extra"]
+    assert [n for n, _ in net.named_modules(remove_duplicate=False)] == \
+        ["", "0", "1", "2", "extra"]
+    assert [n for n, _ in net.named_modules(prefix="net")][:2] == ["net", "net.0"]
+    assert len(list(net.parameters())) == 2   # the shared layer's parameters once
+    net.register_module("extra", nn.ReLU())   # replaces a child (add_module's rules)
+    assert isinstance(net.extra, nn.ReLU)
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        net.register_module("x", 3)
+
+
+def test_named_modules_match_torch():
+    torch = pytest.importorskip("torch")
+    for kw in ({}, {"remove_duplicate": False}, {"prefix": "m"}):
+        assert [n for n, _ in _shared_net(nn).named_modules(**kw)] == \
+            [n for n, _ in _shared_net(torch.nn).named_modules(**kw)]
+
+
+def _hook_log(lib, lib_nn):
+    """A log of what full backward (pre-)hooks see and do, for any of the two libraries."""
+    log = []
+    lin = lib_nn.Linear(3, 2).double()
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor(np.arange(6.0).reshape(2, 3) / 10))
+        lin.bias.zero_()
+
+    def pre(m, go):
+        log.append(("pre", [g.tolist() for g in go]))
+        return (go[0] * 2,)
+
+    def hook(m, gi, go):
+        log.append(("hook", [None if g is None else g.tolist() for g in gi],
+                    [g.tolist() for g in go]))
+        return None if gi[0] is None else (gi[0] * 10,)
+
+    hp = lin.register_full_backward_pre_hook(pre)
+    lin.register_full_backward_hook(hook)
+    x = lib.tensor(np.ones((1, 3)), requires_grad=True)
+    y = lin(x)
+    log.append(type(y.grad_fn).__name__)
+    y.sum().backward()
+    log.append(("grads", x.grad.tolist(), lin.weight.grad.tolist()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lin(lib.tensor(np.ones((1, 3)))).sum().backward()   # no input needs a gradient
+    log.append([str(w.message)[:60] for w in caught])
+    hp.remove()
+    lin(lib.tensor(np.ones((1, 3)), requires_grad=True)).sum().backward()
+
+    class Two(lib_nn.Module):
+        def forward(self, a, k, b):
+            return a * k + b, a
+
+    m = Two()
+    m.register_full_backward_hook(lambda mod, gi, go: log.append(
+        ("two", [None if g is None else g.tolist() for g in gi],
+         [None if g is None else g.tolist() for g in go])))
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    out, _ = m(a, 3.0, lib.tensor([3.0, 4.0]))
+    out.sum().backward()
+    log.append(("a", a.grad.tolist()))
+    return log
+
+
+def test_full_backward_hooks_see_and_replace_gradients():
+    log = _hook_log(ag, nn)
+    assert log[0] == "BackwardHookFunctionBackward"
+    assert log[1] == ("pre", [[[1.0, 1.0]]])
+    # the pre-hook doubled grad_output; the hook sees grad_input for it and multiplies by 10
+    assert log[2] == ("hook", [[[0.6, 1.0, 1.4]]], [[[2.0, 2.0]]])
+    assert log[3] == ("grads", [[6.0, 10.0, 14.0]], [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]])
+    assert log[5] == ("hook", [None], [[[2.0, 2.0]]])
+    assert log[6][0].startswith("Full backward hook is firing when gradients are computed")
+    assert log[7] == ("hook", [[[0.3, 0.5, 0.7]]], [[[1.0, 1.0]]])   # pre-hook removed
+    # one entry per positional input: None for the float, zeros for a tensor without grad
+    assert log[8] == ("two", [[3.0, 3.0], None, [0.0, 0.0]], [[1.0, 1.0], None])
+
+
+def test_full_backward_hooks_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _hook_log(ag, nn) == _hook_log(torch, torch.nn)
+
+
+def test_backward_hook_errors():
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="Backward hook returned an invalid number of "
+                       "grad_input, got 2, but expected 1"):
+        lin(ag.randn(1, 2, requires_grad=True)).sum().backward()
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_pre_hook(lambda m, go: (go[0], go[0]))
+    with pytest.raises(RuntimeError, match="Backward pre hook returned an invalid number of "
+                       "grad_output, got 2, but expected 1"):
+        lin(ag.randn(1, 2)).sum().backward()
+
+
+def test_forward_hooks_always_call_and_with_kwargs():
+    calls = []
+
+    class Bad(nn.Module):
+        def forward(self, x, scale=1.0):
+            raise ValueError("boom")
+
+    bad = Bad()
+    bad.register_forward_hook(lambda m, a, o: calls.append(("always", o)), always_call=True)
+    bad.register_forward_hook(lambda m, a, o: calls.append("never"))
+    with pytest.raises(ValueError, match="boom"):
+        bad(ag.ones(1))
+    assert calls == [("always", None)]
+    lin = nn.Linear(2, 2)
+    lin.register_forward_hook(lambda m, a, kw, o: calls.append(sorted(kw)), with_kwargs=True)
+    lin(input=ag.ones(2))
+    assert calls[-1] == ["input"]
+    bad.register_forward_hook(lambda m, a, o: 1 / 0, always_call=True)
+    with pytest.warns(UserWarning, match="raised an exception that was silenced as another "
+                      "error was raised in forward: division by zero"):
+        with pytest.raises(ValueError, match="boom"):
+            bad(ag.ones(1))
+
+
+def test_backward_hooks_leave_no_reference_cycles():
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            m = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+            m[0].register_full_backward_hook(lambda mod, gi, go: None)
+            m[0].register_full_backward_pre_hook(lambda mod, go: None)
+            m(ag.randn(2, 3, requires_grad=True)).sum().backward()
+            del m
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -1,5 +1,6 @@
-"""BatchNorm1d/2d and LayerNorm: formulas, running statistics, eval mode, buffers, errors,
-gradients (twice), and PyTorch itself when installed."""
+"""BatchNorm, LayerNorm, GroupNorm, InstanceNorm, RMSNorm, LocalResponseNorm: formulas,
+running statistics, eval mode, buffers, errors, gradients (twice), and PyTorch itself when
+installed."""
 
 from __future__ import annotations
 
@@ -165,3 +166,140 @@ def test_against_pytorch():
         F.layer_norm(ag.tensor(x), (4,), ag.tensor(w), ag.tensor(b)).numpy(),
         torch.nn.functional.layer_norm(torch.tensor(x), (4,), torch.tensor(w),
                                        torch.tensor(b)).numpy(), atol=1e-12)
+
+
+# ---- GroupNorm, InstanceNorm, RMSNorm, LocalResponseNorm ---------------------------------
+
+
+def test_group_norm_normalises_each_group_and_names_its_node():
+    x = rng.standard_normal((3, 6, 4)) * 2 + 1
+    gn = nn.GroupNorm(3, 6).double()
+    y = gn(ag.tensor(x, requires_grad=True))
+    assert y.grad_fn.name() == "NativeGroupNormBackward0"
+    yg = y.detach().numpy().reshape(3, 3, -1)
+    np.testing.assert_allclose(yg.mean(2), 0, atol=1e-12)
+    np.testing.assert_allclose(yg.var(2), 1, atol=1e-4)
+    assert [n for n, _ in gn.named_parameters()] == ["weight", "bias"]
+
+
+def test_instance_norm_running_stats_and_eval():
+    m = nn.InstanceNorm1d(2, momentum=0.5, track_running_stats=True).double()
+    x = rng.standard_normal((4, 2, 5)) * 3 + 2
+    m(ag.tensor(x))
+    per_sample_mean = x.mean(2)
+    np.testing.assert_allclose(m.running_mean.numpy(), 0.5 * per_sample_mean.mean(0))
+    unbiased = x.var(2, ddof=1).mean(0)
+    np.testing.assert_allclose(m.running_var.numpy(), 0.5 + 0.5 * unbiased)
+    assert m.num_batches_tracked.item() == 0   # (PyTorch's instance norm leaves it alone)
+    m.eval()
+    y = m(ag.tensor(x)).numpy()
+    expect = (x - m.running_mean.numpy()[:, None]) / np.sqrt(
+        m.running_var.numpy()[:, None] + 1e-5)
+    np.testing.assert_allclose(y, expect, atol=1e-12)
+    # without tracked statistics, eval mode still normalises with the input's own
+    plain = nn.InstanceNorm1d(2).double().eval()
+    np.testing.assert_allclose(plain(ag.tensor(x)).numpy().mean(2), 0, atol=1e-12)
+    # unbatched input: one sample
+    np.testing.assert_allclose(plain(ag.tensor(x[0])).numpy(), plain(ag.tensor(x[:1])).numpy()[0])
+
+
+def test_rms_norm_and_local_response_norm_formulas():
+    x = rng.standard_normal((2, 5, 3))
+    y = nn.RMSNorm(3).double()(ag.tensor(x)).detach().numpy()
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(y, x / np.sqrt((x ** 2).mean(-1, keepdims=True) + eps))
+    out32 = F.rms_norm(ag.tensor(x.astype(np.float32)), (3,))
+    assert out32.dtype == ag.float32
+    lrn = F.local_response_norm(ag.tensor(x), 3, alpha=0.3, beta=0.5, k=2.0).numpy()
+    sq = np.pad(x ** 2, ((0, 0), (1, 1), (0, 0)))
+    div = (sq[:, :-2] + sq[:, 1:-1] + sq[:, 2:]) / 3
+    np.testing.assert_allclose(lrn, x / (2.0 + 0.3 * div) ** 0.5)
+    empty = ag.randn(0, 3, 2)
+    assert F.local_response_norm(empty, 2) is empty
+
+
+@pytest.mark.parametrize("call,exc,msg", [
+    (lambda: F.group_norm(ag.randn(2, 4, 3), 3), RuntimeError,
+     "Expected number of channels in input to be divisible by num_groups, but got input of "
+     "shape [2, 4, 3] and num_groups=3"),
+    (lambda: F.group_norm(ag.randn(4), 2), RuntimeError,
+     "Expected at least 2 dimensions for input tensor but received 1"),
+    (lambda: F.group_norm(ag.randn(2, 4, 3), 2, ag.ones(3)), RuntimeError,
+     "Expected weight to be a vector of size equal to the number of channels in input, but got "
+     "weight of shape [3] and input of shape [2, 4, 3]"),
+    (lambda: F.group_norm(ag.randn(1, 2, 1), 2), ValueError,
+     "Expected more than 1 value per channel when training, got input size [1, 2, 1]"),
+    (lambda: nn.GroupNorm(3, 4), ValueError,
+     "num_channels (4) must be divisible by num_groups (3)"),
+    (lambda: F.instance_norm(ag.randn(2, 3, 1)), ValueError,
+     "Expected more than 1 spatial element when training, got input size"),
+    (lambda: nn.InstanceNorm1d(3)(ag.randn(2, 3, 4, 5)), ValueError,
+     "expected 2D or 3D input (got 4D input)"),
+    (lambda: nn.InstanceNorm2d(4, affine=True)(ag.randn(2, 3, 4, 5)), ValueError,
+     "expected input's size at dim=1 to match num_features (4), but got: 3."),
+    (lambda: nn.BatchNorm3d(2)(ag.randn(2, 2, 3)), ValueError,
+     "expected 5D input (got 3D input)"),
+    (lambda: F.local_response_norm(ag.randn(2, 3), 2), ValueError,
+     "Expected 3D or higher dimensionality"),
+    (lambda: F.rms_norm(ag.randn(2, 3), [4]), RuntimeError,
+     "Given normalized_shape=[4], expected input with shape [*4], but got input of size[2, 3]"),
+    (lambda: F.rms_norm(ag.randn(2, 3), [3], ag.ones(4)), RuntimeError,
+     "Expected weight to be of same shape as normalized_shape, but got weight of shape [4] and "
+     "normalized_shape = [3]"),
+])
+def test_new_norm_errors(call, exc, msg):
+    with pytest.raises(exc) as info:
+        call()
+    assert msg in str(info.value)
+
+
+def test_instance_norm_warns_on_channel_mismatch_without_affine():
+    with pytest.warns(UserWarning, match="input's size at dim=1 does not match num_features"):
+        nn.InstanceNorm2d(4)(ag.randn(2, 3, 4, 5))
+
+
+NEW_NORMS = [
+    ("GroupNorm", (2, 4), {}, (3, 4, 5)), ("GroupNorm", (1, 4), {"affine": False}, (2, 4, 2, 3)),
+    ("InstanceNorm1d", (3,), {"affine": True}, (2, 3, 5)),
+    ("InstanceNorm1d", (3,), {}, (3, 5)),
+    ("InstanceNorm2d", (3,), {"affine": True, "track_running_stats": True}, (2, 3, 4, 2)),
+    ("InstanceNorm2d", (3,), {"track_running_stats": True, "momentum": None}, (2, 3, 4, 2)),
+    ("InstanceNorm3d", (2,), {"affine": True}, (2, 2, 2, 3, 2)),
+    ("BatchNorm3d", (2,), {"momentum": None}, (3, 2, 2, 2, 2)),
+    ("RMSNorm", (4,), {}, (3, 5, 4)), ("RMSNorm", ((5, 4),), {"eps": 1e-3}, (3, 5, 4)),
+    ("LocalResponseNorm", (3,), {"alpha": 0.2, "k": 1.5}, (2, 5, 4)),
+    ("LocalResponseNorm", (2,), {}, (2, 4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("cls,args,kw,shape", NEW_NORMS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(NEW_NORMS)])
+def test_new_norms_against_pytorch(cls, args, kw, shape):
+    torch = pytest.importorskip("torch")
+    m = getattr(nn, cls)(*args, **kw).double()
+    tm = getattr(torch.nn, cls)(*args, **kw).double()
+    assert repr(m) == repr(tm)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.uniform_(0.5, 1.5)
+    m.load_state_dict({k: ag.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    for step in range(2):
+        x = rng.standard_normal(shape) * (step + 1)
+        tx, ax = torch.tensor(x, requires_grad=True), ag.tensor(x, requires_grad=True)
+        to, ao = tm(tx), m(ax)
+        assert ao.grad_fn.name() == type(to.grad_fn).__name__
+        up = rng.standard_normal(to.shape)
+        to.backward(torch.tensor(up))
+        ao.backward(ag.tensor(up))
+        np.testing.assert_allclose(ao.detach().numpy(), to.detach().numpy(), atol=1e-10)
+        np.testing.assert_allclose(ax.grad.numpy(), tx.grad.numpy(), atol=1e-9)
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(m.state_dict()[k].numpy(), v.numpy(), atol=1e-12)
+    for p, tp in zip(m.parameters(), tm.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-9)
+    m.eval()
+    tm.eval()
+    x = rng.standard_normal(shape)
+    np.testing.assert_allclose(m(ag.tensor(x)).detach().numpy(),
+                               tm(torch.tensor(x)).detach().numpy(), atol=1e-10)

@@ -202,3 +202,99 @@ def test_resume_requires_initial_lr_and_optimizer_type():
         S.StepLR(opt, step_size=2, last_epoch=3)
     with pytest.raises(TypeError, match="^list is not an Optimizer$"):
         S.StepLR([], step_size=2)
+
+
+# ---- CyclicLR, SequentialLR, ChainedScheduler ------------------------------------------------
+def _triangle(e, lo, hi, up, down):
+    """The lr of a plain triangular cycle at iteration e."""
+    pos = e % (up + down)
+    frac = pos / up if pos <= up else 1 - (pos - up) / down
+    return lo + (hi - lo) * frac
+
+
+def test_cyclic_lr_triangles_and_momentum():
+    lrs, opt, sched = _sequence(lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1,
+                                                     step_size_up=4, step_size_down=6),
+                                momentum=0.9)
+    np.testing.assert_allclose(lrs, [_triangle(e, 0.01, 0.1, 4, 6) for e in E], rtol=1e-12)
+    # momentum runs the other way: max_momentum at the lr's lows, base_momentum at its peaks
+    assert opt.param_groups[0]["momentum"] == 0.9                    # epoch 30: a low
+    opt.step()
+    sched.step()
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.9 - 0.1 * _triangle(31, 0, 1, 4, 6))
+    assert opt.param_groups[0]["base_momentum"] == 0.8
+    lrs2, _, _ = _sequence(lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2,
+                                                mode="triangular2"), momentum=0.9)
+    heights = [0.09 / 2 ** (e // 4) for e in E]
+    np.testing.assert_allclose(lrs2, [0.01 + h * _triangle(e, 0, 1, 2, 2)
+                                      for e, h in zip(E, heights)], rtol=1e-12)
+
+
+def test_cyclic_lr_exp_range_and_adam_beta1():
+    lrs, opt, _ = _sequence(lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=3,
+                                                 mode="exp_range", gamma=0.95), cls=optim.Adam)
+    np.testing.assert_allclose(lrs, [0.01 + 0.09 * _triangle(e, 0, 1, 3, 3) * 0.95 ** e
+                                     for e in E], rtol=1e-12)
+    assert opt.param_groups[0]["betas"][1] == 0.999 and "max_momentum" in opt.param_groups[0]
+
+
+def test_sequential_lr_warmup_then_cosine():
+    def make(o):
+        return S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
+                                  S.CosineAnnealingLR(o, T_max=10)], milestones=[5])
+    lrs, _, sched = _sequence(make)
+    expected = [BASE * (0.1 + 0.9 * e / 5) if e < 5 else
+                BASE * (1 + math.cos(math.pi * (e - 5) / 10)) / 2 for e in E]
+    np.testing.assert_allclose(lrs, expected, rtol=1e-10, atol=1e-15)
+    assert set(sched.state_dict()) == {"_milestones", "last_epoch", "_last_lr", "_schedulers"}
+    assert sched.state_dict()["_schedulers"][1]["T_max"] == 10
+
+
+def test_chained_scheduler_multiplies_the_factors():
+    def make(o):
+        return S.ChainedScheduler([S.ConstantLR(o, factor=0.1, total_iters=2),
+                                   S.ExponentialLR(o, gamma=0.9)])
+    lrs, _, _ = _sequence(make)
+    np.testing.assert_allclose(lrs, [BASE * 0.9 ** e * (0.1 if e < 2 else 1) for e in E],
+                               rtol=1e-10)
+
+
+def _bad_scheduler_cases(lib):
+    S_, o = lib.optim.lr_scheduler, _groups_of(lib)
+    o2 = _groups_of(lib)
+    return [
+        lambda: S_.SequentialLR(o, [], milestones=[]),
+        lambda: S_.SequentialLR(o, [S_.StepLR(o, 2), S_.StepLR(o, 3)], milestones=[1, 2]),
+        lambda: S_.SequentialLR(o, [S_.StepLR(o, 2), S_.ReduceLROnPlateau(o)], milestones=[1]),
+        lambda: S_.SequentialLR(o, [S_.StepLR(o, 2), S_.StepLR(o2, 3)], milestones=[1]),
+        lambda: S_.SequentialLR(o, [S_.StepLR(o, 2), object()], milestones=[1]),
+        lambda: S_.ChainedScheduler([]),
+        lambda: S_.ChainedScheduler([S_.StepLR(o, 2), S_.ReduceLROnPlateau(o)]),
+        lambda: S_.ChainedScheduler([S_.StepLR(o, 2), S_.StepLR(o2, 3)]),
+        lambda: S_.CyclicLR(o, 0.01, 0.1, mode="sawtooth"),
+        lambda: S_.CyclicLR(o, [0.01], 0.1),
+        lambda: S_.CyclicLR(lib.optim.Adagrad(o.param_groups[0]["params"]), 0.01, 0.1),
+        lambda: S_.CyclicLR([], 0.01, 0.1),
+    ]
+
+
+def _groups_of(lib):
+    return lib.optim.SGD([{"params": [lib.zeros(1, requires_grad=True)]},
+                          {"params": [lib.zeros(1, requires_grad=True)]}], lr=0.1)
+
+
+class _Lib:
+    """`autograd` with `optim` reachable as `lib.optim`, like `torch.optim`."""
+    zeros = staticmethod(ag.zeros)
+    optim = optim
+
+
+@pytest.mark.parametrize("i", range(12))
+def test_bad_scheduler_arguments_raise_pytorchs_errors(i):
+    with pytest.raises((ValueError, TypeError)) as ours:
+        _bad_scheduler_cases(_Lib)[i]()
+    torch = pytest.importorskip("torch")
+    with pytest.raises((ValueError, TypeError)) as theirs:
+        _bad_scheduler_cases(torch)[i]()
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value).replace("torch.", "")

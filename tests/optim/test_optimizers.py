@@ -1,6 +1,7 @@
 """Optimizers against their closed-form update equations, step by step, in float64."""
 
 import copy
+import inspect
 
 import numpy as np
 import pytest
@@ -68,8 +69,108 @@ def ref_adagrad(x, g, st, t, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumu
     return x - clr * g / (np.sqrt(st["sum"]) + eps)
 
 
+def ref_adadelta(x, g, st, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    st["v"] = rho * st.get("v", 0) + (1 - rho) * g * g
+    delta = np.sqrt(st.get("u", 0) + eps) / np.sqrt(st["v"] + eps) * g
+    st["u"] = rho * st.get("u", 0) + (1 - rho) * delta * delta
+    return x - lr * delta
+
+
+def ref_adamax(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+               maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["u"] = np.maximum(b2 * st.get("u", 0), np.abs(g) + eps)
+    return x - lr / (1 - b1 ** t) * st["m"] / st["u"]
+
+
+def ref_nadam(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+              momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        x = x * (1 - lr * weight_decay)
+    else:
+        g = g + weight_decay * x
+    mu = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    st["prod"] = np.float32(st.get("prod", 1) * mu)    # PyTorch keeps the product in float32
+    prod = float(st["prod"])
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    denom = np.sqrt(st["v"] / (1 - b2 ** t)) + eps
+    return (x - lr * (1 - mu) / (1 - prod) * g / denom
+            - lr * mu_next / (1 - prod * mu_next) * st["m"] / denom)
+
+
+def ref_radam(x, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+              decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        x = x * (1 - lr * weight_decay)
+    else:
+        g = g + weight_decay * x
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    m_hat = st["m"] / (1 - b1 ** t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+    if rho_t <= 5:
+        return x - lr * m_hat
+    r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return x - lr * m_hat * r * np.sqrt(1 - b2 ** t) / (np.sqrt(st["v"]) + eps)
+
+
+def ref_rprop(x, g, st, t, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    g = -g if maximize else g
+    prev = st.get("prev", np.zeros_like(g))
+    s = np.sign(g * prev)
+    factor = np.where(s > 0, etas[1], np.where(s < 0, etas[0], 1.0))
+    st["size"] = np.clip(st.get("size", np.full_like(g, lr)) * factor, *step_sizes)
+    g = np.where(s < 0, 0.0, g)
+    st["prev"] = g
+    return x - np.sign(g) * st["size"]
+
+
+def ref_asgd(x, g, st, t, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+             maximize=False):
+    g = -g if maximize else g
+    g = g + weight_decay * x
+    eta = float(st.get("eta", np.float32(lr)))           # PyTorch keeps eta and mu in float32
+    x = x * (1 - lambd * eta) - eta * g
+    mu = float(st.get("mu", 1.0))
+    st["ax"] = x.copy() if mu == 1 else st["ax"] + mu * (x - st["ax"])
+    st["eta"] = np.float32(lr / (1 + lambd * lr * t) ** alpha)
+    st["mu"] = np.float32(1 / max(1, t - t0))
+    return x
+
+
+def ref_adafactor(x, g, st, t, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
+                  weight_decay=0.0, maximize=False):
+    g = -g if maximize else g
+    eps1 = np.finfo(x.dtype).eps if eps[0] is None else eps[0]
+    w = t ** beta2_decay
+    alpha = max(eps[1], np.sqrt(np.mean(x * x))) * min(lr, 1 / np.sqrt(t))
+    x = x * (1 - lr * weight_decay)
+    if g.ndim > 1:
+        st["r"] = (1 - w) * st.get("r", 0) + w * np.mean(g * g, -1, keepdims=True)
+        st["c"] = (1 - w) * st.get("c", 0) + w * np.mean(g * g, -2, keepdims=True)
+        v = st["r"] * st["c"] / np.maximum(np.mean(st["r"], -2, keepdims=True), eps1)
+    else:
+        v = st["v"] = (1 - w) * st.get("v", 0) + w * g * g
+    u = g / np.sqrt(np.maximum(v, eps1 ** 2))
+    return x - alpha / max(1.0, np.sqrt(np.mean(u * u)) / d) * u
+
+
 REFS = {"SGD": ref_sgd, "Adam": ref_adam, "AdamW": ref_adamw, "RMSprop": ref_rmsprop,
-        "Adagrad": ref_adagrad}
+        "Adagrad": ref_adagrad, "Adadelta": ref_adadelta, "Adamax": ref_adamax,
+        "NAdam": ref_nadam, "RAdam": ref_radam, "Rprop": ref_rprop, "ASGD": ref_asgd,
+        "Adafactor": ref_adafactor}
 
 CASES = [
     ("SGD", {"lr": 0.1}),
@@ -94,6 +195,26 @@ CASES = [
     ("Adagrad", {}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}),
     ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-6, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}),
+    ("Adadelta", {"rho": 0.95, "maximize": True}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "betas": (0.3, 0.5), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "momentum_decay": 0.05, "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True,
+               "betas": (0.6, 0.9)}),
+    ("RAdam", {}),                                         # rho_t > 5 from step 6 on
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.8), "weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.1), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5, "weight_decay": 0.1,
+              "maximize": True}),
+    ("Adafactor", {}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1, "maximize": True, "eps": (1e-4, 1e-2),
+                   "d": 1.5, "beta2_decay": -0.5}),
 ]
 
 
@@ -125,7 +246,9 @@ def test_float32_params_stay_float32_and_grad_untouched(name):
     g = ag.randn(4, 3)
     g0 = g._data.copy()
     p.grad = g
-    opt = getattr(optim, name)([p], lr=0.1, weight_decay=0.1, maximize=True)
+    cls = getattr(optim, name)
+    wd = {"weight_decay": 0.1} if "weight_decay" in inspect.signature(cls).parameters else {}
+    opt = cls([p], lr=0.1, maximize=True, **wd)
     v0 = p._version
     opt.step()
     assert p.dtype is ag.float32 and p._data.dtype == np.float32
@@ -303,8 +426,16 @@ def _train(opt, params, grads):
     ("AdamW", {"lr": 0.01}),
     ("RMSprop", {"momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}),
+    ("Adadelta", {"weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01}),
+    ("NAdam", {"lr": 0.01}),
+    ("RAdam", {"lr": 0.01}),
+    ("Rprop", {}),
+    ("ASGD", {"t0": 2}),
+    ("Adafactor", {"lr": 0.05}),
 ])
-def test_state_dict_round_trip_continues_bit_for_bit(name, kw):
+@pytest.mark.parametrize("through_file", [False, True])
+def test_state_dict_round_trip_continues_bit_for_bit(name, kw, through_file, tmp_path):
     rng = np.random.default_rng(2)
     grads = [[rng.standard_normal(s).astype(np.float32) for s in SHAPES] for _ in range(10)]
     ref_params = _params(np.random.default_rng(3), np.float32)
@@ -315,6 +446,9 @@ def test_state_dict_round_trip_continues_bit_for_bit(name, kw):
     opt = getattr(optim, name)(params, **kw)
     _train(opt, params, grads[:4])
     sd = copy.deepcopy(opt.state_dict())
+    if through_file:                                                # a checkpoint file
+        ag.save({"optimizer": sd}, tmp_path / "ckpt.npz")
+        sd = ag.load(tmp_path / "ckpt.npz")["optimizer"]
     assert sorted(sd) == ["param_groups", "state"]
     assert sd["param_groups"][0]["params"] == [0, 1, 2]
     saved = [p._data.copy() for p in params]
@@ -455,3 +589,51 @@ def test_in_place_update_is_caught_by_saved_tensor_check():
     optim.SGD([x], lr=0.1).step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+@pytest.mark.parametrize("name,kw", [(n, k) for n, k in CASES if k], ids=lambda v: str(v))
+def test_large_and_non_contiguous_params_match_closed_form(name, kw):
+    """Parameters past one 256 KiB block are updated block by block (the last one partial);
+    a non-contiguous one (Fortran order) in one piece: both as the formula says."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((301, 250)), np.asfortranarray(rng.standard_normal((40, 30)))]
+    params = [ag.from_numpy(a.copy(order="K")).requires_grad_() for a in arrays]
+    assert not params[1]._data.flags.c_contiguous
+    xs, states = [a.copy() for a in arrays], [{}, {}]
+    opt = getattr(optim, name)(params, **kw)
+    for t in range(1, 4):
+        for i, p in enumerate(params):
+            g = rng.standard_normal(p.shape)
+            p.grad = ag.tensor(g)
+            xs[i] = REFS[name](xs[i], g, states[i], t, **kw)
+        opt.step()
+    for p, x in zip(params, xs):
+        np.testing.assert_allclose(p._data, x, rtol=1e-12, atol=1e-12)
+
+
+def test_a_module_instead_of_its_parameters_says_what_to_pass():
+    nn = pytest.importorskip("nn")
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"^'Linear' object is not iterable: .*Adam\(model"
+                                        r"\.parameters\(\)"):
+        optim.Adam(lin)
+    with pytest.raises(TypeError, match=r"got the module Sequential; pass its parameters"):
+        optim.SGD(nn.Sequential(lin))
+    with pytest.raises(TypeError, match=r"^optimizer can only optimize Tensors, but one of the "
+                                        r"params is nn\.modules\.linear\.Linear; pass model"):
+        optim.SGD([lin])
+
+
+def test_load_state_dict_of_a_model_or_a_non_dict_is_a_clear_error():
+    nn = pytest.importorskip("nn")
+    model = nn.Linear(2, 2)
+    opt = optim.Adam(model.parameters())
+    with pytest.raises(KeyError, match=r"Adam.load_state_dict\(\): the state dict has no "
+                                       r"'state' or 'param_groups' key; this looks like a "
+                                       r"model's state_dict\(\)"):
+        opt.load_state_dict(model.state_dict())
+    with pytest.raises(KeyError, match="no 'param_groups' key"):
+        opt.load_state_dict({"state": {}})
+    with pytest.raises(TypeError, match=r"expected the dict returned by optimizer.state_dict\(\)"
+                                        r", but got list"):
+        opt.load_state_dict([opt.state_dict()])

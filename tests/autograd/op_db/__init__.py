@@ -8,11 +8,24 @@ A new op is not done until it has an entry here (or in the nn family file).
 
 from __future__ import annotations
 
-from . import indexing, linalg, nn_conv_ops, nn_ops, nn_resize_ops, pointwise, reduction, shape
+from . import (
+    graph,
+    indexing,
+    linalg,
+    nn_conv_ops,
+    nn_loss_ops,
+    nn_ops,
+    nn_resize_ops,
+    pointwise,
+    reduction,
+    sampling,
+    shape,
+)
 from .core import OpInfo, Sample  # noqa: F401
 
 OPS: list = [*pointwise.OPS, *reduction.OPS, *shape.OPS, *indexing.OPS, *linalg.OPS,
-             *nn_ops.OPS, *nn_conv_ops.OPS, *nn_resize_ops.OPS]
+             *nn_ops.OPS, *nn_loss_ops.OPS, *nn_conv_ops.OPS, *nn_resize_ops.OPS,
+             *sampling.OPS, *graph.OPS]
 
 _names = [op.name for op in OPS]
 assert len(_names) == len(set(_names)), "duplicate names in the op registry"

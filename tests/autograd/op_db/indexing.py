@@ -168,7 +168,70 @@ def _index_select_sample(draw):
     return Sample((draw(floats(shape)),), {"dim": dim, "index": index})
 
 
+@hs.composite
+def _mixed_index(draw):
+    """PyTorch's index forms numpy reads differently or not at all: ints among index arrays
+    (PyTorch selects with the ints first), Python ranges and lists of tensors. Arrays hold
+    distinct entries, so that assignments through them are well defined."""
+    shape = draw(st.shapes(min_dims=2, max_dims=4, min_side=1))
+    kinds = draw(hs.lists(hs.sampled_from(["int", "slice", "array", "range"]),
+                          min_size=len(shape), max_size=len(shape)))
+    kinds[draw(hs.integers(0, len(shape) - 1))] = draw(hs.sampled_from(["array", "range"]))
+    k = draw(hs.integers(1, min(shape)))   # the index arrays' common length
+    idx = []
+    for n, kind in zip(shape, kinds):
+        if kind == "int":
+            idx.append(draw(hs.integers(-n, n - 1)))
+        elif kind == "slice":
+            idx.append(slice(draw(hs.integers(0, n)), None))
+        elif kind == "array":
+            idx.append(np.array(draw(hs.permutations(range(n)))[:k], dtype=np.int64))
+        else:
+            start = draw(hs.integers(0, n - k))
+            idx.append(range(start, start + k))
+    return Sample((draw(floats(shape)),), {"idx": tuple(idx)})
+
+
+def _two_steps(idx):
+    """PyTorch's semantics, independently: select with the ints, then index the rest."""
+    first = tuple(i if isinstance(i, int) else slice(None) for i in idx)
+    rest = tuple(list(i) if isinstance(i, range) else i if not isinstance(i, slice) else i
+                 for i in idx if not isinstance(i, int))
+    return first, rest
+
+
+def _mixed_ref(x, idx):
+    first, rest = _two_steps(idx)
+    return x[first][rest]
+
+
+def _as_tensors(idx):
+    return tuple(ag.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
+
+
+@hs.composite
+def _mixed_setitem_sample(draw):
+    s = draw(_mixed_index())
+    x = s.args[0]
+    return Sample((x, draw(floats(_mixed_ref(x, s.kwargs["idx"]).shape))), s.kwargs)
+
+
+def _mixed_setitem(x, v, idx):
+    y = x * 1.0
+    y[_as_tensors(idx)] = v
+    return y
+
+
+def _mixed_setitem_ref(x, v, idx):
+    y = x.copy()
+    first, rest = _two_steps(idx)
+    y[first][rest] = v
+    return y
+
+
 OPS = [
+    OpInfo("getitem_mixed", lambda x, idx: x[_as_tensors(idx)], _mixed_ref, _mixed_index()),
+    OpInfo("setitem_mixed", _mixed_setitem, _mixed_setitem_ref, _mixed_setitem_sample()),
     OpInfo("getitem_basic", lambda x, idx: x[idx], lambda x, idx: x[idx], _basic_index()),
     OpInfo("getitem_advanced", lambda x, idx: x[idx], lambda x, idx: x[idx], _advanced_index()),
     OpInfo("index_put", lambda x, v, idx, accumulate: x.index_put(idx, v, accumulate),
