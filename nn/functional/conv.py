@@ -337,6 +337,7 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
     # db from g's rows (a row of ones in X3 would make the product's N = rows3 + 1, which
     # costs more than this sum)
     db = np.zeros((grp, og), dt) if bias_row else None
+    ones = np.ones(nb * L3, dt) if bias_row else None
     w3 = np.ascontiguousarray(w.reshape(grp, og, cg, kh, kw).transpose(0, 3, 2, 4, 1)) \
         .reshape(grp, kh * cg, kw * og)
     gx = np.empty((n, plan.c, plan.h, plan.w), dt)
@@ -367,8 +368,8 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             np.copyto(x3_taps, plan.chunk_taps(x, n0, m, plan.row_taps).transpose(1, 2, 3, 0, 4))
             acc += np.matmul(g3.reshape(grp, kw * og, m * L3),
                              x3.reshape(grp, rows3, m * L3).transpose(0, 2, 1))
-            if bias_row:
-                db += g3[:, 0].reshape(grp, og, m * L3).sum(-1)
+            if bias_row:   # (a matrix-vector product: faster than numpy's sum here)
+                db += np.matmul(g3[:, 0].reshape(grp, og, m * L3), ones[:m * L3])
         np.matmul(w3, g3m, out=r_out)
         np.sum(fold, axis=3, out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
