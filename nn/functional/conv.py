@@ -91,8 +91,9 @@ def _geometry(x_shape: tuple, w_shape: tuple, stride, pads, dilation) -> tuple:
 class _Plan:
     """One convolution's geometry, worked out once for a kernel's chunk loop: the padded
     image (`hp`, `wp`: big enough for the image at (top, left) and for every window), the
-    output (`oh`, `ow`), the im2col row length `cols` (`full`: one long row per image, or
-    `oh * ow`) and how many images a chunk holds."""
+    output (`oh`, `ow`), the columns per image `cols` (`full`: the output positions over
+    the whole padded width, (oh - 1) * wp + ow; else oh * ow) and how many images a chunk
+    holds (`per_image(plan)`: its floats per image)."""
 
     def __init__(self, x_shape, w_shape, out, stride, pads, dilation, groups, dtype,
                  full: bool, bias_row: bool, per_image: int) -> None:
@@ -104,7 +105,6 @@ class _Plan:
         (sh, sw), (dh, dw) = stride, dilation
         self.hp = max(self.pt + self.h, (self.oh - 1) * sh + dh * (self.kh - 1) + 1)
         self.wp = max(self.pl + self.w, (self.ow - 1) * sw + dw * (self.kw - 1) + 1)
-        self.full = full
         self.cols = (self.oh - 1) * self.wp + self.ow if full else self.oh * self.ow
         self.kg = self.cg * self.kh * self.kw
         self.rows = self.kg + bias_row       # im2col rows per group (+ the ones row)
@@ -146,20 +146,13 @@ class _Plan:
                           (s0, cg * s1, self.dilation[0] * s2, s1, s3), writeable=False)
 
     def taps(self, xp: np.ndarray) -> np.ndarray:
-        """(m, G, C/G, kh, kw, *spatial) read-only view of a padded chunk's im2col, where
-        spatial is (cols,) at full width, else (oh, ow)."""
+        """(m, G, C/G, kh, kw, oh, ow) read-only view of a padded chunk's im2col."""
         m, g, cg = xp.shape[0], self.groups, self.cg
         s0, s1, s2, s3 = xp.strides
         (sh, sw), (dh, dw) = self.stride, self.dilation
-        head, hstr = (m, g, cg, self.kh, self.kw), (s0, cg * s1, s1, dh * s2, dw * s3)
-        if self.full:
-            return as_strided(xp, head + (self.cols,), hstr + (s3,), writeable=False)
-        return as_strided(xp, head + (self.oh, self.ow), hstr + (sh * s2, sw * s3),
+        return as_strided(xp, (m, g, cg, self.kh, self.kw, self.oh, self.ow),
+                          (s0, cg * s1, s1, dh * s2, dw * s3, sh * s2, sw * s3),
                           writeable=False)
-
-    @property
-    def spatial(self) -> tuple:
-        return (self.cols,) if self.full else (self.oh, self.ow)
 
     def shifted(self, r4: np.ndarray) -> np.ndarray:
         """The full-width col2im as a view: r4 (G, kh * C/G, m, row), contiguous, holds for
@@ -175,17 +168,10 @@ class _Plan:
                           (sm, sg, sr, cg * sr - dh * wp * it, wp * it, it), writeable=False)
 
     def add_cols(self, dxp: np.ndarray, dcols: np.ndarray) -> None:
-        """col2im: add each tap's columns (m, G, C/G, kh, kw, cols) back into the padded
-        chunk dxp (m, C, hp, wp), one numpy add per tap."""
+        """col2im: add each tap's columns (m, G, C/G, kh, kw, oh * ow) back into the padded
+        chunk dxp (m, C, hp, wp), one strided numpy add per tap."""
         m, g, cg = dxp.shape[0], self.groups, self.cg
         (sh, sw), (dh, dw) = self.stride, self.dilation
-        if self.full:
-            flat = dxp.reshape(m, g, cg, self.hp * self.wp)
-            for i in range(self.kh):
-                for j in range(self.kw):
-                    off = i * dh * self.wp + j * dw
-                    flat[..., off:off + self.cols] += dcols[:, :, :, i, j]
-            return
         grid = dxp.reshape(m, g, cg, self.hp, self.wp)
         dc = dcols.reshape(m, g, cg, self.kh, self.kw, self.oh, self.ow)
         for i in range(self.kh):
@@ -240,20 +226,22 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
               pads, dilation, groups: int, need_x: bool, need_w: bool,
               need_b: bool = False, full: bool | None = None) -> tuple:
     """(dx, dw, db) of y = conv(x, w) + b for the output gradient g; each only if needed
-    (x is read only for dw). One pass over chunks of images: the chunk's im2col serves dw
-    (and db, from its row of ones), and W^T @ g is added back (col2im) into dx. With stride
-    1, dx's col2im runs at full width (see `_Plan.shifted`): then g is laid out at full
-    width too, group-major so that dw is one product over a chunk's columns."""
+    (x is read only for dw), in one pass over chunks of images: `_grads_full` with stride 1
+    (when its buffers are not too big), `_grads_exact` otherwise (and after a non-finite
+    value met the full-width kernel's junk columns)."""
     dt = np.result_type(g, w)
     if full is None:   # the full-width junk meets zero gradients: exact if w is finite
         full = need_x and stride == (1, 1) and bool(np.isfinite(w).all()) and \
             _full_fits(x_shape, w.shape, g.shape)
     bias_row = need_b and need_w
     o, oh, ow = g.shape[1:]
-    grp = groups
-    ways = (grp * ((need_w + need_x) * (w[0].size + 1) + o) + x_shape[1] * need_x)
+    c, (_, _, kh, kw) = x_shape[1], w.shape
+    if full:   # g shifted kw times, x kh times, W^T g with its margins
+        per_image = lambda p: (kw * o + kh * c) * p.shifted_cols + kh * c * p.row  # noqa: E731
+    else:      # the im2col (then W^T g) and the image
+        per_image = lambda p: groups * p.rows * p.cols + c * p.hp * p.wp  # noqa: E731
     plan = _Plan(x_shape, w.shape, (oh, ow), stride, pads, dilation, groups, dt, full,
-                 bias_row, lambda p: ways * p.cols)
+                 bias_row, per_image)
     g = np.ascontiguousarray(g)
     if need_w:
         x = np.ascontiguousarray(x)
