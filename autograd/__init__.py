@@ -6,7 +6,6 @@
     x.grad
 """
 
-import builtins as _builtins
 
 from . import (
     _conflicts,  # noqa: F401  (first: warns if HIPS autograd's files are mixed with ours)
@@ -14,6 +13,7 @@ from . import (
     accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
     backends,
     cuda,
+    linalg,  # noqa: F401  (torch.linalg; attaches det, inverse, qr, svd, ... to Tensor)
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -70,18 +70,34 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .histogram import bincount, histc, histogram, histogramdd
-from .ops.indexing import (
-    gather,
-    index_put,
-    index_select,
-    masked_select,
-    nonzero,
-    scatter,
-    scatter_add,
-    take,
-    take_along_dim,
+from .linalg.decompositions import qr_deprecated as qr
+from .linalg.decompositions import svd_deprecated as svd
+from .linalg.functions import cross_legacy as cross
+from .linalg.functions import matrix_exp
+from .linalg.inverses import cholesky_deprecated as cholesky
+from .linalg.inverses import det, inverse, logdet, matrix_power, pinverse, slogdet
+from .ops.compare import allclose, equal, isclose
+from .ops.cumulative import (
+    cummax,
+    cummin,
+    cumprod,
+    cumulative_trapezoid,
+    diff,
+    logcumsumexp,
+    trapezoid,
 )
+from .ops.indexing import gather, index_put, index_select, scatter, scatter_add
 from .ops.linalg import bmm, dot, linear, matmul, mm, mv, outer
+from .ops.matrices import (
+    block_diag,
+    diag,
+    diag_embed,
+    diagflat,
+    diagonal,
+    trace,
+    tril_indices,
+    triu_indices,
+)
 from .ops.pointwise import (
     abs,
     acos,
@@ -151,6 +167,40 @@ from .ops.pointwise import (
     trunc,
     where,
 )
+from .ops.products import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    cdist,
+    cosine_similarity,
+    einsum,
+    kron,
+    tensordot,
+)
+from .ops.rearrange import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    dsplit,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    meshgrid,
+    repeat_interleave,
+    roll,
+    rot90,
+    row_stack,
+    tensor_split,
+    tile,
+    vsplit,
+    vstack,
+)
 from .ops.reduction import (
     all,
     amax,
@@ -171,6 +221,19 @@ from .ops.reduction import (
     sum,
     var,
 )
+from .ops.selection import (
+    argwhere,
+    index_add,
+    index_copy,
+    index_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
+from .ops.set_ops import unique, unique_consecutive
 from .ops.shape import (
     broadcast_shapes,
     broadcast_tensors,
@@ -183,11 +246,11 @@ from .ops.shape import (
     expand,
     flatten,
     flip,
-    hstack,
     movedim,
     narrow,
     pad,
     permute,
+    ravel,
     repeat,
     reshape,
     select,
@@ -201,7 +264,37 @@ from .ops.shape import (
     unbind,
     unflatten,
     unsqueeze,
-    vstack,
+)
+from .ops.sorting import argsort, bucketize, kthvalue, msort, searchsorted, sort, topk
+from .ops.special import (
+    erfc,
+    erfinv,
+    gcd,
+    hypot,
+    isneginf,
+    isposinf,
+    lcm,
+    logaddexp,
+    logaddexp2,
+    logit,
+    nan_to_num,
+    sgn,
+    signbit,
+    sinc,
+    xlogy,
+)
+from .ops.statistics import (
+    aminmax,
+    count_nonzero,
+    median,
+    mode,
+    nanmean,
+    nanmedian,
+    nanquantile,
+    nansum,
+    quantile,
+    std_mean,
+    var_mean,
 )
 from .out_arg import add_out_arguments
 from .random import (
@@ -251,6 +344,16 @@ multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
 absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 swapaxes = swapdims = transpose
+moveaxis = movedim
+ger = outer
+vdot = dot
+Tensor.ger, Tensor.vdot = outer, dot
+trapz = trapezoid
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """The product of the matrices (deprecated in PyTorch: use linalg.multi_dot)."""
+    return linalg.multi_dot(matrices)
 
 
 def numel(x: Tensor) -> int:
@@ -263,23 +366,6 @@ def is_tensor(obj) -> bool:
 
 def is_floating_point(x: Tensor) -> bool:
     return x.is_floating_point()
-
-
-def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False) -> bool:
-    import numpy as _np
-    return _builtins.bool(_np.allclose(a._data, b._data, rtol, atol, equal_nan))
-
-
-def equal(a: Tensor, b: Tensor) -> bool:
-    import numpy as _np
-    return a.shape == b.shape and _np.array_equal(a._data, b._data)
-
-
-def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
-    import numpy as _np
-    return from_numpy(_np.isclose(a._data, b._data, rtol, atol, equal_nan))
 
 
 add_out_arguments(globals())   # out= on the functions PyTorch gives it (out_arg.py)

@@ -246,13 +246,25 @@ def _masked_fill(g: Graph, x, mask, value):
     return g.op("Where", g.vt(mask, bool), g.vt(value, d), g.v(x))
 
 
-@converts(P.clamp, accepts=lambda x, min=None, max=None: not isinstance(min, Tensor) and
-          not isinstance(max, Tensor))
+@converts(P.clamp)
 def _clamp(g: Graph, x, min=None, max=None):  # noqa: A002
     d = _out_dtype(g)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):   # tensor bounds: Max, then Min
+        v = g.vt(x, d)
+        if min is not None:
+            v = g.op("Max", v, g.vt(min, d))
+        return v if max is None else g.op("Min", v, g.vt(max, d))
     lo = None if min is None else g.scalar(min, d)
     hi = None if max is None else g.scalar(max, d)
     return g.op("Clip", g.vt(x, d), lo, hi)
+
+
+@converts(P.lerp)
+def _lerp(g: Graph, start, end, weight):
+    d = _out_dtype(g)
+    s = g.vt(start, d)
+    w = g.vt(weight, d) if isinstance(weight, Tensor) else g.scalar(weight, d)
+    return g.op("Add", s, g.op("Mul", w, g.op("Sub", g.vt(end, d), s)))
 
 
 # ---- casts and copies: the value in the result's dtype ----------------------------------------

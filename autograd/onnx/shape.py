@@ -24,6 +24,7 @@ from ..creation import (
 )
 from ..ops import indexing as I
 from ..ops import shape as S
+from ..ops import sorting
 from ..tensor import Tensor, _make
 from .errors import OnnxExporterError
 from .graph import INT64_MAX, INT64_MIN, Graph, converts
@@ -257,6 +258,15 @@ def _getitem(g: Graph, x: Tensor, idx, node_cls=None) -> str:
     elif v == g.v(x):
         v = g.op("Identity", v)
     return v
+
+
+@converts(sorting.argsort)
+def _argsort(g: Graph, x: Tensor, dim: int = -1, descending: bool = False,
+             stable: bool = False) -> str:
+    """TopK of all the dim's elements (ONNX's order of ties is its own)."""
+    d = dim % max(x.ndim, 1)
+    return g.op("TopK", g.v(x), g.ints([x.shape[d]]), outputs=2, axis=d,
+                largest=int(descending), sorted=1)[1]
 
 
 @converts(I.gather)

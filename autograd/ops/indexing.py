@@ -17,6 +17,7 @@ from .. import grad_mode
 from ..function import Node
 from ..tensor import Tensor, _make
 from .base import derivative, inplace, method, needs_graph, record, to_tensor
+from .numpy_names import numpy_names
 from .shape import _wrap_dim
 
 _SEQUENCE_AS_TUPLE = (
@@ -290,6 +291,7 @@ def _index_1d(index, name: str) -> np.ndarray:
 
 
 @method("index_select")
+@numpy_names
 def index_select(x, dim: int, index) -> Tensor:
     """Entries of x at `index` (1-D) along `dim`."""
     d = _wrap_dim(x, dim)
@@ -321,6 +323,7 @@ def _check_gather(x: Tensor, d: int, index: np.ndarray, name: str) -> None:
 
 
 @method("gather")
+@numpy_names
 def gather(x, dim: int, index) -> Tensor:
     """out[i][j] = x[i][index[i][j]] (for dim=1), for any rank."""
     d = _wrap_dim(x, dim)
@@ -329,11 +332,6 @@ def gather(x, dim: int, index) -> Tensor:
     return getitem(x, _gather_index(x._data.shape, d, i), Gather)
 
 
-def take_along_dim(x, indices, dim: int) -> Tensor:
-    return gather(x, dim, indices)
-
-
-Tensor.take_along_dim = take_along_dim
 ScatterBackward0 = type("ScatterBackward0", (IndexPutBackward0,), {})
 ScatterAddBackward0 = type("ScatterAddBackward0", (IndexPutBackward0,), {})
 
@@ -372,49 +370,3 @@ def scatter_add(x, dim: int, index, src) -> Tensor:
 
 Tensor.scatter_ = inplace(scatter)
 Tensor.scatter_add_ = inplace(scatter_add)
-
-
-@method("index_add")
-def index_add(x, dim: int, index, source, *, alpha=1) -> Tensor:
-    d = _wrap_dim(x, dim)
-    i = _index_1d(index, "index_add")
-    src = source if alpha == 1 else source * alpha
-    return index_put(x, (slice(None),) * d + (i,), src, accumulate=True)
-
-
-Tensor.index_add_ = inplace(index_add)
-
-
-@method("index_fill")
-def index_fill(x, dim: int, index, value) -> Tensor:
-    d = _wrap_dim(x, dim)
-    return index_put(x, (slice(None),) * d + (_index_1d(index, "index_fill"),), value)
-
-
-@method("masked_select")
-def masked_select(x, mask) -> Tensor:
-    mask = to_tensor(mask, "mask")
-    if mask._data.dtype.kind != "b":
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {mask.dtype}")
-    shape = np.broadcast_shapes(x._data.shape, mask._data.shape)
-    return getitem(x.expand(shape), mask.expand(shape)._data)
-
-
-@method("masked_scatter")
-def masked_scatter(x, mask, source) -> Tensor:
-    m = to_tensor(mask, "mask")._data
-    k = int(m.sum())
-    return index_put(x, m, source.reshape(-1)[:k])
-
-
-@method("nonzero")
-def nonzero(x, *, as_tuple: bool = False):
-    nz = np.nonzero(x._data)
-    if as_tuple:
-        return tuple(_make(a.astype(np.int64)) for a in nz)
-    return _make(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
-
-
-@method("take")
-def take(x, index) -> Tensor:
-    return getitem(x.reshape(-1), to_tensor(index, "index")._data)

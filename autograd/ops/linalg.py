@@ -136,10 +136,11 @@ def mm(a, b) -> Tensor:
 
 @method("bmm")
 def bmm(a, b) -> Tensor:
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {a.ndim}-D and {b.ndim}-D)")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {a.shape[0]} and {b.shape[0]}")
+    """Batched matrix product of two 3-D tensors (no broadcasting)."""
+    from .products import check_product_shapes
+    check_product_shapes("bmm", a, b)
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected scalar type {a.dtype._legacy} but found {b.dtype._legacy}")
     return matmul(a, b)
 
 

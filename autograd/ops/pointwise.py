@@ -7,6 +7,7 @@ maximum/minimum split ties evenly.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor, _make
 from .base import (
+    _cast,
     binary,
     derivative,
     inplace,
@@ -95,11 +97,12 @@ floor = unary("floor", np.floor, _zero, float_only=False)
 ceil = unary("ceil", np.ceil, _zero, float_only=False)
 trunc = unary("trunc", np.trunc, _zero, float_only=False)
 frac = unary("frac", lambda x: x - np.trunc(x), "g")
-round = unary("round", np.round, _zero, float_only=False)  # noqa: A001
+_round = unary("round", np.round, _zero, float_only=False, register=False)
 logical_not = unary("logical_not", np.logical_not, None, float_only=False)
-isnan = unary("isnan", np.isnan, None, float_only=False)
-isinf = unary("isinf", np.isinf, None, float_only=False)
-isfinite = unary("isfinite", np.isfinite, None, float_only=False)
+isnan = unary("isnan", np.isnan, None, float_only=False, register=False)
+isinf = unary("isinf", np.isinf, None, float_only=False, register=False)
+isfinite = unary("isfinite", np.isfinite, None, float_only=False, register=False)
+Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite   # (no in-place forms)
 Tensor.negative = Tensor.neg
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
 Tensor.absolute = abs
@@ -115,6 +118,31 @@ erf = unary("erf", _erf, "g * (x * x * -1).exp() * TWO_OVER_SQRT_PI")
 
 
 # ---- ops with scalar parameters ------------------------------------------------------
+def _round_decimals(x, decimals):
+    """PyTorch's rounding to `decimals` places: scale, round half to even, unscale, all in
+    x's dtype."""
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"round_cpu" not implemented for '
+                                  f"'{dtypes.from_np(x.dtype)._legacy}'")
+    scale = np.asarray(10.0 ** builtins.abs(decimals), x.dtype)
+    if decimals > 0:
+        return np.rint(x * scale) / scale
+    return np.rint(x / scale) * scale
+
+
+_round_dec = unary("round", _round_decimals, lambda g, decimals: _zero(g),
+                   node="RoundBackward1", float_only=False, register=False)
+
+
+@method("round")
+def round(x, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Round half to even, to `decimals` decimal places (RoundBackward0/1: zero gradient)."""
+    return _round(x) if decimals == 0 else _round_dec(x, decimals)
+
+
+Tensor.round_ = inplace(round)
+
+
 def _pow_scalar_rule(g, x, p):
     if p == 0:
         return g * 0
@@ -153,15 +181,50 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        return _clamp_tensors(x, min, max)
     if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = _make(x._data.astype(dtypes._DEFAULT[0].np))
     return _clamp(x, min, max)
+
+
+def _clamp_tensors_rule(g, x, lo, hi):
+    """PyTorch's ClampBackward0: x gets the gradient where lo <= x <= hi (a tie goes to x);
+    a bound gets it where it is the result; NaN anywhere gives 0."""
+    keep = x >= lo if hi is None else x <= hi if lo is None else (x >= lo) & (x <= hi)
+    grads = [where(keep, g, 0.0)]
+    if lo is not None:
+        grads.append(where(x < lo if hi is None else (x < lo) & (lo < hi), g, 0.0))
+    if hi is not None:
+        grads.append(where(x > hi if lo is None else (x > hi) | (hi < lo), g, 0.0))
+    return tuple(grads)
+
+
+_ClampTensors = derivative("ClampBackward0", _clamp_tensors_rule)
+
+
+def _clamp_tensors(x, lo, hi) -> Tensor:
+    """clamp with tensor bounds (ClampBackward0)."""
+    if not all(b is None or isinstance(b, Tensor) for b in (lo, hi)):
+        kinds = ", ".join(type(v).__name__ for v in (x, lo, hi))
+        raise TypeError(f"clamp() received an invalid combination of arguments - got ({kinds}), "
+                        "but expected one of:\n"
+                        " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = "
+                        "None)\n"
+                        " * (Tensor input, Number min = None, Number max = None, *, Tensor out = "
+                        "None)\n")
+    present = [b for b in (lo, hi) if b is not None]
+    rt = dtypes.result_type(x, *present)
+    x, lo, hi = (None if t is None else _cast(t, rt) for t in (x, lo, hi))
+    out = x._data
+    try:
+        if lo is not None:
+            out = np.maximum(out, lo._data)
+        if hi is not None:
+            out = np.minimum(out, hi._data)
+    except ValueError:
+        raise shape_mismatch("clamp", x._data, (lo if lo is not None else hi)._data) from None
+    inputs = (x, *(b for b in (lo, hi) if b is not None))
+    return record(_ClampTensors, out, inputs, x=x, lo=lo, hi=hi)
 
 
 Tensor.clamp_ = Tensor.clip_ = inplace(clamp)
@@ -199,8 +262,26 @@ maximum = binary("maximum", np.maximum, "g - g * (a < b) - g * (a == b) * 0.5",
 minimum = binary("minimum", np.minimum, "g - g * (a > b) - g * (a == b) * 0.5",
                  "g - g * (b > a) - g * (a == b) * 0.5", node="MinimumBackward0")
 atan2 = binary("atan2", np.arctan2, "g * b / (a * a + b * b)", "-g * a / (a * a + b * b)")
-remainder = binary("remainder", np.remainder, "g", "-g * a.floor_divide(b)")
-fmod = binary("fmod", np.fmod, "g", "-g * (a / b).trunc()")
+# remainder and fmod: node ...Backward1 for two tensors, ...Backward0 with a number (PyTorch's)
+_remainder = [binary("remainder", np.remainder, "g", "-g * a.floor_divide(b)",
+                     node=f"RemainderBackward{k}", register=False) for k in (0, 1)]
+_fmod = [binary("fmod", np.fmod, "g", "-g * (a / b).trunc()", node=f"FmodBackward{k}",
+                register=False) for k in (0, 1)]
+
+
+@method("remainder")
+def remainder(a, b) -> Tensor:
+    """a - floor(a / b) * b: Python's %, the sign of b."""
+    return _remainder[isinstance(a, Tensor) and isinstance(b, Tensor)](a, b)
+
+
+@method("fmod")
+def fmod(a, b) -> Tensor:
+    """a - trunc(a / b) * b: C's fmod, the sign of a."""
+    return _fmod[isinstance(a, Tensor) and isinstance(b, Tensor)](a, b)
+
+
+Tensor.remainder_, Tensor.fmod_ = inplace(remainder), inplace(fmod)
 floor_divide = binary("floor_divide", np.floor_divide, None, None)
 eq = binary("eq", np.equal, None, None)
 ne = binary("ne", np.not_equal, None, None)
@@ -283,9 +364,38 @@ def rsub(x, other, *, alpha=1) -> Tensor:
     return sub(other, x * alpha if alpha != 1 else x)
 
 
+def _lerp_np(start, end, weight):
+    """PyTorch's formula, exact at both ends: from start below weight 0.5, from end above."""
+    w = weight if isinstance(weight, np.ndarray) else np.asarray(weight, np.asarray(start).dtype)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(w) < 0.5, start + w * (end - start), end - (end - start) * (1 - w))
+
+
+Lerp0 = derivative("LerpBackward0", lambda g, weight: (g * (1 - weight), g * weight))
+Lerp1 = derivative("LerpBackward1", lambda g, start, end, weight: (
+    g * (1 - weight), g * weight, g * (end - start)))
+
+
 @method("lerp")
 def lerp(start, end, weight) -> Tensor:
-    return start + (end - start) * weight
+    """start + weight * (end - start), with a number or a tensor weight (all broadcast)."""
+    end = to_tensor(end, "end")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != start._data.dtype:
+            raise RuntimeError(f"expected dtype {start.dtype._legacy.lower()} for `{name}` but "
+                               f"got dtype {t.dtype._legacy.lower()}")
+    if isinstance(weight, Tensor):
+        try:
+            out = _lerp_np(start._data, end._data, weight._data).astype(start._data.dtype)
+        except ValueError:
+            raise shape_mismatch("lerp", np.broadcast_to(0, np.broadcast_shapes(
+                start._data.shape, end._data.shape)), weight._data) from None
+        return record(Lerp1, out, (start, end, weight), start=start, end=end, weight=weight)
+    try:
+        out = _lerp_np(start._data, end._data, weight).astype(start._data.dtype)
+    except ValueError:
+        raise shape_mismatch("lerp", start._data, end._data) from None
+    return record(Lerp0, out, (start, end), weight=float(weight))
 
 
 Tensor.lerp_ = inplace(lerp)
@@ -329,7 +439,7 @@ Copy = derivative("CopyBackwards", _copy_backward)
 def where(condition, input=None, other=None, *, _node=Where) -> Tensor:  # noqa: A002
     """Elements of `input` where `condition`, else of `other` (scalars allowed)."""
     if input is None and other is None:
-        from .indexing import nonzero
+        from .selection import nonzero
         return nonzero(condition, as_tuple=True)
     cond = to_tensor(condition, "condition")
     if cond._data.dtype.kind != "b":

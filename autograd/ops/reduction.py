@@ -16,6 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import Tensor, _make
 from .base import broadcast, derivative, method, normalize_dims, record
+from .numpy_names import numpy_names
 from .pointwise import maximum, minimum, where
 
 _int_kinds = "iub"
@@ -155,6 +156,7 @@ Cumsum = derivative("CumsumBackward0",
 
 # ---- sum / mean --------------------------------------------------------------------------
 @method("sum")
+@numpy_names
 def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over `dim` (int or tuple; all dims if None). Ints and bools sum to int64."""
     dims = normalize_dims(x, dim, "sum")
@@ -169,6 +171,7 @@ def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A
 
 
 @method("mean")
+@numpy_names
 def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over `dim`; defined for floating-point tensors only, as in PyTorch."""
     d = x._data
@@ -189,6 +192,7 @@ def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 @method("prod")
+@numpy_names
 def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all); exact gradients even with zeros in the input."""
     if dim is not None and not isinstance(dim, (int, np.integer)):
@@ -237,12 +241,14 @@ def _extreme(x, dim, keepdim, is_max: bool, name: str):
 
 
 @method("max")
+@numpy_names
 def max(x, dim=None, keepdim: bool = False):  # noqa: A001
     """`max()` -> value; `max(dim)` -> (values, indices); `max(other)` -> maximum."""
     return _extreme(x, dim, keepdim, True, "max")
 
 
 @method("min")
+@numpy_names
 def min(x, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(x, dim, keepdim, False, "min")
 
@@ -258,22 +264,26 @@ def _amax(x, dim, keepdim, is_max: bool) -> Tensor:
 
 
 @method("amax")
+@numpy_names
 def amax(x, dim=(), keepdim: bool = False) -> Tensor:
     """Max over `dim` (all dims by default), ties sharing the gradient evenly."""
     return _amax(x, dim if dim != () else None, keepdim, True)
 
 
 @method("amin")
+@numpy_names
 def amin(x, dim=(), keepdim: bool = False) -> Tensor:
     return _amax(x, dim if dim != () else None, keepdim, False)
 
 
 @method("argmax")
+@numpy_names
 def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, np.argmax)
 
 
 @method("argmin")
+@numpy_names
 def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
     return _arg(x, dim, keepdim, np.argmin)
 
@@ -289,11 +299,13 @@ def _arg(x, dim, keepdim, fn) -> Tensor:
 
 
 @method("all")
+@numpy_names
 def all(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.all(x._data, axis=normalize_dims(x, dim, "all"), keepdims=keepdim)))
 
 
 @method("any")
+@numpy_names
 def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     return _make(np.asarray(np.any(x._data, axis=normalize_dims(x, dim, "any"), keepdims=keepdim)))
 
@@ -331,12 +343,14 @@ def _var(x, dim, unbiased, keepdim, correction, std: bool):
 
 
 @method("var")
+@numpy_names
 def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over `dim`; unbiased (correction=1) by default."""
     return _var(x, dim, unbiased, keepdim, correction, std=False)
 
 
 @method("std")
+@numpy_names
 def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     return _var(x, dim, unbiased, keepdim, correction, std=True)
 
@@ -355,6 +369,7 @@ def _max_shift(d: np.ndarray, axis) -> np.ndarray:
 
 
 @method("logsumexp")
+@numpy_names
 def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over `dim`, shifted by the max: stable for inputs of any size."""
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
@@ -412,12 +427,14 @@ def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:
 
 
 @method("softmax")
+@numpy_names
 def softmax(x, dim=None, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable)."""
     return _softmax_family(x, dim, dtype, "softmax", _softmax_np, Softmax, 1.0)
 
 
 @method("log_softmax")
+@numpy_names
 def log_softmax(x, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along `dim` (stable)."""
     return _softmax_family(x, dim, dtype, "log_softmax", _log_softmax_np, LogSoftmax,
@@ -451,6 +468,7 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
 
 
 @method("cumsum")
+@numpy_names
 def cumsum(x, dim, *, dtype=None) -> Tensor:
     """Cumulative sum along `dim` (CumsumBackward0: reversed cumsum of the gradient)."""
     d = x._wrap_dim(dim)

@@ -19,10 +19,12 @@ from .base import (
     normalize_dims,
     record,
     reorder,
+    shape_mismatch,
     size_args,
     sum_to,
     to_tensor,
 )
+from .numpy_names import numpy_names
 
 # ---- the derivative table ----------------------------------------------------------------
 #           node name                 gradient of the input, from what the forward recorded
@@ -159,6 +161,7 @@ def _reshape_named(x: Tensor, shape: tuple, cls) -> Tensor:
 
 
 @method("squeeze")
+@numpy_names
 def squeeze(x, dim=None) -> Tensor:
     """Drop dims of size 1 (all of them, or those among `dim` that have size 1)."""
     shp = x._data.shape
@@ -170,6 +173,7 @@ def squeeze(x, dim=None) -> Tensor:
 
 
 @method("unsqueeze")
+@numpy_names
 def unsqueeze(x, dim: int) -> Tensor:
     """Insert a dim of size 1 at `dim` (which may be ndim, or negative)."""
     d = _wrap_dim(x, dim, extra=1)
@@ -291,13 +295,25 @@ Tensor.broadcast_to = broadcast_to
 
 
 def broadcast_tensors(*tensors) -> tuple:
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t in tensors:
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            raise shape_mismatch("broadcast_tensors", np.broadcast_to(0.0, shape),
+                                 t._data) from None
     return tuple(expand(t, shape) for t in tensors)
 
 
 def broadcast_shapes(*shapes):
     from ..tensor import Size
-    return Size(np.broadcast_shapes(*shapes))
+    try:
+        return Size(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
+                           f"{', '.join(str(list(np.atleast_1d(s))) for s in shapes)}") from None
 
 
 @method("sum_to_size")
@@ -386,6 +402,7 @@ def type_as(x, other) -> Tensor:
 
 
 # ---- joining and splitting ------------------------------------------------------------------
+@numpy_names
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
     tensors = [to_tensor(t, "tensors") for t in tensors]
@@ -414,6 +431,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
+@numpy_names
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join equally shaped tensors along a new dim."""
     tensors = [to_tensor(t, "tensors") for t in tensors]
@@ -430,15 +448,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return record(Stack, np.stack([t._data for t in tensors], axis=d), tuple(tensors), dim=d)
 
 
-def hstack(tensors) -> Tensor:
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
-
-
-def vstack(tensors) -> Tensor:
-    return cat([t.reshape(1, -1) if t.ndim == 1 else t for t in tensors], 0)
-
-
 @method("narrow")
+@numpy_names
 def narrow(x, dim: int, start: int, length: int) -> Tensor:
     d = _wrap_dim(x, dim)
     size = x._data.shape[d]
@@ -450,6 +461,7 @@ def narrow(x, dim: int, start: int, length: int) -> Tensor:
 
 
 @method("select")
+@numpy_names
 def select(x, dim: int, index: int) -> Tensor:
     d = _wrap_dim(x, dim)
     size = x._data.shape[d]
@@ -484,6 +496,7 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 @method("chunk")
+@numpy_names
 def chunk(x, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -493,6 +506,7 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 
 
 @method("unbind")
+@numpy_names
 def unbind(x, dim: int = 0) -> tuple:
     d = _wrap_dim(x, dim)
     return _multi_view([select(x, d, i) for i in range(x._data.shape[d])], "Unbind")

@@ -23,9 +23,13 @@ from . import (
 )
 from .core import OpInfo, Sample  # noqa: F401
 
+# the torch-function and torch.linalg families (surface-ops)
+from . import order, products, rearrange, selection, special, torch_linalg  # isort: skip
+
 OPS: list = [*pointwise.OPS, *reduction.OPS, *shape.OPS, *indexing.OPS, *linalg.OPS,
              *nn_ops.OPS, *nn_loss_ops.OPS, *nn_conv_ops.OPS, *nn_resize_ops.OPS,
-             *sampling.OPS, *graph.OPS]
+             *sampling.OPS, *graph.OPS, *special.OPS, *order.OPS, *rearrange.OPS,
+             *products.OPS, *selection.OPS, *torch_linalg.OPS]
 
 _names = [op.name for op in OPS]
 assert len(_names) == len(set(_names)), "duplicate names in the op registry"

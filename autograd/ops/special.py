@@ -1,0 +1,173 @@
+"""Special functions and the rest of torch's pointwise math: erfc, erfinv, logit, xlogy,
+sinc, logaddexp(2), hypot, nan_to_num, sgn, gcd, lcm, and the predicates signbit, isneginf,
+isposinf. Declared like the ops of pointwise.py: numpy forward, derivative in Tensor ops.
+
+Values at the edges follow PyTorch: xlogy(0, y) = 0 (unless y is NaN), logit outside
+[0, 1] is NaN (with `eps`, inputs are clamped to [eps, 1 - eps] and the gradient is 0
+outside), sinc'(0) = 0, nan_to_num passes the gradient only where the input is finite.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+from .base import binary, inplace, method, to_tensor, unary
+from .pointwise import _sign, _zero, where
+
+_SQRT_PI = math.sqrt(math.pi)
+_erf_obj = np.frompyfunc(math.erf, 1, 1)
+_erfc_obj = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _vectorised(fn_obj, x: np.ndarray) -> np.ndarray:
+    """A math-module function per element, in float64, back in x's dtype."""
+    return np.asarray(fn_obj(x.astype(np.float64)), dtype=np.float64).astype(x.dtype)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """erfinv to float64 accuracy: Giles' approximation, then Newton steps on erfc(t) =
+    1 - |y| (exact for |y| >= 0.5, where erf itself would lose the digits)."""
+    a = np.abs(y.astype(np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1.0 - a) * (1.0 + a))
+        small = w < 5.0
+        ws, wl = w - 2.5, np.sqrt(w) - 3.0
+        p_small = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                              0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                              1.50140941], ws)
+        p_large = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                              0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                              2.83297682], wl)
+        t = np.where(small, p_small, p_large) * a
+        finite = np.isfinite(t) & (a < 1)
+        for _ in range(3):
+            tf = np.where(finite, t, 0.0)
+            resid = _vectorised(_erfc_obj, tf) - (1.0 - a)
+            t = np.where(finite, tf + resid / (2 / _SQRT_PI * np.exp(-tf * tf)), t)
+        t = np.where(a == 1, np.inf, np.where(a > 1, np.nan, t))
+    return (np.sign(y) * t).astype(y.dtype)
+
+
+def _logit_fwd(x, eps):
+    if eps is not None:
+        x = np.clip(x, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x / (1 - x))
+
+
+def _logit_rule(g, x, eps):
+    if eps is None:   # NaN outside [0, 1], as the function itself
+        inside = (x >= 0) & (x <= 1)
+        return where(inside, g / (x * (1 - x)), math.nan)
+    return where((x >= eps) & (x <= 1 - eps), g / (x * (1 - x)), 0.0)
+
+
+def _sinc(x):
+    with np.errstate(invalid="ignore"):   # sinc(inf) is NaN, silently
+        return np.sinc(x)
+
+
+def _sinc_rule(g, x, out):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and 0 at 0 (PyTorch's value
+    there; this form has no 0/0 for tiny x, where x * x underflows)."""
+    safe = where(x == 0, 1.0, x)
+    return where(x == 0, 0.0, g * ((x * math.pi).cos() - out) / safe)
+
+
+def _xlogy_fwd(a, b):
+    dt = (a if isinstance(a, np.ndarray) else b).dtype   # a Python scalar takes its dtype
+    a, b = np.asarray(a, dt), np.asarray(b, dt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.multiply(a, np.log(b))
+        return np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, out).astype(out.dtype)
+
+
+def _xlogy_rule_a(g, a, b):
+    grad = xlogy(g, b)
+    if isinstance(a, Tensor):   # 0 where a == 0 and b <= 0 (log b is -inf or NaN)
+        return where((a == 0) & (b <= 0), 0.0, grad)
+    return grad
+
+
+def _nan_to_num_fwd(x, nan, posinf, neginf):
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+# ---- unary ---------------------------------------------------------------------------------
+erfc = unary("erfc", lambda x: _vectorised(_erfc_obj, x),
+             lambda g, x: g * (x * x * -1).exp() * (-2 / _SQRT_PI))
+erfinv = unary("erfinv", _erfinv, lambda g, out: g * (out * out).exp() * (_SQRT_PI / 2))
+_logit = unary("logit", _logit_fwd, _logit_rule, register=False)
+sinc = unary("sinc", _sinc, _sinc_rule)
+_nan_to_num = unary("nan_to_num", _nan_to_num_fwd, lambda g, x, nan, posinf, neginf:
+                    g * x.isfinite(), node="NanToNumBackward0", float_only=False,
+                    register=False)
+sgn = unary("sgn", _sign, _zero, float_only=False)
+signbit = unary("signbit", np.signbit, None, float_only=False, register=False)
+isneginf = unary("isneginf", lambda x: np.isneginf(x) if x.dtype.kind == "f" else
+                 np.zeros(x.shape, bool), None, float_only=False, register=False)
+isposinf = unary("isposinf", lambda x: np.isposinf(x) if x.dtype.kind == "f" else
+                 np.zeros(x.shape, bool), None, float_only=False, register=False)
+Tensor.signbit, Tensor.isneginf, Tensor.isposinf = signbit, isneginf, isposinf
+Tensor.special_erfinv = erfinv
+
+
+@method("logit")
+def logit(x, eps: float | None = None) -> Tensor:
+    """log(x / (1 - x)); with `eps`, x is first clamped to [eps, 1 - eps]."""
+    return _logit(x, eps)
+
+
+Tensor.logit_ = inplace(logit)
+
+
+@method("nan_to_num")
+def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> `nan`, +inf -> `posinf`, -inf -> `neginf` (default: the dtype's extremes)."""
+    return _nan_to_num(x, nan, posinf, neginf)
+
+
+Tensor.nan_to_num_ = inplace(nan_to_num)
+
+
+# ---- binary --------------------------------------------------------------------------------
+xlogy = binary("xlogy", _xlogy_fwd, _xlogy_rule_a, lambda g, a, b: g * a / b,
+               true_divide=True)
+_logaddexp = binary("logaddexp", np.logaddexp, lambda g, a, out: g * (a - out).exp(),
+                    lambda g, b, out: g * (b - out).exp(), register=False)
+_logaddexp2 = binary("logaddexp2", np.logaddexp2, lambda g, a, out: g * (a - out).exp2(),
+                     lambda g, b, out: g * (b - out).exp2(), node="Logaddexp2Backward0",
+                     register=False)
+_hypot = binary("hypot", np.hypot, lambda g, a, out: g * a / out,
+                lambda g, b, out: g * b / out, register=False)
+
+
+def _tensor_pair(name: str, fn, kinds: str, inplace_too: bool):
+    """A binary op of two tensors (no Python scalar for `other`) whose dtypes are of
+    `kinds` only: PyTorch has no kernel for the others."""
+    def op(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        input = to_tensor(input, "input")
+        for t in (input, other):
+            if t._data.dtype.kind not in kinds:
+                raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                          f"'{t.dtype._legacy}'")
+        return fn(input, other)
+    op.__name__ = op.__qualname__ = name
+    setattr(Tensor, name, op)
+    if inplace_too:
+        setattr(Tensor, name + "_", inplace(op))
+    return op
+
+
+logaddexp = _tensor_pair("logaddexp", _logaddexp, "f", False)
+logaddexp2 = _tensor_pair("logaddexp2", _logaddexp2, "f", False)
+hypot = _tensor_pair("hypot", _hypot, "f", True)
+gcd = _tensor_pair("gcd", binary("gcd", np.gcd, None, None, register=False), "iu", True)
+lcm = _tensor_pair("lcm", binary("lcm", np.lcm, None, None, register=False), "iu", True)

@@ -1,0 +1,140 @@
+"""Registry entries: special functions and the rest of torch's pointwise math (erfc,
+erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=)), clamp
+with tensor bounds and lerp with a tensor weight."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as hs
+
+import autograd as ag
+from autograd.testing import strategies as st
+
+from .core import OpInfo, Sample, binary, floats, unary
+
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _erfinv(y):
+    """erfinv by bisection on math.erf: slow, simple, independent of the implementation."""
+    lo, hi = np.full(np.shape(y), -6.0), np.full(np.shape(y), 6.0)
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        below = erf(mid) < y
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+def _sinc(x):
+    return np.sinc(x)
+
+
+def _logit(x, eps=None):
+    if eps is not None:
+        x = np.clip(x, eps, 1 - eps)
+    return np.log(x / (1 - x))
+
+
+@hs.composite
+def _logit_eps_sample(draw):
+    """Inputs on both sides of the clamp (0.1, 0.9), away from its edges."""
+    shape = draw(st.shapes())
+    x = draw(floats(shape, 0.02, 0.98, avoid=(0.1, 0.9), gap=0.03))
+    return Sample((x,), {"eps": 0.1})
+
+
+@hs.composite
+def _with_zeros(draw):
+    """Floats with some exact zeros (where sinc's derivative takes its special branch)."""
+    shape = draw(st.shapes())
+    x = draw(floats(shape))
+    return Sample((np.where(draw(st.arrays(shape, np.bool_)), 0.0, x),))
+
+
+@hs.composite
+def _nan_to_num_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1))
+    x = draw(floats(shape))
+    k = draw(hs.integers(0, x.size - 1))
+    x.ravel()[k] = draw(hs.sampled_from([np.nan, np.inf, -np.inf]))
+    return Sample((x,), {"nan": 0.5, "posinf": 3.0, "neginf": -3.0})
+
+
+def _nan_to_num_ref(x, nan, posinf, neginf):
+    return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@hs.composite
+def _clamp_sample(draw, which=("both", "min", "max")):
+    """x and tensor bounds, broadcasting, with x kept away from both bounds (kinks)."""
+    sx, sl, sh = draw(st.broadcastable_shapes(3))
+    x = draw(floats(sx))
+    lo = draw(floats(sl, -2.0, 0.0))
+    hi = draw(floats(sh, 0.2, 2.0))
+    shape = np.broadcast_shapes(sx, sl, sh)
+    xb = np.broadcast_to(x, shape)
+    near = (np.abs(xb - np.broadcast_to(lo, shape)) < 0.05) | \
+        (np.abs(xb - np.broadcast_to(hi, shape)) < 0.05)
+    if near.any():
+        x = np.where(near, xb + 0.11, xb)
+    kind = draw(hs.sampled_from(which))
+    args = {"both": (x, lo, hi), "min": (x, lo), "max": (x, hi)}[kind]
+    return Sample(args, {"kind": kind})
+
+
+def _clamp_fn(x, b1=None, b2=None, kind="both"):
+    if kind == "both":
+        return ag.clamp(x, b1, b2)
+    return ag.clamp(x, min=b1) if kind == "min" else ag.clamp(x, max=b1)
+
+
+def _clamp_ref(x, b1=None, b2=None, kind="both"):
+    if kind == "both":
+        return np.minimum(np.maximum(x, b1), b2)
+    return np.maximum(x, b1) if kind == "min" else np.minimum(x, b1)
+
+
+@hs.composite
+def _lerp_sample(draw):
+    s = draw(st.broadcastable_shapes(3))
+    return Sample(tuple(draw(floats(x)) for x in s))
+
+
+@hs.composite
+def _round_sample(draw):
+    shape = draw(st.shapes())
+    # away from the rounding midpoints at 2 decimals (k + 0.5) / 100
+    x = np.round(draw(floats(shape)), 2) + 0.002
+    return Sample((x,), {"decimals": 2})
+
+
+OPS = [
+    OpInfo("erfc", ag.erfc, _erfc, unary()),
+    OpInfo("erfinv", ag.erfinv, _erfinv, unary(-0.95, 0.95)),
+    OpInfo("logit", ag.logit, _logit, unary(0.05, 0.95)),
+    OpInfo("logit_eps", ag.logit, _logit, _logit_eps_sample()),
+    OpInfo("sinc", ag.sinc, _sinc, unary(avoid=(0,))),
+    OpInfo("sinc_with_zeros", ag.sinc, _sinc, _with_zeros(), gradgrad=False,
+           notes="second derivative at 0 is masked to 0, as in PyTorch"),
+    OpInfo("nan_to_num", ag.nan_to_num, _nan_to_num_ref, _nan_to_num_sample(),
+           differentiable=False),
+    OpInfo("nan_to_num_finite", lambda x: ag.nan_to_num(x, 0.0), np.nan_to_num, unary()),
+    OpInfo("sgn", ag.sgn, np.sign, unary(avoid=(0,))),
+    OpInfo("round_decimals", lambda x, decimals: ag.round(x, decimals=decimals),
+           lambda x, decimals: np.round(x, decimals), _round_sample()),
+    OpInfo("xlogy", ag.xlogy, lambda a, b: a * np.log(b), binary(low_b=0.2, high_b=3.0)),
+    OpInfo("xlogy_scalar_other", lambda a, b: ag.xlogy(a, b), lambda a, b: a * np.log(b),
+           binary(scalar_b=True, low_b=0.2, high_b=3.0)),
+    OpInfo("logaddexp", ag.logaddexp, np.logaddexp, binary()),
+    OpInfo("logaddexp2", ag.logaddexp2, np.logaddexp2, binary()),
+    OpInfo("hypot", ag.hypot, np.hypot, binary(0.2, 2.0, 0.2, 2.0)),
+    OpInfo("remainder_scalar", lambda a, b: ag.remainder(a, b), np.remainder,
+           binary(0.1, 0.9, 1.1, 2.0, scalar_b=True)),
+    OpInfo("fmod_scalar", lambda a, b: a.fmod(b), np.fmod, binary(0.1, 0.9, 1.1, 2.0,
+                                                                   scalar_b=True)),
+    OpInfo("clamp_tensor", _clamp_fn, _clamp_ref, _clamp_sample()),
+    OpInfo("lerp_tensor_weight", ag.lerp, lambda a, b, w: a + w * (b - a), _lerp_sample()),
+]
