@@ -14,12 +14,13 @@ threads mostly add contention; `--threads 0` leaves both libraries' defaults).
 from __future__ import annotations
 
 import argparse
-import time
 
 # isort: off
 import _threads  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
 # isort: on
+
+from _timing import time_rounds  # noqa: E402
 
 import autograd as ag  # noqa: E402
 import nn  # noqa: E402
@@ -46,20 +47,6 @@ def make_torch(ours):
     model.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                            for k, v in ours.state_dict().items()})
     return model
-
-
-def time_steps(steps_by_name: dict, n: int) -> dict:
-    """Time `n` steps of each contender, alternating step by step (after a warm-up step
-    each), so that a slow spell of a shared machine hits them alike. Returns their times."""
-    for step in steps_by_name.values():
-        step()
-    times = {name: [] for name in steps_by_name}
-    for _ in range(n):
-        for name, step in steps_by_name.items():
-            t0 = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - t0)
-    return times
 
 
 def main() -> None:
@@ -106,7 +93,7 @@ def main() -> None:
             topt.step()
             tlosses.append(loss.item())
         contenders["torch"] = tstep
-    times = time_steps(contenders, args.steps)
+    times = time_rounds(contenders, args.steps)
     best = min(times["ours"]) * 1e3
     print(f"batch {args.batch} of 1x28x28, {args.steps} steps each, alternating; best and "
           "median step")

@@ -254,7 +254,8 @@ def _pow_exp_rule(g, a, out):
 add = binary("add", np.add, "g", "g")
 sub = binary("sub", np.subtract, "g", "-g")
 mul = binary("mul", np.multiply, "g * b", "g * a")
-div = binary("div", np.true_divide, "g / b", "-g * (a / b) / b", true_divide=True)   # (no b*b: float16)
+div = binary("div", np.true_divide, "g / b", "-g * (a / b) / b",   # (not b * b: float16)
+             true_divide=True)
 _pow_tt = binary("pow", np.power, "g * b * a ** (b - 1)", _pow_exp_rule, node="PowBackward1",
                  register=False)
 maximum = binary("maximum", np.maximum, "g - g * (a < b) - g * (a == b) * 0.5",

@@ -46,8 +46,6 @@ Clone = derivative("CloneBackward0", lambda g: g, arith=True)
 ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
 Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
 Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))
-ConstantPadNd = derivative("ConstantPadNdBackward0",
-                           lambda g, widths: pad(g, tuple(-p for p in widths)))
 
 
 def _unrepeat(g, reps: tuple, padded: tuple, shape: tuple):
@@ -527,56 +525,16 @@ def _multi_view(outs: list, name: str) -> tuple:
 def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last len(pad)//2 dims: (left, right) of the last dim first, as PyTorch does.
 
-    Negative amounts crop. Modes: constant, reflect, replicate, circular.
+    Negative amounts crop. Modes: constant, reflect, replicate, circular, on any number of
+    trailing dims. The op lives with nn's padding (nn/functional/padding.py, which also
+    has `F.pad` with PyTorch's limits); this is its name in autograd.
     """
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x._data.ndim:
+    from nn.functional.padding import _pad
+    p = tuple(int(v) for v in pad)
+    if len(p) % 2 or len(p) // 2 > x._data.ndim:
         raise RuntimeError(f"Padding length must be divisible by 2 and at most twice the number "
-                           f"of dims of the input; got {len(pad)} for a {x._data.ndim}-D input")
-    if mode != "constant":
-        return _index_pad(x, pad, mode)
-    shp = list(x._data.shape)
-    src, dst = [slice(None)] * len(shp), [slice(None)] * len(shp)
-    new = list(shp)
-    for k in range(len(pad) // 2):
-        d = len(shp) - 1 - k
-        lo, hi = pad[2 * k], pad[2 * k + 1]
-        new[d] = shp[d] + lo + hi
-        if new[d] < 0:
-            raise RuntimeError(f"The input size {shp[d]}, plus negative padding {lo} and {hi} "
-                               f"resulted in a negative output size, which is invalid. Check "
-                               f"dimension {d} of your input.")
-        src[d] = slice(max(-lo, 0), shp[d] - max(-hi, 0))
-        dst[d] = slice(max(lo, 0), new[d] - max(hi, 0))
-    out = np.full(new, 0 if value is None else value, dtype=x._data.dtype)
-    out[tuple(dst)] = x._data[tuple(src)]
-    return record(ConstantPadNd, out, (x,), widths=pad)
-
-
-def _index_pad(x: Tensor, pad: tuple, mode: str) -> Tensor:
-    out = x
-    for k in range(len(pad) // 2):
-        d = x._data.ndim - 1 - k
-        n = x._data.shape[d]
-        lo, hi = pad[2 * k], pad[2 * k + 1]
-        idx = np.arange(-lo, n + hi)
-        if mode == "reflect":
-            if lo >= n or hi >= n:
-                raise RuntimeError(f"Argument #4: Padding size should be less than the "
-                                   f"corresponding input dimension, but got: padding ({lo}, {hi}) "
-                                   f"at dimension {d} of input {list(x._data.shape)}")
-            period = 2 * (n - 1) if n > 1 else 1
-            idx = np.abs((idx + period) % period) if n > 1 else np.zeros_like(idx)
-            idx = np.where(idx >= n, period - idx, idx)
-        elif mode == "replicate":
-            idx = np.clip(idx, 0, n - 1)
-        elif mode == "circular":
-            idx = idx % n
-        else:
-            raise NotImplementedError(f"pad: unknown padding mode '{mode}'; expected constant, "
-                                      "reflect, replicate or circular")
-        out = out.index_select(d, _make(idx.astype(np.int64)))
-    return out
+                           f"of dims of the input; got {len(p)} for a {x._data.ndim}-D input")
+    return _pad(x, p, mode, value)
 
 
 def _tri(x, k, lower: bool) -> Tensor:

@@ -1,4 +1,5 @@
-"""Conv1d and Conv2d, with PyTorch's arguments, initialisation, padding modes and repr."""
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, with PyTorch's
+arguments, initialisation, padding modes, state_dict and repr."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -19,17 +20,22 @@ def _ntuple(v, n: int, name: str) -> tuple:
     if isinstance(v, int):
         return (v,) * n
     v = tuple(int(e) for e in v)
+    if len(v) == 1:
+        return v * n
     if len(v) != n:
         raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
     return v
 
 
 class _ConvNd(Module):
+    """What Conv and ConvTranspose share: arguments, parameters, initialisation, repr."""
+
     _nd = 2
+    transposed = False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
+                 device=None, dtype=None, output_padding=0) -> None:
         super().__init__()
         nd = self._nd
         if groups <= 0:
@@ -55,8 +61,7 @@ class _ConvNd(Module):
         else:
             self.padding = _ntuple(padding, nd, "padding")
         self.padding_mode = padding_mode
-        self.output_padding = (0,) * nd
-        self.transposed = False
+        self.output_padding = _ntuple(output_padding, nd, "output_padding")
         # F.pad order: last dim first, (left, right) per dim
         if isinstance(self.padding, str):
             pads: list[int] = []
@@ -70,8 +75,9 @@ class _ConvNd(Module):
             pads = [p for p in reversed(self.padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = pads
         dt = dtype if dtype is not None else autograd.get_default_dtype()
-        self.weight = Parameter(autograd.empty(out_channels, in_channels // groups,
-                                               *self.kernel_size, dtype=dt))
+        shape = (in_channels, out_channels // groups) if self.transposed else \
+            (out_channels, in_channels // groups)
+        self.weight = Parameter(autograd.empty(*shape, *self.kernel_size, dtype=dt))
         if bias:
             self.bias = Parameter(autograd.empty(out_channels, dtype=dt))
         else:
@@ -83,12 +89,15 @@ class _ConvNd(Module):
         init._default_reset_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        nd = self._nd
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0,) * self._nd:
+        if self.padding != (0,) * nd:
             s += f", padding={self.padding}"
-        if self.dilation != (1,) * self._nd:
+        if self.dilation != (1,) * nd:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -98,19 +107,38 @@ class _ConvNd(Module):
         return s
 
     def _check_input(self, input) -> None:
+        """PyTorch's errors for the input's rank and channels, naming this layer."""
         nd = self._nd
-        if not isinstance(input, Tensor) or input.ndim not in (nd + 1, nd + 2) or \
-                input.shape[-nd - 1] != self.in_channels:
-            shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
-            raise RuntimeError(f"{self._get_name()}({self.extra_repr()}): expected {nd + 1}-D or "
-                               f"{nd + 2}-D input with {self.in_channels} channels, got input of "
-                               f"shape {shape}")
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self._get_name()}.forward(): input must be a Tensor, got "
+                            f"{type(input).__name__}")
+        if input.ndim not in (nd + 1, nd + 2):
+            op = f"conv{'_transpose' if self.transposed else ''}{nd}d"
+            raise RuntimeError(f"{self._get_name()}({self.extra_repr()}): Expected {nd + 1}D "
+                               f"(unbatched) or {nd + 2}D (batched) input to {op}, but got "
+                               f"input of size: {list(input.shape)}")
+        c = input.shape[-nd - 1]
+        if c != self.in_channels:
+            shape = list(input.shape) if input.ndim == nd + 2 else [1] + list(input.shape)
+            w = list(self.weight.shape)
+            given = "transposed=1" if self.transposed else f"groups={self.groups}"
+            expect = w[0] if self.transposed else w[1] * self.groups
+            raise RuntimeError(f"{self._get_name()}({self.extra_repr()}): Given {given}, weight "
+                               f"of size {w}, expected input{shape} to have {expect} channels, "
+                               f"but got {c} channels instead")
+
+
+class _Conv(_ConvNd):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         fn = F.conv2d if self._nd == 2 else F.conv1d
         if self.padding_mode != "zeros":
-            x = autograd.pad(input, tuple(self._reversed_padding_repeated_twice),
-                             mode=self.padding_mode)
+            x = F.pad(input, tuple(self._reversed_padding_repeated_twice), self.padding_mode)
             return fn(x, weight, bias, self.stride, 0, self.dilation, self.groups)
         return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
@@ -119,14 +147,74 @@ class _ConvNd(Module):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) or (C_in, H, W); weight
     (out_channels, in_channels/groups, kh, kw), bias (out_channels,)."""
 
     _nd = 2
 
 
-class Conv1d(_ConvNd):
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) or (C_in, L); weight (out, in/groups, k)."""
+
+    _nd = 1
+
+
+class _ConvTranspose(_ConvNd):
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f"{type(self).__name__}")
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
+                             f"ints, got '{padding}'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype, output_padding)
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
+        """output_padding, or what gives `output_size` (spatial sizes, or with the batch
+        and channel dims) when asked for one."""
+        nd = self._nd
+        if output_size is None:
+            return self.output_padding
+        lead = 2 if input.ndim == nd + 2 else 1
+        if len(output_size) == lead + nd:
+            output_size = output_size[lead:]
+        if len(output_size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.ndim}D input, output_size must "
+                             f"have {nd} or {lead + nd} elements (got {len(output_size)})")
+        mins = [(input.shape[lead + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(nd)]
+        maxs = [m + s - 1 for m, s in zip(mins, self.stride)]
+        for size, lo, hi in zip(output_size, mins, maxs):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes "
+                                 f"range from {mins} to {maxs} (for an input of "
+                                 f"{autograd.Size(input.shape[lead:])})")
+        return tuple(s - m for s, m in zip(output_size, mins))
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        self._check_input(input)
+        fn = F.conv_transpose2d if self._nd == 2 else F.conv_transpose1d
+        return fn(input, self.weight, self.bias, self.stride, self.padding,
+                  self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """2-D transposed convolution ("deconvolution") over (N, C_in, H, W) or (C_in, H, W):
+    the gradient of a Conv2d with respect to its input. Weight
+    (in_channels, out_channels/groups, kh, kw); output size
+    (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+
+    _nd = 2
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight
+    (in_channels, out_channels/groups, k)."""
 
     _nd = 1

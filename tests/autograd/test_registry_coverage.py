@@ -24,6 +24,9 @@ EXEMPT = {
     "_EvenTies": "base class of MaxBackward1, MinBackward1, AmaxBackward0, AminBackward0",
     "_IndexedExtreme": "base class of MaxBackward0, MinBackward0",
     "TableNode": "base class of the derivative table (ops/base.py: derivative)",
+    "_IndexPadNode": "base class of ReflectionPad1DBackward0 & co (nn/functional/padding.py)",
+    "_IndexFoldNode": "base class of ReflectionPadBackwardBackward0 & co",
+    "_UpsampleNode": "base class of UpsampleNearest2DBackward0 & co (nn/functional/resize.py)",
 }
 
 

@@ -22,6 +22,20 @@ def _distinct(*shape):
     return make
 
 
+def _unpool(n, c, h, w, k):
+    """Values and max-pool-style indices (one position in each k x k window) to unpool."""
+    def make(rng):
+        a, b = rng.integers(0, k, (n, c, h, w)), rng.integers(0, k, (n, c, h, w))
+        rows = np.arange(h)[:, None] * k + a
+        cols = np.arange(w) * k + b
+        return rng.uniform(-2, 2, (n, c, h, w)), (rows * (w * k) + cols).astype(np.int64)
+    return make
+
+
+def _positive(*shape):
+    return lambda rng: (rng.uniform(0.5, 2, shape),)
+
+
 MODULES: list[ModuleInfo] = [
     ModuleInfo("Conv2d", lambda: nn.Conv2d(2, 3, 3), _x(2, 2, 5, 5)),
     ModuleInfo("Conv2d_strided_padded_dilated", lambda: nn.Conv2d(2, 2, (3, 2), stride=2,
@@ -48,6 +62,53 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("AvgPool1d", lambda: nn.AvgPool1d(2), _x(2, 2, 6)),
     ModuleInfo("AdaptiveAvgPool2d", lambda: nn.AdaptiveAvgPool2d((2, 3)), _x(2, 2, 5, 4)),
     ModuleInfo("AdaptiveAvgPool1d", lambda: nn.AdaptiveAvgPool1d(3), _x(2, 2, 7)),
+    ModuleInfo("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), _x(2, 2, 3, 3)),
+    ModuleInfo("ConvTranspose2d_full", lambda: nn.ConvTranspose2d(
+        4, 2, (2, 3), stride=(2, 1), padding=1, output_padding=1, groups=2, dilation=(1, 2),
+        bias=False), _x(1, 4, 3, 3)),
+    ModuleInfo("ConvTranspose1d", lambda: nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1),
+               _x(2, 2, 4)),
+    ModuleInfo("Unfold", lambda: nn.Unfold((2, 3), padding=1, stride=2), _x(2, 2, 4, 5)),
+    ModuleInfo("Fold", lambda: nn.Fold((4, 5), (2, 3), padding=1, stride=2), _x(2, 12, 9)),
+    ModuleInfo("AdaptiveMaxPool2d", lambda: nn.AdaptiveMaxPool2d((2, 3)), _distinct(2, 2, 5, 4)),
+    ModuleInfo("AdaptiveMaxPool1d", lambda: nn.AdaptiveMaxPool1d(3), _distinct(2, 2, 7)),
+    ModuleInfo("MaxUnpool2d", lambda: nn.MaxUnpool2d(2), _unpool(2, 2, 2, 3, 2)),
+    ModuleInfo("MaxUnpool1d", lambda: nn.MaxUnpool1d(2),
+               lambda rng: (rng.uniform(-2, 2, (2, 2, 3)),
+                            (np.arange(3) * 2 + rng.integers(0, 2, (2, 2, 3))).astype(np.int64))),
+    ModuleInfo("LPPool2d", lambda: nn.LPPool2d(2, 2), _positive(2, 2, 4, 5)),
+    ModuleInfo("LPPool1d", lambda: nn.LPPool1d(3, 2, ceil_mode=True), _positive(2, 2, 5)),
+    ModuleInfo("Upsample_nearest", lambda: nn.Upsample(scale_factor=2), _x(2, 2, 3, 3)),
+    ModuleInfo("Upsample_bilinear", lambda: nn.Upsample(size=(5, 4), mode="bilinear"),
+               _x(2, 2, 3, 3)),
+    ModuleInfo("Upsample_bicubic", lambda: nn.Upsample(scale_factor=1.5, mode="bicubic",
+                                                       align_corners=True), _x(1, 2, 3, 3)),
+    ModuleInfo("Upsample_linear", lambda: nn.Upsample(scale_factor=2, mode="linear"),
+               _x(2, 2, 4)),
+    ModuleInfo("UpsamplingNearest2d", lambda: nn.UpsamplingNearest2d(size=(4, 5)),
+               _x(1, 2, 3, 3)),
+    ModuleInfo("UpsamplingBilinear2d", lambda: nn.UpsamplingBilinear2d(scale_factor=2),
+               _x(1, 2, 3, 3)),
+    ModuleInfo("PixelShuffle", lambda: nn.PixelShuffle(2), _x(2, 8, 2, 3)),
+    ModuleInfo("PixelUnshuffle", lambda: nn.PixelUnshuffle(2), _x(2, 2, 4, 6)),
+    ModuleInfo("ZeroPad1d", lambda: nn.ZeroPad1d((1, 2)), _x(2, 3, 4)),
+    ModuleInfo("ZeroPad2d", lambda: nn.ZeroPad2d((1, 0, 2, -1)), _x(2, 2, 3, 4)),
+    ModuleInfo("ZeroPad3d", lambda: nn.ZeroPad3d(1), _x(1, 2, 2, 2, 3)),
+    ModuleInfo("ConstantPad1d", lambda: nn.ConstantPad1d(2, 1.5), _x(2, 3, 4)),
+    ModuleInfo("ConstantPad2d", lambda: nn.ConstantPad2d((1, 2, 0, 1), -1.0), _x(2, 3, 4)),
+    ModuleInfo("ConstantPad3d", lambda: nn.ConstantPad3d((1, 0, 0, 1, 1, 1), 0.5),
+               _x(1, 2, 2, 3)),
+    ModuleInfo("ReflectionPad1d", lambda: nn.ReflectionPad1d((2, 1)), _x(2, 3, 4)),
+    ModuleInfo("ReflectionPad2d", lambda: nn.ReflectionPad2d(1), _x(2, 2, 3, 4)),
+    ModuleInfo("ReflectionPad3d", lambda: nn.ReflectionPad3d((1, 1, 0, 1, 1, 0)),
+               _x(1, 2, 2, 3, 3)),
+    ModuleInfo("ReplicationPad1d", lambda: nn.ReplicationPad1d((3, 1)), _x(2, 3, 4)),
+    ModuleInfo("ReplicationPad2d", lambda: nn.ReplicationPad2d((1, 2, 2, 0)), _x(2, 3, 4)),
+    ModuleInfo("ReplicationPad3d", lambda: nn.ReplicationPad3d(1), _x(1, 2, 2, 3)),
+    ModuleInfo("CircularPad1d", lambda: nn.CircularPad1d((2, 1)), _x(2, 3, 4)),
+    ModuleInfo("CircularPad2d", lambda: nn.CircularPad2d(1), _x(2, 2, 3, 4)),
+    ModuleInfo("CircularPad3d", lambda: nn.CircularPad3d((1, 0, 1, 1, 0, 1)),
+               _x(1, 2, 2, 3, 3)),
     ModuleInfo("BatchNorm1d", lambda: nn.BatchNorm1d(3), _x(4, 3), train_eval_differ=True),
     ModuleInfo("BatchNorm1d_3d", lambda: nn.BatchNorm1d(2), _x(3, 2, 4), train_eval_differ=True),
     ModuleInfo("BatchNorm2d", lambda: nn.BatchNorm2d(2), _x(2, 2, 3, 3), train_eval_differ=True),

@@ -1,5 +1,6 @@
-"""Conv1d / Conv2d: against direct loop references, PyTorch's formulas and errors, and
-(when installed) PyTorch itself."""
+"""Conv1d / Conv2d / ConvTranspose1d / ConvTranspose2d: against direct loop references,
+PyTorch's formulas and errors, and (when installed) PyTorch itself; the kernels' chunking
+and full-width backward against the same references."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from tests.autograd.op_db.nn_conv_ops import ref_conv
+import nn.functional.conv as conv_kernels
+from tests.autograd.op_db.nn_conv_ops import ref_conv, ref_conv_transpose
+
+from .torch_twin import assert_same_error, both_ways
 
 rng = np.random.default_rng(0)
 
@@ -121,11 +125,12 @@ def test_only_needed_gradients_are_computed():
     (lambda: nn.Conv2d(1, 8, 3, padding_mode="foo"), ValueError,
      "padding_mode must be one of"),
     (lambda: nn.Conv2d(1, 8, kernel_size=3)(ag.zeros(64, 3, 28, 28)), RuntimeError,
-     "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1)): expected 3-D or 4-D input with 1 "
-     "channels, got input of shape [64, 3, 28, 28]"),
+     "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1)): Given groups=1, weight of size "
+     "[8, 1, 3, 3], expected input[64, 3, 28, 28] to have 1 channels, but got 3 channels "
+     "instead"),
     (lambda: nn.Conv1d(1, 8, 3)(ag.zeros(64, 3, 28)), RuntimeError,
-     "Conv1d(1, 8, kernel_size=(3,), stride=(1,)): expected 2-D or 3-D input with 1 channels, "
-     "got input of shape [64, 3, 28]"),
+     "Conv1d(1, 8, kernel_size=(3,), stride=(1,)): Given groups=1, weight of size [8, 1, 3], "
+     "expected input[64, 3, 28] to have 1 channels, but got 3 channels instead"),
 ])
 def test_errors(call, exc, msg):
     with pytest.raises(exc) as info:
@@ -164,21 +169,20 @@ def test_padding_modes_pad_then_convolve(mode):
         xp, m.weight.detach().numpy(), m.bias.detach().numpy()), atol=1e-10)
 
 
+def _compare(f, tf, arrays, kw):
+    out, tout, ins, tins = both_ways(lambda *a: f(*a, **kw), lambda *a: tf(*a, **kw), arrays,
+                                     rng)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-10)
+    for a, t in zip(ins, tins):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-9)
+
+
 def test_against_pytorch():
     torch = pytest.importorskip("torch")
     for xs, ws, kw in CASES:
         x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
         tf = torch.nn.functional.conv2d if len(xs) == 4 else torch.nn.functional.conv1d
-        f = F.conv2d if len(xs) == 4 else F.conv1d
-        tt = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-        at = [_t(a, True) for a in (x, w, b)]
-        to, ao = tf(*tt, **kw), f(*at, **kw)
-        up = rng.standard_normal(to.shape)
-        to.backward(torch.tensor(up))
-        ao.backward(ag.tensor(up))
-        np.testing.assert_allclose(ao.detach().numpy(), to.detach().numpy(), atol=1e-10)
-        for a, t in zip(at, tt):
-            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-9)
+        _compare(F.conv2d if len(xs) == 4 else F.conv1d, tf, (x, w, b), kw)
 
 
 def test_module_matches_pytorch_with_same_weights():
@@ -190,3 +194,200 @@ def test_module_matches_pytorch_with_same_weights():
         x = rng.standard_normal((2, 2, 7, 6)).astype(np.float32)
         np.testing.assert_allclose(m(ag.tensor(x)).detach().numpy(),
                                    tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------
+# the kernels: chunks of images and the full-width backward
+
+
+def _grads_by_loops(x, w, b, g, kw):
+    """dx, dw, db of sum(g * conv(x, w, b)) by finite structure: conv is linear in x and w,
+    so each gradient entry is conv of a unit input (exact, no finite differences)."""
+    f = lambda xx, ww: ref_conv(xx, ww, None, **kw)  # noqa: E731
+    dx = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1
+        dx[i] = (f(e, w) * g).sum()
+    dw = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[i] = 1
+        dw[i] = (f(x, e) * g).sum()
+    return dx, dw, g.sum((0,) + tuple(range(2, g.ndim)))
+
+
+CHUNK_CASES = [  # x shape, w shape, kwargs
+    ((5, 2, 5, 6), (4, 2, 3, 3), dict(padding=1)),
+    ((5, 4, 6, 5), (6, 2, 2, 3), dict(groups=2, dilation=(2, 1), padding=(1, 0))),
+    ((5, 2, 7, 6), (3, 2, 3, 2), dict(stride=(2, 1), padding=1)),
+    ((3, 2, 4, 4), (3, 2, 1, 1), {}),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", CHUNK_CASES)
+@pytest.mark.parametrize("chunk", [1, 700, 3000, 1 << 30])
+def test_kernels_agree_for_any_chunking(xs, ws, kw, chunk, monkeypatch):
+    """One image per chunk, a few, and all at once (with a last, smaller chunk): forward,
+    input, weight and bias gradients equal the loop references."""
+    monkeypatch.setattr(conv_kernels, "_CHUNK_BYTES", chunk)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    xt, wt, bt = _t(x, True), _t(w, True), _t(b, True)
+    out = F.conv2d(xt, wt, bt, **kw)
+    np.testing.assert_allclose(out.detach().numpy(), ref_conv(x, w, b, **kw), atol=1e-10)
+    g = rng.standard_normal(out.shape)
+    out.backward(ag.tensor(g))
+    expect = _grads_by_loops(x, w, b, g, kw)
+    for got, want in zip((xt.grad, wt.grad, bt.grad), expect):
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-10)
+    if kw.get("stride", 1) == 1:   # both backward kernels, whichever the sizes choose
+        k = conv_kernels
+        geo = ((1, 1), sum(((p, p) for p in k._tuple(kw.get("padding", 0), 2, "")), ()),
+               k._tuple(kw.get("dilation", 1), 2, ""), kw.get("groups", 1))
+        for full in (True, False):
+            got = k._grads_np(g, x, w, x.shape, *geo, True, True, True, full=full)
+            for a, want in zip(got, expect):
+                np.testing.assert_allclose(a, want, atol=1e-10)
+
+
+def test_full_width_backward_keeps_a_non_finite_input_out_of_other_taps():
+    """The stride-1 backward reads each row on past its end (junk columns against zero
+    gradients); an inf in the input's first column must not turn 0 * inf into NaN in the
+    taps whose windows never read that column."""
+    x = rng.standard_normal((1, 4, 8, 9))
+    x[0, 0, 2, 0] = np.inf
+    w = rng.standard_normal((2, 4, 3, 3))
+    assert conv_kernels._full_fits(x.shape, w.shape, (1, 2, 6, 7))   # (the full-width path)
+    xt, wt = _t(x, True), _t(w, True)
+    with np.errstate(invalid="ignore"):
+        F.conv2d(xt, wt).sum().backward()
+    dw = wt.grad.numpy()
+    assert np.isfinite(dw[:, :, :, 1:]).all()       # taps j >= 1 never read column 0
+    xf = x.copy()
+    xf[0, 0, 2, 0] = 0
+    expect = _grads_by_loops(xf, w, None, np.ones((1, 2, 6, 7)), {})[1]
+    np.testing.assert_allclose(dw[:, :, :, 1:], expect[:, :, :, 1:], atol=1e-12)
+    # an inf weight: the input gradient's full-width junk would meet it; it must not
+    w[0, 0, 0, 0] = np.inf
+    xt2, wt2 = _t(rng.standard_normal((1, 4, 8, 9)), True), _t(w)
+    with np.errstate(invalid="ignore"):
+        F.conv2d(xt2, wt2).sum().backward()
+    assert np.isfinite(xt2.grad.numpy()[0, 0, :, 7:]).all()   # beyond tap (0, 0)'s reach
+
+
+# ---------------------------------------------------------------------------------------
+# transposed convolutions
+
+TCASES = [  # x shape, w shape, kwargs
+    ((2, 4, 5, 5), (4, 6, 3, 3), dict(stride=2)),
+    ((2, 4, 5, 4), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1, groups=2,
+                                      dilation=2)),
+    ((2, 3, 4, 5), (3, 2, 2, 3), dict(stride=(2, 1), padding=(1, 0))),
+    ((1, 4, 4, 4), (4, 3, 3, 3), dict(dilation=2, output_padding=1)),   # op >= stride
+    ((2, 4, 7), (4, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", TCASES)
+def test_conv_transpose_against_reference(xs, ws, kw):
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    b = rng.standard_normal(ws[1] * kw.get("groups", 1))
+    f = F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d
+    out = f(_t(x), _t(w), _t(b), **kw)
+    np.testing.assert_allclose(out.numpy(), ref_conv_transpose(x, w, b, **kw), atol=1e-10)
+    small = (1,) + xs[1:]
+    args = tuple(_t(rng.standard_normal(s), True) for s in (small, ws, b.shape))
+    fn = lambda x, w, b: f(x, w, b, **kw)  # noqa: E731
+    assert fn(*args).grad_fn.name() == "ConvolutionBackward0"
+    assert ag.gradcheck(fn, args)
+    assert ag.gradgradcheck(fn, args)
+
+
+def test_conv_transpose_is_the_input_gradient_of_conv():
+    x = _t(rng.standard_normal((2, 3, 7, 6)), True)
+    w = _t(rng.standard_normal((4, 3, 3, 3)))
+    y = F.conv2d(x, w, stride=2, padding=1)
+    g = rng.standard_normal(y.shape)
+    y.backward(ag.tensor(g))
+    back = F.conv_transpose2d(ag.tensor(g), w, stride=2, padding=1, output_padding=(0, 1))
+    np.testing.assert_allclose(back.numpy(), x.grad.numpy(), atol=1e-12)
+
+
+def test_conv_transpose_layers():
+    ag.manual_seed(0)
+    m = nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2)
+    assert m.weight.shape == (4, 3, 3, 3) and m.bias.shape == (6,)
+    bound = 1 / math.sqrt(3 * 3 * 3)   # fan_in from the weight's dim 1, as PyTorch
+    assert bound * 0.7 < np.abs(m.weight.detach().numpy()).max() <= bound
+    assert repr(m) == "ConvTranspose2d(4, 6, kernel_size=(3, 3), stride=(2, 2), groups=2)"
+    assert m(ag.randn(2, 4, 5, 5)).shape == (2, 6, 11, 11)
+    assert m(ag.randn(4, 5, 5), output_size=(12, 12)).shape == (6, 12, 12)
+    assert m(ag.randn(2, 4, 5, 5), output_size=(2, 6, 12, 11)).shape == (2, 6, 12, 11)
+    m1 = nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1, output_padding=1, bias=False)
+    assert repr(m1) == ("ConvTranspose1d(2, 3, kernel_size=(3,), stride=(2,), padding=(1,), "
+                        "output_padding=(1,), bias=False)")
+    assert m1(ag.randn(2, 2, 5)).shape == (2, 3, 10) and list(m1.state_dict()) == ["weight"]
+
+
+ERRORS = [
+    lambda: F.conv_transpose2d(ag.zeros(2, 4, 5, 5), ag.zeros(4, 3, 3, 3), stride=2,
+                               output_padding=2),
+    lambda: F.conv_transpose2d(ag.zeros(2, 4, 5, 5), ag.zeros(3, 3, 3, 3)),
+    lambda: F.conv_transpose2d(ag.zeros(2, 4, 5, 5), ag.zeros(4, 3, 3, 3), groups=3),
+    lambda: nn.ConvTranspose2d(4, 3, 3, stride=2)(ag.zeros(1, 4, 5, 5), output_size=(20, 20)),
+    lambda: nn.ConvTranspose2d(4, 3, 3, padding_mode="reflect"),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 2, 3, 3), groups=3),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), stride=0),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), dilation=0),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), padding=-1),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), groups=0),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), ag.zeros(5)),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), padding=(1, 2, 3)),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(6, 4, 3, 3), padding="full"),
+    lambda: F.conv2d(ag.zeros(2, 4, 0, 5), ag.zeros(3, 4, 3, 3)),
+    lambda: F.conv1d(ag.zeros(1, 4, 5), ag.zeros(6, 4, 7)),
+    lambda: F.conv2d(ag.zeros(1, 4, 5, 5), ag.zeros(0, 4, 3, 3)),
+    lambda: nn.Conv2d(4, 6, 3, groups=0),
+]
+
+
+@pytest.mark.parametrize("call", ERRORS)
+def test_errors_are_pytorchs(call):
+    assert_same_error(call)
+
+
+def test_layer_errors_are_pytorchs_naming_the_layer():
+    assert_same_error(lambda: nn.Conv2d(4, 6, 3)(ag.zeros(5, 5)),
+                      "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1)): ")
+    assert_same_error(lambda: nn.Conv2d(4, 6, 3)(ag.zeros(2, 3, 5, 5)),
+                      "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1)): ")
+    assert_same_error(lambda: nn.ConvTranspose2d(4, 6, 3, groups=2)(ag.zeros(2, 3, 5, 5)),
+                      "ConvTranspose2d(4, 6, kernel_size=(3, 3), stride=(1, 1), groups=2): ")
+
+
+def test_against_pytorch_transposed():
+    torch = pytest.importorskip("torch")
+    for xs, ws, kw in TCASES:
+        x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+        b = rng.standard_normal(ws[1] * kw.get("groups", 1))
+        tf = torch.nn.functional.conv_transpose2d if len(xs) == 4 else \
+            torch.nn.functional.conv_transpose1d
+        _compare(F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d, tf, (x, w, b), kw)
+
+
+def test_layers_match_pytorch_in_float32():
+    torch = pytest.importorskip("torch")
+    for make, shape in [(lambda nn: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, groups=2),
+                         (2, 4, 5, 5)),
+                        (lambda nn: nn.Conv2d(3, 8, 3, padding=1, padding_mode="replicate"),
+                         (2, 3, 6, 6)),
+                        (lambda nn: nn.Conv1d(3, 4, 2, dilation=2), (2, 3, 7))]:
+        m, tm = make(nn), make(torch.nn)
+        tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+        assert repr(m) == repr(tm)
+        x = rng.standard_normal(shape).astype(np.float32)
+        out, tout, (t,), (tt,) = both_ways(m, tm, (x,), rng)
+        assert out.dtype == ag.float32 and m.weight.grad.dtype == ag.float32
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-4)
+        np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), atol=1e-4)

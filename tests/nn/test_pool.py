@@ -1,7 +1,10 @@
-"""Pooling: max/avg/adaptive against loop references, PyTorch's documented values, tie
-rule, indices, errors, modules, and PyTorch itself when installed."""
+"""Pooling: max/avg/adaptive/LP pooling and max unpooling against loop references,
+PyTorch's documented values, tie rule, indices, errors, modules, and PyTorch itself when
+installed."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pytest
@@ -9,7 +12,16 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from tests.autograd.op_db.nn_conv_ops import ref_adaptive_avg_pool2d, ref_avg_pool2d, ref_max_pool2d
+from tests.autograd.op_db.nn_conv_ops import (
+    ref_adaptive_avg_pool2d,
+    ref_adaptive_max_pool2d,
+    ref_avg_pool2d,
+    ref_lp_pool2d,
+    ref_max_pool2d,
+    ref_max_unpool2d,
+)
+
+from .torch_twin import assert_same_error, both_ways
 
 rng = np.random.default_rng(1)
 
@@ -171,3 +183,110 @@ def test_against_pytorch():
         np.testing.assert_allclose(F.adaptive_avg_pool2d(ag.tensor(x), out).numpy(),
                                    tf.adaptive_avg_pool2d(torch.tensor(x), out).numpy(),
                                    atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# adaptive max pooling, max unpooling, LP pooling
+
+
+@pytest.mark.parametrize("out", [(2, 3), (3, None), 4, (7, 9), (5, 2)])
+def test_adaptive_max_pool(out):
+    x = np.round(rng.standard_normal((2, 3, 7, 9)), 1)       # rounded: ties in windows
+    vals, idx = F.adaptive_max_pool2d(ag.tensor(x), out, return_indices=True)
+    full = out if isinstance(out, int) else (out[0], 9 if out[1] is None else out[1])
+    np.testing.assert_array_equal(vals.numpy(), ref_adaptive_max_pool2d(x, full))
+    flat = x.reshape(2, 3, -1)
+    np.testing.assert_array_equal(np.take_along_axis(flat, idx.numpy().reshape(2, 3, -1), 2),
+                                  vals.numpy().reshape(2, 3, -1))
+    xs = ag.tensor(rng.permutation(63).reshape(1, 1, 7, 9) * 0.1, requires_grad=True)
+    assert F.adaptive_max_pool2d(xs, out).grad_fn.name() == "AdaptiveMaxPool2DBackward0"
+    assert ag.gradgradcheck(lambda t: F.adaptive_max_pool2d(t, out), (xs,))
+
+
+def test_adaptive_ties_go_to_the_first_in_row_major_order():
+    x = ag.tensor([[[[1., 2., 2.], [2., 0., 2.]]]], requires_grad=True)
+    vals, idx = F.adaptive_max_pool2d(x, 1, return_indices=True)
+    assert vals.item() == 2 and idx.item() == 1
+    vals.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0, 1, 0], [0, 0, 0]]]])
+
+
+def test_max_unpool_inverts_max_pool_on_the_maxima():
+    x = ag.tensor(np.abs(rng.standard_normal((2, 3, 6, 7))) + 0.1, requires_grad=True)
+    vals, idx = F.max_pool2d(x, 2, return_indices=True)
+    up = F.max_unpool2d(vals, idx, 2, output_size=(6, 7))
+    assert up.shape == (2, 3, 6, 7) and up.grad_fn.name() == "MaxUnpool2DBackward0"
+    np.testing.assert_array_equal(up.detach().numpy(), ref_max_unpool2d(
+        vals.detach().numpy(), idx.numpy(), 2, output_size=(6, 7)))
+    np.testing.assert_array_equal(F.max_pool2d(up, 2).detach().numpy(), vals.detach().numpy())
+    v1, i1 = F.max_pool1d(x[:, :, 0], 3, 2, 1, return_indices=True)
+    u1 = F.max_unpool1d(v1, i1, 3, 2, 1)
+    assert u1.shape == (2, 3, 7)
+    m = nn.MaxUnpool2d(2)
+    assert repr(m) == "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    np.testing.assert_array_equal(m(vals, idx, output_size=(6, 7)).detach().numpy(),
+                                  up.detach().numpy())
+    assert repr(nn.MaxUnpool1d(2, 1, 1)) == \
+        "MaxUnpool1d(kernel_size=(2,), stride=(1,), padding=(1,))"
+
+
+def test_lp_pool():
+    x = np.abs(rng.standard_normal((2, 3, 7, 9))) + 0.1
+    for p in (1.5, 2, 3):
+        np.testing.assert_allclose(F.lp_pool2d(ag.tensor(x), p, (2, 3)).numpy(),
+                                   ref_lp_pool2d(x, p, (2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool2d(ag.tensor(x), float("inf"), 2).numpy(),
+                               ref_max_pool2d(np.abs(x), 2))
+    assert repr(nn.LPPool2d(2, 3)) == \
+        "LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"
+    assert nn.LPPool1d(2, 3, 2)(ag.tensor(x[:, :, 0])).shape == (2, 3, 4)
+
+
+POOL_ERRORS = [
+    lambda: F.max_unpool2d(*F.max_pool2d(ag.zeros(2, 3, 4, 4), 2, return_indices=True),
+                           2, output_size=(9, 9)),
+    lambda: F.max_unpool2d(ag.zeros(2, 3, 2, 2), ag.zeros(2, 3, 2, 2), 2),
+    lambda: F.max_unpool2d(ag.zeros(2, 3, 2, 2), ag.zeros(2, 2, 2, 2).long(), 2),
+    lambda: F.max_unpool2d(ag.zeros(2, 3, 2, 2), ag.zeros(2, 3, 2, 2).long() + 16, 2),
+    lambda: F.adaptive_max_pool2d(ag.zeros(5, 5), 2),
+    lambda: F.adaptive_max_pool1d(ag.zeros(2, 3, 4, 5), 2),
+    lambda: F.adaptive_avg_pool1d(ag.zeros(2, 3, 4, 5), 2),
+    lambda: F.adaptive_avg_pool2d(ag.zeros(2, 3, 0, 4), 2),
+    lambda: F.adaptive_max_pool2d(ag.zeros(2, 3, 0, 4), 2),
+]
+
+
+@pytest.mark.parametrize("call", POOL_ERRORS)
+def test_pool_errors_are_pytorchs(call):
+    assert_same_error(call)
+
+
+def test_new_pools_against_pytorch():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = np.round(rng.standard_normal((2, 3, 7, 9)), 1)
+    cases = [(lambda F, t: F.adaptive_max_pool2d(t, (3, 4)), x),
+             (lambda F, t: F.adaptive_max_pool1d(t, 4), x[:, :, 0]),
+             (lambda F, t: F.adaptive_avg_pool2d(t, (3, None)), x),
+             (lambda F, t: F.adaptive_avg_pool1d(t, 4), x[:, :, 0]),
+             (lambda F, t: F.lp_pool2d(t, 2, (2, 3), ceil_mode=True), np.abs(x) + 0.1),
+             (lambda F, t: F.lp_pool1d(t, 1.5, 3, 2), np.abs(x[:, :, 0]) + 0.1)]
+    for fn, data in cases:
+        out, tout, (t,), (tt,) = both_ways(partial(fn, F), partial(fn, tf), (data,), rng)
+        assert out.grad_fn.name() == tout.grad_fn.name()
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(t.grad.numpy(), tt.grad.numpy(), atol=1e-12)
+    vals, idx = tf.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    out, tout, (t, _), (tt, _) = both_ways(
+        lambda v, i: F.max_unpool2d(v, i, 2, output_size=(7, 9)),
+        lambda v, i: tf.max_unpool2d(v, i, 2, output_size=(7, 9)), (vals.numpy(), idx.numpy()),
+        rng)
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(t.grad.numpy(), tt.grad.numpy())
+    for a, b in [(nn.AdaptiveMaxPool2d((2, None)), torch.nn.AdaptiveMaxPool2d((2, None))),
+                 (nn.AdaptiveMaxPool1d(3, True), torch.nn.AdaptiveMaxPool1d(3, True)),
+                 (nn.LPPool1d(1.5, 3, 2, True), torch.nn.LPPool1d(1.5, 3, 2, True)),
+                 (nn.MaxPool1d(3), torch.nn.MaxPool1d(3)), (nn.AvgPool1d(3), torch.nn.AvgPool1d(3)),
+                 (nn.MaxPool2d((2, 3), 1, return_indices=True),
+                  torch.nn.MaxPool2d((2, 3), 1, return_indices=True))]:
+        assert repr(a) == repr(b)

@@ -110,16 +110,98 @@ def ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     return out
 
 
-def ref_adaptive_avg_pool2d(x, output_size):
+def _ref_adaptive(x, output_size, reduce):
+    """Each output (i, j) reduces rows floor(i*H/oh) .. ceil((i+1)*H/oh), same for columns."""
     oh, ow = _tup(output_size, 2)
     h, w = x.shape[2:]
     out = np.empty(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            r = slice(int(np.floor(i * h / oh)), int(np.ceil((i + 1) * h / oh)))
-            c = slice(int(np.floor(j * w / ow)), int(np.ceil((j + 1) * w / ow)))
-            out[:, :, i, j] = x[:, :, r, c].mean((2, 3))
+            r = slice(i * h // oh, -(-(i + 1) * h // oh))
+            c = slice(j * w // ow, -(-(j + 1) * w // ow))
+            out[:, :, i, j] = reduce(x[:, :, r, c], (2, 3))
     return out
+
+
+def ref_adaptive_avg_pool2d(x, output_size):
+    return _ref_adaptive(x, output_size, np.mean)
+
+
+def ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
+                       dilation=1):
+    """Each input pixel scatters its kernel-weighted copy (the definition of a transposed
+    convolution), on a canvas that is then cropped by the padding."""
+    nd = x.ndim - 2
+    k = w.shape[2:]
+    s, p, op, d = (_tup(v, nd) for v in (stride, padding, output_padding, dilation))
+    n, cin = x.shape[:2]
+    cg_out = w.shape[1]
+    out = [(x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
+           for i in range(nd)]
+    canvas = np.zeros((n, cg_out * groups) + tuple(p[i] + out[i] + d[i] * (k[i] - 1) + s[i]
+                                                  for i in range(nd)))
+    cin_g = cin // groups
+    for ic in range(cin):
+        grp = ic // cin_g
+        for pos in itertools.product(*map(range, x.shape[2:])):
+            for tap in itertools.product(*map(range, k)):
+                at = tuple(pos[i] * s[i] + tap[i] * d[i] for i in range(nd))
+                canvas[(slice(None), slice(grp * cg_out, (grp + 1) * cg_out)) + at] += \
+                    x[(slice(None), ic) + pos][:, None] * w[(ic, slice(None)) + tap]
+    res = canvas[(slice(None), slice(None)) + tuple(slice(p[i], p[i] + out[i])
+                                                    for i in range(nd))]
+    if b is not None:
+        res = res + b.reshape((-1,) + (1,) * nd)
+    return res
+
+
+def ref_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    k, d, p, s = (_tup(v, 2) for v in (kernel_size, dilation, padding, stride))
+    xp = np.pad(x, [(0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])])
+    oh = (xp.shape[2] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (xp.shape[3] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    cols = []
+    for i in range(oh):
+        for j in range(ow):
+            block = xp[:, :, i * s[0]:i * s[0] + d[0] * (k[0] - 1) + 1:d[0],
+                       j * s[1]:j * s[1] + d[1] * (k[1] - 1) + 1:d[1]]
+            cols.append(block.reshape(x.shape[0], -1))
+    return np.stack(cols, -1)
+
+
+def ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    k, d, p, s = (_tup(v, 2) for v in (kernel_size, dilation, padding, stride))
+    h, w = _tup(output_size, 2)
+    n, c = cols.shape[0], cols.shape[1] // (k[0] * k[1])
+    out = np.zeros((n, c, h + 2 * p[0], w + 2 * p[1]))
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    for b in range(cols.shape[2]):
+        i, j = divmod(b, ow)
+        out[:, :, i * s[0]:i * s[0] + d[0] * (k[0] - 1) + 1:d[0],
+            j * s[1]:j * s[1] + d[1] * (k[1] - 1) + 1:d[1]] += cols[:, :, b].reshape(n, c, *k)
+    return out[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
+
+
+def ref_adaptive_max_pool2d(x, output_size):
+    return _ref_adaptive(x, output_size, np.max)
+
+
+def ref_max_unpool2d(x, idx, kernel_size, stride=None, padding=0, output_size=None):
+    k = _tup(kernel_size, 2)
+    s = k if stride is None else _tup(stride, 2)
+    p = _tup(padding, 2)
+    size = output_size or tuple((x.shape[2 + i] - 1) * s[i] + k[i] - 2 * p[i] for i in (0, 1))
+    out = np.zeros(x.shape[:2] + (size[0] * size[1],))
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            out[n, c, idx[n, c].ravel()] = x[n, c].ravel()
+    return out.reshape(x.shape[:2] + tuple(size))
+
+
+def ref_lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
+    k = _tup(kernel_size, 2)
+    sums = ref_avg_pool2d(x ** norm_type, k, stride, 0, ceil_mode) * (k[0] * k[1])
+    return sums ** (1.0 / norm_type)
 
 
 def ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
@@ -218,6 +300,106 @@ def _adaptive_sample(draw):
 
 
 @hs.composite
+def _conv_transpose_sample(draw, nd=2):
+    groups = draw(hs.integers(1, 2))
+    cin_g, cout_g, n = draw(hs.integers(1, 2)), draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
+    k = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    s = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
+    d = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
+    size = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    op = tuple(draw(hs.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d))
+    p = tuple(draw(hs.integers(0, ((i - 1) * ss + dd * (kk - 1) + o) // 2))
+              for i, ss, dd, kk, o in zip(size, s, d, k, op))
+    x = draw(floats((n, cin_g * groups) + size))
+    w = draw(floats((cin_g * groups, cout_g) + k))
+    args = (x, w) + ((draw(floats((cout_g * groups,))),) if draw(hs.booleans()) else ())
+    return Sample(args, dict(stride=s, padding=p, output_padding=op, groups=groups,
+                             dilation=d))
+
+
+@hs.composite
+def _fold_args(draw):
+    k = (draw(hs.integers(1, 3)), draw(hs.integers(1, 2)))
+    d = (draw(hs.integers(1, 2)), 1)
+    s = (draw(hs.integers(1, 2)), draw(hs.integers(1, 2)))
+    p = (draw(hs.integers(0, 1)), draw(hs.integers(0, 1)))
+    size = tuple(max(dd * (kk - 1) + 1 - 2 * pp, 1) + draw(hs.integers(0, 2))
+                 for kk, dd, pp in zip(k, d, p))
+    return size, dict(kernel_size=k, dilation=d, padding=p, stride=s)
+
+
+@hs.composite
+def _unfold_sample(draw):
+    size, kw = draw(_fold_args())
+    return Sample((draw(floats((draw(hs.integers(1, 2)), draw(hs.integers(1, 2))) + size)),),
+                  kw)
+
+
+@hs.composite
+def _fold_sample(draw):
+    size, kw = draw(_fold_args())
+    blocks = ref_unfold(np.zeros((1, 1) + size), **kw).shape[-1]
+    c = draw(hs.integers(1, 2)) * kw["kernel_size"][0] * kw["kernel_size"][1]
+    return Sample((draw(floats((draw(hs.integers(1, 2)), c, blocks))),),
+                  dict(output_size=size, **kw))
+
+
+@hs.composite
+def _adaptive_max_sample(draw, nd=2):
+    size = tuple(draw(hs.integers(1, 5)) for _ in range(nd))
+    x = _distinct(draw(floats((draw(hs.integers(1, 2)), 2) + size)))
+    out = tuple(draw(hs.integers(1, 4)) for _ in range(nd))
+    return Sample((x,), dict(output_size=out if nd == 2 else out[0]))
+
+
+@hs.composite
+def _unpool_sample(draw):
+    k = (draw(hs.integers(1, 3)), draw(hs.integers(1, 3)))
+    h, w = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
+    n, c = draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
+    size = ((h - 1) * k[0] + k[0], (w - 1) * k[1] + k[1])
+    rng = np.random.default_rng(draw(hs.integers(0, 2 ** 16)))
+    # distinct positions per channel, as a max-pool's indices are
+    idx = np.stack([rng.permutation(size[0] * size[1])[:h * w] for _ in range(n * c)])
+    return Sample((draw(floats((n, c, h, w))), idx.reshape(n, c, h, w).astype(np.int64)),
+                  dict(kernel_size=k))
+
+
+@hs.composite
+def _lp_sample(draw, nd=2):
+    k = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    size = tuple(kk + draw(hs.integers(0, 3)) for kk in k)
+    x = draw(floats((1, draw(hs.integers(1, 2))) + size, 0.5, 2.0))
+    kw = dict(norm_type=draw(hs.sampled_from([1.5, 2, 3])),
+              kernel_size=k if nd == 2 else k[0], ceil_mode=draw(hs.booleans()))
+    return Sample((x,), kw)
+
+
+@hs.composite
+def _pool1d_sample(draw, avg=False):
+    """A 2-D pooling sample's width: (N, C, W) and the width's settings."""
+    s2 = draw(_pool_sample(avg=avg))
+    kw = {k: (v[1] if isinstance(v, tuple) else v) for k, v in s2.kwargs.items()
+          if k != "divisor_override"}
+    if not avg:
+        kw["dilation"] = 1
+    x = _distinct(s2.args[0][:, :, 0])
+    if not avg:   # a window wholly in the padding: -inf
+        assume(np.isfinite(_as_1d(ref_max_pool2d)(x, **kw)).all())
+    return Sample((x,), kw)
+
+
+def _as_1d(ref2d):
+    """A 2-D pooling reference used on (N, C, W) as a height-1 image."""
+    def ref(x, kernel_size, stride=None, padding=0, **kw):
+        if "dilation" in kw:
+            kw["dilation"] = (1, kw["dilation"])
+        return ref2d(x[:, :, None], (1, kernel_size), None if stride is None else (1, stride),
+                     (0, padding), **kw)[:, :, 0]
+    return ref
+
+
+@hs.composite
 def _bn_sample(draw):
     c = draw(hs.integers(1, 3))
     shape = (draw(hs.integers(2, 3)), c) + tuple(draw(hs.lists(hs.integers(1, 2), max_size=2)))
@@ -274,6 +456,32 @@ OPS = [
     OpInfo("nn.functional.avg_pool2d", F.avg_pool2d, ref_avg_pool2d, _pool_sample(avg=True)),
     OpInfo("nn.functional.adaptive_avg_pool2d", F.adaptive_avg_pool2d, ref_adaptive_avg_pool2d,
            _adaptive_sample()),
+    OpInfo("nn.functional.conv_transpose2d",
+           lambda x, w, b=None, **kw: F.conv_transpose2d(x, w, b, **kw), ref_conv_transpose,
+           _conv_transpose_sample(2)),
+    OpInfo("nn.functional.conv_transpose1d",
+           lambda x, w, b=None, **kw: F.conv_transpose1d(x, w, b, **kw), ref_conv_transpose,
+           _conv_transpose_sample(1)),
+    OpInfo("nn.functional.unfold", F.unfold, ref_unfold, _unfold_sample()),
+    OpInfo("nn.functional.fold", F.fold, ref_fold, _fold_sample()),
+    OpInfo("nn.functional.max_pool1d", F.max_pool1d, _as_1d(ref_max_pool2d),
+           _pool1d_sample()),
+    OpInfo("nn.functional.avg_pool1d", F.avg_pool1d, _as_1d(ref_avg_pool2d),
+           _pool1d_sample(avg=True)),
+    OpInfo("nn.functional.adaptive_max_pool2d", F.adaptive_max_pool2d, ref_adaptive_max_pool2d,
+           _adaptive_max_sample(2)),
+    OpInfo("nn.functional.adaptive_max_pool1d", F.adaptive_max_pool1d,
+           lambda x, output_size: ref_adaptive_max_pool2d(x[:, :, None], (1, output_size))[
+               :, :, 0], _adaptive_max_sample(1)),
+    OpInfo("nn.functional.adaptive_avg_pool1d", F.adaptive_avg_pool1d,
+           lambda x, output_size: ref_adaptive_avg_pool2d(x[:, :, None], (1, output_size))[
+               :, :, 0], _adaptive_max_sample(1)),
+    OpInfo("nn.functional.max_unpool2d", F.max_unpool2d, ref_max_unpool2d, _unpool_sample()),
+    OpInfo("nn.functional.lp_pool2d", F.lp_pool2d, ref_lp_pool2d, _lp_sample(2), atol=1e-4),
+    OpInfo("nn.functional.lp_pool1d", F.lp_pool1d,
+           lambda x, norm_type, kernel_size, ceil_mode: ref_lp_pool2d(
+               x[:, :, None], norm_type, (1, kernel_size), None, ceil_mode)[:, :, 0],
+           _lp_sample(1), atol=1e-4),
     OpInfo("nn.functional.batch_norm", _bn,
            lambda x, rm, rv, w=None, b=None, training=False:
            ref_batch_norm(x, rm, rv, w, b, training), _bn_sample(), atol=1e-4),
