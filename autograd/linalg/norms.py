@@ -90,7 +90,9 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *,  
     if keepdim:
         out = np.reshape(out, [1 if dims is None or i in dims else s
                                for i, s in enumerate(x._data.shape)])
-    return record(VectorNorm, np.asarray(out, x._data.dtype), (x,), x=x, ord=ord, dims=dims,
+    with np.errstate(over="ignore"):   # (computed in float32 for float16: inf if too big)
+        out = np.asarray(out).astype(x._data.dtype, copy=False)
+    return record(VectorNorm, out, (x,), x=x, ord=ord, dims=dims,
                   keepdim=keepdim)
 
 

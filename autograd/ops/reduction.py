@@ -23,9 +23,16 @@ _int_kinds = "iub"
 
 
 def _wide(d: np.ndarray) -> np.ndarray:
-    """float16 data as float32: reductions accumulate in float32 and round the result once,
-    as PyTorch does (in float16, the sum of a thousand values in the thousands is inf)."""
+    """float16 data as float32: reductions accumulate in float32 and round the result once
+    (`_narrow`), as PyTorch does (in float16, the variance of values near 1000 is inf)."""
     return d.astype(np.float32) if d.dtype == np.float16 else d
+
+
+def _narrow(out, dtype) -> np.ndarray:
+    """A result computed wide, rounded back to `dtype` (inf where it does not fit in
+    float16, silently, as PyTorch)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(out).astype(dtype, copy=False)
 
 
 def _unreduce(g: Tensor, shape: tuple, dims: tuple | None, keepdim: bool) -> Tensor:
@@ -171,7 +178,7 @@ def sum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A
         d = d.astype(dtypes.to_np(dtype))
     elif d.dtype.kind in "bi" and d.dtype != np.int64 or d.dtype.kind == "u":
         d = d.astype(np.int64)
-    out = np.asarray(np.sum(_wide(d), axis=dims, keepdims=keepdim), dtype=d.dtype)
+    out = _narrow(np.sum(_wide(d), axis=dims, keepdims=keepdim), d.dtype)
     return record(Sum0 if dim is None else Sum1, out, (x,), shape=x._data.shape, dims=dims,
                   keepdim=keepdim, cast=x.dtype if out.dtype != x._data.dtype else None)
 
@@ -190,7 +197,7 @@ def mean(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.mean(_wide(d), axis=dims, keepdims=keepdim) if d.size else \
             np.sum(d, axis=dims, keepdims=keepdim) / 0.0
-    return record(Mean0 if dim is None else Mean1, np.asarray(out, dtype=d.dtype), (x,),
+    return record(Mean0 if dim is None else Mean1, _narrow(out, d.dtype), (x,),
                   shape=x._data.shape, dims=dims, keepdim=keepdim)
 
 
@@ -209,7 +216,7 @@ def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         d = d.astype(dtypes.to_np(dtype))
     elif d.dtype.kind in "bu" or d.dtype.kind == "i" and d.dtype != np.int64:
         d = d.astype(np.int64)
-    out = np.asarray(np.prod(_wide(d), axis=dims, keepdims=keepdim), dtype=d.dtype)
+    out = _narrow(np.prod(_wide(d), axis=dims, keepdims=keepdim), d.dtype)
     return record(Prod0 if dim is None else Prod1, out, (x,), x=x, shape=x._data.shape,
                   dims=dims, keepdim=keepdim)
 
@@ -345,7 +352,7 @@ def _var(x, dim, unbiased, keepdim, correction, std: bool):
             np.full(np.sum(x._data, axis=dims, keepdims=keepdim).shape, np.nan, x._data.dtype)
         if std:
             out = np.sqrt(out)
-    return record(Std if std else Var, np.asarray(out, dtype=x._data.dtype), (x,), x=x,
+    return record(Std if std else Var, _narrow(out, x._data.dtype), (x,), x=x,
                   shape=x._data.shape, dims=dims, keepdim=keepdim, denom=denom)
 
 
@@ -384,7 +391,7 @@ def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
     dw = _wide(d)
     m = _max_shift(dw, dims)
     with np.errstate(divide="ignore"):
-        out = (np.log(np.sum(np.exp(dw - m), axis=dims, keepdims=True)) + m).astype(d.dtype)
+        out = _narrow(np.log(np.sum(np.exp(dw - m), axis=dims, keepdims=True)) + m, d.dtype)
     if not keepdim:
         out = out.squeeze(dims) if dims is not None else out.reshape(())
     return record(Logsumexp, out, (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
@@ -431,7 +438,7 @@ def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:
         x = x.to(dtype)
     d = x._data if x._data.dtype.kind == "f" else x._data.astype(dtypes._DEFAULT[0].np)
     dim = _softmax_dim(x, dim, name)
-    out = np_fn(_wide(d), dim).astype(d.dtype, copy=False) if d.ndim else np.full_like(d, zero_d)
+    out = _narrow(np_fn(_wide(d), dim), d.dtype) if d.ndim else np.full_like(d, zero_d)
     return record(cls, out, (x,), dim=dim)
 
 
@@ -461,7 +468,7 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if p in ("fro", 2, 2.0, None):
         dims = normalize_dims(x, dim, "norm")
         xw = _wide(x._data)
-        out = np.sqrt(np.sum(xw * xw, axis=dims, keepdims=keepdim)).astype(x._data.dtype)
+        out = _narrow(np.sqrt(np.sum(xw * xw, axis=dims, keepdims=keepdim)), x._data.dtype)
         return record(Norm, out, (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
     if p == "nuc":
         raise NotImplementedError("norm(p='nuc') is not supported")
@@ -485,5 +492,5 @@ def cumsum(x, dim, *, dtype=None) -> Tensor:
     data = x._data if dtype is None else x._data.astype(dtypes.to_np(dtype))
     if data.dtype.kind in "bu" or data.dtype.kind == "i" and data.dtype != np.int64:
         data = data.astype(np.int64)
-    out = np.cumsum(_wide(data), axis=d).astype(data.dtype) if x.ndim else data.copy()
+    out = _narrow(np.cumsum(_wide(data), axis=d), data.dtype) if x.ndim else data.copy()
     return record(Cumsum, out, (x,), dim=d)

@@ -15,7 +15,7 @@ from .. import return_types
 from ..tensor import Tensor, _make
 from .base import derivative, method, normalize_dims, record, to_tensor
 from .numpy_names import numpy_names
-from .reduction import _unreduce
+from .reduction import _narrow, _unreduce, _wide
 from .shape import _wrap_dim
 from .sorting import selected_rule, stable_argsort, values_at
 
@@ -231,8 +231,7 @@ def nansum(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     data = x._data
     if data.dtype.kind in "biu":
         data = data.astype(np.int64)
-    wide = data.astype(np.float32) if data.dtype == np.float16 else data   # (as sum)
-    out = np.asarray(np.nansum(wide, axis=dims, keepdims=keepdim), dtype=data.dtype)
+    out = _narrow(np.nansum(_wide(data), axis=dims, keepdims=keepdim), data.dtype)  # (as sum)
     return record(Nansum, out, (x,), x=x, dims=dims, keepdim=keepdim)
 
 
