@@ -88,7 +88,7 @@ sinh = unary("sinh", np.sinh, "g * x.cosh()")
 cosh = unary("cosh", np.cosh, "g * x.sinh()")
 tanh = unary("tanh", np.tanh, "g * (1 - out * out)")
 sigmoid = unary("sigmoid", _sigmoid, "g * out * (1 - out)")
-relu = unary("relu", _relu, "g * ~(out <= 0)", float_only=False)  # NaN passes, as in PyTorch
+relu = unary("relu", _relu, "g * (out != 0)", float_only=False)  # (out >= 0: NaN passes, as PyTorch)
 abs = unary("abs", np.abs, "g * x.sign()", float_only=False)  # noqa: A001
 reciprocal = unary("reciprocal", np.reciprocal, "-g * out * out")
 square = unary("square", np.square, "g * x * 2", float_only=False)
@@ -419,10 +419,15 @@ Tensor.addcmul_, Tensor.addcdiv_ = inplace(addcmul), inplace(addcdiv)
 def _where_backward(g, cond, which):
     """The gradient goes to the branch each element came from (for the branches that are
     tensors, `which`); the values are never multiplied in, so a NaN in the branch not
-    taken does not leak (as PyTorch)."""
-    zero = g * 0
-    return ((where(cond, g, zero),) if which[0] else ()) + \
-        ((where(cond, zero, g),) if which[1] else ())
+    taken does not leak (as PyTorch). (On Tensors, or on arrays when no graph is
+    recorded.)"""
+    if isinstance(g, Tensor):
+        zero = g * 0
+        return ((where(cond, g, zero),) if which[0] else ()) + \
+            ((where(cond, zero, g),) if which[1] else ())
+    c, zero = cond, np.zeros((), g.dtype)   # (cond is the saved array here)
+    return ((np.where(c, g, zero),) if which[0] else ()) + \
+        ((np.where(c, zero, g),) if which[1] else ())
 
 
 def _copy_backward(g, which, src_dtype):
@@ -431,8 +436,8 @@ def _copy_backward(g, which, src_dtype):
         ((g.to(src_dtype) if g.dtype is not src_dtype else g,) if which[1] else ())
 
 
-Where = derivative("WhereBackward0", _where_backward)
-MaskedFill = derivative("MaskedFillBackward0", _where_backward)
+Where = derivative("WhereBackward0", _where_backward, arith=True)
+MaskedFill = derivative("MaskedFillBackward0", _where_backward, arith=True)
 Fill = derivative("FillBackward0", lambda g: _zero(g))
 Copy = derivative("CopyBackwards", _copy_backward)
 

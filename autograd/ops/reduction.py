@@ -31,8 +31,11 @@ def _wide(d: np.ndarray) -> np.ndarray:
 def _narrow(out, dtype) -> np.ndarray:
     """A result computed wide, rounded back to `dtype` (inf where it does not fit in
     float16, silently, as PyTorch)."""
+    out = np.asarray(out)
+    if out.dtype == dtype:
+        return out
     with np.errstate(over="ignore"):
-        return np.asarray(out).astype(dtype, copy=False)
+        return out.astype(dtype)
 
 
 def _unreduce(g: Tensor, shape: tuple, dims: tuple | None, keepdim: bool) -> Tensor:

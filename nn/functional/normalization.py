@@ -31,28 +31,31 @@ def _wide(d: np.ndarray) -> np.ndarray:
     return d.astype(np.float32) if d.dtype == np.float16 else d
 
 
-def _norm_grads(node: Node, g: Tensor, x: Tensor, w: Tensor | None, dims: tuple,
-                wshape: tuple, stats: tuple | None, eps: float, pdims: tuple,
-                gshape: tuple | None = None) -> tuple:
+def _norm_grads(node: Node, g, x, w, dims: tuple, wshape: tuple, stats: tuple | None,
+                eps: float, pdims: tuple, gshape: tuple | None = None) -> tuple:
     """Gradients of y = (x - mean) / sqrt(var + eps) * w + b, statistics over `dims`,
-    w and b broadcast over `pdims` (in float32 for float16 tensors).
+    w and b broadcast over `pdims` (in float32 for float16 data). Written in what Tensors
+    and arrays share, so that it runs on arrays when no graph is recorded.
 
     `stats` = (mean, invstd) arrays of fixed statistics (eval mode), else None: the batch
     statistics, recomputed from x. `gshape`: the statistics are taken over `dims` of x
     viewed in this shape (group norm's (N, groups, -1)).
     """
-    if x._data.dtype == np.float16:
-        grads = _norm_grads(node, g.float(), x.float(), None if w is None else w.float(), dims,
-                            wshape, stats, eps, pdims, gshape)
-        return tuple(None if t is None else t.half() for t in grads)
+    tensor = isinstance(g, Tensor)
+    if (x._data if tensor else x).dtype == np.float16:
+        grads = _norm_grads(node, *[None if t is None else t.float() if tensor else
+                                    t.astype(np.float32) for t in (g, x, w)],
+                            dims, wshape, stats, eps, pdims, gshape)
+        return tuple(None if t is None else t.half() if tensor else t.astype(np.float16)
+                     for t in grads)
     need = [e[0] is not None for e in node.next_functions]
     xs = x if gshape is None else x.reshape(gshape)
     if stats is None:
-        xc = xs - xs.mean(dims, keepdim=True)
-        invstd = ((xc * xc).mean(dims, keepdim=True) + eps).rsqrt()
+        xc = xs - xs.mean(axis=dims, keepdims=True)
+        invstd = ((xc * xc).mean(axis=dims, keepdims=True) + eps) ** -0.5
     else:
-        xc = xs - _make(stats[0])
-        invstd = _make(stats[1])
+        xc = xs - (_make(stats[0]) if tensor else stats[0])
+        invstd = _make(stats[1]) if tensor else stats[1]
     xhat = xc * invstd
     gx = gw = gb = None
     wd = None if w is None else w.reshape(wshape)
@@ -61,8 +64,8 @@ def _norm_grads(node: Node, g: Tensor, x: Tensor, w: Tensor | None, dims: tuple,
         if gshape is not None:
             gy = gy.reshape(gshape)
         if stats is None:
-            gx = invstd * (gy - gy.mean(dims, keepdim=True)
-                           - xhat * (gy * xhat).mean(dims, keepdim=True))
+            gx = invstd * (gy - gy.mean(axis=dims, keepdims=True)
+                           - xhat * (gy * xhat).mean(axis=dims, keepdims=True))
         else:
             gx = gy * invstd
         if gshape is not None:
@@ -79,6 +82,17 @@ def _norm_grads(node: Node, g: Tensor, x: Tensor, w: Tensor | None, dims: tuple,
             gb = g.sum(pdims).reshape(w.shape if w is not None else node.bshape)
         grads.append(gb)
     return tuple(grads)
+
+
+class _NormNode(Node):
+    """A normalisation's node: one rule (`_grads`) for Tensors and, when no graph is
+    recorded, arrays."""
+
+    def backward(self, g):
+        return self._grads(g, self.saved())
+
+    def backward_fast(self, g):
+        return self._grads(g, self.saved_data())
 
 
 def _affine(cls: type, x: Tensor, out: np.ndarray, weight: Tensor | None,
@@ -105,11 +119,10 @@ def _affine(cls: type, x: Tensor, out: np.ndarray, weight: Tensor | None,
 # batch norm
 
 
-class NativeBatchNormBackward0(Node):
-    def backward(self, g):
-        x = self.saved()[0]
-        w = self.saved()[1] if self.has_weight else None
-        return _norm_grads(self, g, x, w, self.dims, self.wshape, self.stats, self.eps,
+class NativeBatchNormBackward0(_NormNode):
+    def _grads(self, g, saved):
+        w = saved[1] if self.has_weight else None
+        return _norm_grads(self, g, saved[0], w, self.dims, self.wshape, self.stats, self.eps,
                            self.dims)
 
 
@@ -168,9 +181,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 # layer norm
 
 
-class NativeLayerNormBackward0(Node):
-    def backward(self, g):
-        saved = self.saved()
+class NativeLayerNormBackward0(_NormNode):
+    def _grads(self, g, saved):
         w = saved[1] if self.has_weight else None
         return _norm_grads(self, g, saved[0], w, self.dims, self.wshape, None, self.eps,
                            tuple(range(g.ndim - len(self.dims))))
@@ -202,9 +214,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 # group norm
 
 
-class NativeGroupNormBackward0(Node):
-    def backward(self, g):
-        saved = self.saved()
+class NativeGroupNormBackward0(_NormNode):
+    def _grads(self, g, saved):
         w = saved[1] if self.has_weight else None
         pdims = (0,) + tuple(range(2, g.ndim))
         return _norm_grads(self, g, saved[0], w, (2,), self.wshape, None, self.eps, pdims,

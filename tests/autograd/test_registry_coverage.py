@@ -17,6 +17,7 @@ from .op_db import OPS
 
 # node classes that are bases or that only the engine makes, with the reason
 EXEMPT = {
+    "_NormNode": "base class of the normalisations' nodes",
     "Node": "base class",
     "UnaryNode": "base class of the unary table",
     "BinaryNode": "base class of the binary table",
