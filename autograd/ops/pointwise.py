@@ -88,7 +88,7 @@ sinh = unary("sinh", np.sinh, "g * x.cosh()")
 cosh = unary("cosh", np.cosh, "g * x.sinh()")
 tanh = unary("tanh", np.tanh, "g * (1 - out * out)")
 sigmoid = unary("sigmoid", _sigmoid, "g * out * (1 - out)")
-relu = unary("relu", _relu, "g * (out != 0)", float_only=False)  # (out >= 0: NaN passes, as PyTorch)
+relu = unary("relu", _relu, "g * (out != 0)", float_only=False)  # out >= 0; NaN passes
 abs = unary("abs", np.abs, "g * x.sign()", float_only=False)  # noqa: A001
 reciprocal = unary("reciprocal", np.reciprocal, "-g * out * out")
 square = unary("square", np.square, "g * x * 2", float_only=False)
