@@ -23,7 +23,6 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -349,19 +348,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse and run the chars task; returns the exit code."""
     from .train import UsageError as TrainUsageError
-    try:
-        args = resolve(build_parser().parse_args(argv))
-    except SystemExit as e:   # --help
-        return int(e.code or 0)
-    except (UsageError, TrainUsageError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    try:
-        run(args)
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    from .train import run_job
+    return run_job(PROG, lambda: resolve(build_parser().parse_args(argv)), run,
+                   (UsageError, TrainUsageError))

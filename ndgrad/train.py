@@ -328,20 +328,27 @@ def main(argv: list[str] | None = None) -> int:
     if _task(argv) == "chars":   # the character-level language models: ndgrad/chars.py
         from . import chars
         return chars.main(argv)
+    return run_job(PROG, lambda: _parse(argv), run, (UsageError,))
+
+
+def run_job(prog: str, parse, run_args, errors: tuple) -> int:
+    """Parse the command line (`parse()`) and run the job on it (`run_args(args)`), with the
+    job's exit codes: 2 for a bad command line, 1 for a run that fails on one of `errors`,
+    130 when interrupted; the error is printed after the program's name."""
     try:
-        args = _parse(argv)
+        args = parse()
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+    except errors as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
     try:
-        run(args)
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        run_args(args)
+    except errors as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     return 0
 
