@@ -111,13 +111,14 @@ class _Pass:
                 if g is _SKIP:
                     continue
                 grads = self.call(node, g)
-            child = node.next_functions[0][0] if len(grads) == 1 else None
-            if not heap and child is not None and needed is None and grads[0] is not None \
-                    and child.n_outputs == 1 and type(child) is not AccumulateGrad and \
-                    grads[0].shape == child.out_shape and grads[0].dtype is child.out_dtype:
+            child, g0 = (node.next_functions[0][0], grads[0]) if len(grads) == 1 else (None, None)
+            if not heap and child is not None and g0 is not None and needed is None and \
+                    g0.shape == child.out_shape and g0.dtype is child.out_dtype and \
+                    type(child) is not AccumulateGrad:
                 # the chain step: nothing else waits, and the one gradient goes to a node
-                # whose shape and dtype it has: that node runs next
-                nxt, nxt_g = child, grads[0]
+                # whose shape and dtype it has (a node of several outputs has none): that
+                # node runs next
+                nxt, nxt_g = child, g0
             else:
                 for (child, nr), gi in zip(node.next_functions, grads):
                     if gi is None or child is None or needed is not None and child not in needed:

@@ -345,10 +345,10 @@ def record({args}):
     n._seq = next_seq()   # after the edges: an input's AccumulateGrad may be made there
     if _anomaly[0]:
         n._trace = _capture()
-    n._saved, n._versions = ({saved}), ({versions})
     res = _new(Tensor)    # _make(out, n)
     res._data, res.grad_fn, res._rg, res._vc = out, n, True, [0]
     n.out_shape, n.out_dtype = out.shape, out.dtype
+    n._saved, n._versions = ({saved}), ({versions})
 {extra}    return res
 """
 
@@ -359,10 +359,9 @@ def _recorder(cls: type, args: str, inputs: dict, saved: tuple, extra: list) -> 
     wraps the result `out`. `inputs`: tensor operand -> whether it needs a gradient."""
     edges = [f"({v}.grad_fn or {v}._accum or _accumulator({v}), {v}._out_nr)" if r else
              "_NO_EDGE" for v, r in inputs.items()]
-    if cls.saves_out:
-        extra = extra + ["n._saved += ((out, res._vc, 0, 0),)   # the output's record"]
+    out_record = ("(out, res._vc, 0, 0)",) if cls.saves_out else ()   # see Node._out
     src = _RECORD.format(args=args, edges="".join(e + ", " for e in edges),
-                         saved="".join(v + ", " for v in saved),
+                         saved="".join(v + ", " for v in saved + out_record),
                          versions="".join(f"{v}._vc[0], " for v in saved),
                          extra="".join(f"    {line}\n" for line in extra))
     env = {"Cls": cls, "_new": object.__new__, "Tensor": Tensor, "next_seq": next_seq,
@@ -402,7 +401,7 @@ def unary(name: str, fn: Callable, rule, *, args: tuple = (), node: str | None =
         cls = type(node or f"{name.capitalize()}Backward0", (UnaryNode,), ns)
         cls.record = staticmethod(_recorder(cls, "x, out, args", {"x": True},
                                             ("x",) * cls.saves_x,
-                                            ["if args:", "    n.args = args"]))
+                                            ["n.args = args"] if args else []))
 
     def op(x, *args):
         if not isinstance(x, Tensor):
