@@ -14,6 +14,7 @@ from .. import dtypes, return_types
 from ..tensor import Tensor, _make
 from .base import derivative, inplace, method, record, to_tensor
 from .numpy_names import numpy_names
+from .reduction import _narrow, _wide
 from .shape import _wrap_dim
 from .sorting import selected_backward
 
@@ -74,7 +75,7 @@ def cumprod(x, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     data = _int_to_long(x._data)
-    out = np.cumprod(data, axis=d) if data.ndim else data.copy()
+    out = _narrow(np.cumprod(_wide(data), axis=d), data.dtype) if data.ndim else data.copy()
     return record(Cumprod, out, (x,), x=x, dim=d)
 
 
@@ -86,8 +87,9 @@ def logcumsumexp(x, dim: int) -> Tensor:
     if x._data.dtype.kind != "f":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
                                   f"'{x.dtype._legacy}'")
-    data = x._data
-    out = np.logaddexp.accumulate(data, axis=d) if data.ndim else data.copy()
+    data = x._data   # (float16 accumulates in float32 and rounds once, as PyTorch)
+    out = _narrow(np.logaddexp.accumulate(_wide(data), axis=d), data.dtype) if data.ndim else \
+        data.copy()
     return record(Logcumsumexp, out, (x,), x=x, dim=d)
 
 
