@@ -108,11 +108,12 @@ class _Kernel:
         return s
 
     def _row_outputs(self, states: np.ndarray) -> list:
-        """[out (L, N, H), h_n] from the state slots (L+1, N, H): copies, since the kernel
-        keeps its buffers for backward, out of the user's reach."""
+        """[out (L, N, H), h_n] from the state slots (L+1, N, H) (or a view of them in that
+        shape): contiguous copies, since the kernel keeps its buffers for backward, out of
+        the user's reach."""
         length = states.shape[0] - 1
         out = states[:length] if self.reverse else states[1:]
-        out = out.copy() if self.mask is None else out * self.mask
+        out = out.copy() if self.mask is None else np.multiply(out, self.mask, order="C")
         return [out, states[0 if self.reverse else length].copy()]
 
     def _carry_in(self, t: int, dh, dout):
@@ -193,11 +194,8 @@ class _LSTMKernel(_Kernel):
                 _blend(states[q], states[p], mask[t])
                 _blend(cells[q], cells[p], mask[t])
         self.cache = (acts, states, cells, tanh_c, proj)
-        last = 0 if self.reverse else length
-        out = states[:length] if self.reverse else states[1:]
-        out = out.transpose(0, 2, 1)
-        out = out.copy() if mask is None else out * self.mask
-        return [out, states[last].T.copy(), cells[last].T.copy()]
+        c_n = cells[0 if self.reverse else length].T.copy()
+        return self._row_outputs(states.transpose(0, 2, 1)) + [c_n]
 
     def _factors(self, lo: int, hi: int, k: np.ndarray, dc_dm: np.ndarray) -> None:
         """For steps lo..hi-1, into k and dc_dm: d gates = (dm, dc, dc, dc) * k, with dm
