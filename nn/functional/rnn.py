@@ -73,13 +73,23 @@ def _row_blocks(w: np.ndarray, cols: int) -> np.ndarray:
     """w (R, K) viewed as (b, R / b, K), so that the per-step product w @ h, with h (K, cols),
     runs as b products of at most 100**3 multiply-adds each: OpenBLAS takes such products
     through its small-matrix kernels, about 25% faster at the sizes of a training step
-    (R = 512, K = 128, cols = 16) than one product through its general path. b = 1 when
-    no split into at most 4 blocks gets there."""
+    (R = 512, K = 128, cols = 16) than one product through its general path. w itself when
+    it is small enough already or no split into 2 or 4 blocks gets there."""
     rows, k = w.shape
-    for b in (1, 2, 4):
-        if rows % b == 0 and rows // b * k * cols <= 100 ** 3:
+    for b in (2, 4):
+        if rows * k * cols > 100 ** 3 and rows % b == 0 and rows // b * k * cols <= 100 ** 3:
             return w.reshape(b, rows // b, k)
-    return w.reshape(1, rows, k)
+    return w
+
+
+def _transposed(a: np.ndarray, block: int = 64) -> np.ndarray:
+    """a.T (a 2-D) as a C-contiguous copy, made in blocks of `block` rows of a: each
+    block's reads stay in the cache (3x faster than one strided copy of a 512 x 128
+    weight)."""
+    out = np.empty(a.shape[::-1], a.dtype)
+    for j in range(0, a.shape[0], block):
+        out[:, j:j + block] = a[j:j + block].T
+    return out
 
 
 def _blend(new: np.ndarray, old: np.ndarray, m: np.ndarray) -> None:
@@ -167,7 +177,7 @@ class _LSTMKernel(_Kernel):
         tanh_c = np.empty((length, H, n), dt)
         proj = None if w_hr is None else np.empty((length, H, n), dt)
         w = _row_blocks(w, n)
-        tmp, ig = np.empty(w.shape[:2] + (n,), dt), np.empty((H, n), dt)
+        tmp, ig = np.empty(w.shape[:-1] + (n,), dt), np.empty((H, n), dt)
         flat = tmp.reshape(gsize, n)
         size = _chunk(length, acts)
         pre = np.empty((size, n, gsize), dt)
@@ -221,7 +231,7 @@ class _LSTMKernel(_Kernel):
         length, gsize, n = acts.shape
         H, dt = self.hidden, acts.dtype
         f = acts[:, 2 * H:3 * H]
-        w_t = _row_blocks(np.ascontiguousarray(self._internal(self.w_hh).T), n)  # (H_out, 4H)
+        w_t = _row_blocks(_transposed(self._internal(self.w_hh)), n)    # (H_out, 4H)
         w_hr_t = None if proj is None else np.ascontiguousarray(self.w_hr.T)
         mask = None if self.mask is None else self.mask.transpose(0, 2, 1)
         dout = None if dout is None else np.ascontiguousarray(dout.transpose(0, 2, 1))
@@ -277,7 +287,8 @@ class _GRUKernel(_Kernel):
         scale = np.full(gsize, 0.5, dt)
         scale[2 * H:] = 1
         xs = xg * scale
-        w_t = np.ascontiguousarray(self.w_hh.T) * scale
+        w_t = _transposed(self.w_hh)
+        w_t *= scale
         b = None if self.b_hh is None else self.b_hh * scale
         states = self._states(length, h0)
         acts = np.empty((length, n, gsize), dt)       # r, z, n
@@ -337,7 +348,7 @@ class _RNNKernel(_Kernel):
     def forward(self, xg, h0, c0=None):
         length = xg.shape[0]
         pre = xg if self.b_hh is None else xg + self.b_hh
-        w_t = np.ascontiguousarray(self.w_hh.T)
+        w_t = _transposed(self.w_hh)
         states = self._states(length, h0)
         for t, p, q in _steps(length, self.reverse):
             h = np.matmul(states[p], w_t, out=states[q])
