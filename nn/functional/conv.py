@@ -158,8 +158,8 @@ class _Plan:
         """The full-width col2im as a view: r4 (G, kh * C/G, m, row), contiguous, holds for
         each kernel row i and channel the columns of W_i^T g after `margin` zeros; the view
         (m, G, C/G, kh, h, w) reads at each input pixel the column of each kernel row that
-        lands on it (a zero where none does), so that dx is its sum over kh, one numpy
-        reduction."""
+        lands on it (a zero where none does), so that dx is its sum over kh
+        (`_sum_axis3`)."""
         sg, sr, sm, _ = r4.strides
         it = r4.itemsize
         dh, kh, wp, cg = self.dilation[0], self.kh, self.wp, self.cg
