@@ -1,14 +1,23 @@
 """Random numbers: `Generator`, seeding and RNG state, and sampling (`rand`, `randn`,
-`randint`, `randperm`, `normal`, `bernoulli`, `poisson`, the `*_like` variants and the
-in-place `uniform_`, `normal_`, ... methods), each with PyTorch's `generator=` and errors.
+`randint`, `randperm`, `normal`, `bernoulli`, `poisson`, `multinomial`, the `*_like`
+variants and the in-place `uniform_`, `normal_`, ... methods), each with PyTorch's
+`generator=` and errors.
 
-Streams come from numpy's PCG64, so seeds give reproducible results here, but not the
-same numbers as PyTorch's generator (a Mersenne Twister).
+The streams are PyTorch's: a Mersenne Twister (mt19937, numpy's `MT19937` bit generator)
+seeded as PyTorch seeds it, and PyTorch's CPU kernels on top of its 32-bit draws, so
+`manual_seed(s)` followed by `rand`, `randn`, `randint`, `randperm`, `normal`, `bernoulli`,
+`multinomial`, the in-place samplers, `nn.init` and the layers' default initialisation give
+PyTorch's numbers (`randn` of 16 or more float32 values within a float32 ulp or two: PyTorch
+uses vectorised log/sin/cos). `get_state()` is PyTorch's 5056-byte state, so states move
+between the two. `poisson` and a few internal users (dropout's masks, Gumbel noise) draw from
+a numpy `Generator` over the same bit generator: one seed drives everything, but those
+numbers are not PyTorch's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -25,15 +34,36 @@ __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generato
            "normal", "bernoulli", "poisson", "rand_like", "randn_like", "randint_like"]
 
 _U64 = (1 << 64) - 1
+_MT_N = 624   # mt19937's words of state
+
+# PyTorch's CPUGeneratorImplState, byte for byte (get_state() / set_state()).
+_STATE = np.dtype([
+    ("the_initial_seed", "<u8"), ("left", "<i4"), ("seeded", "<i4"), ("next", "<u8"),
+    ("state", "<u8", (_MT_N,)), ("normal_x", "<f8"), ("normal_y", "<f8"),
+    ("normal_rho", "<f8"), ("normal_is_valid", "<i4"), ("_pad0", "V4"),
+    ("next_float_normal_sample", "<f4"), ("is_next_float_normal_sample_valid", "u1"),
+    ("_pad1", "V3")])
+_STATE_LEGACY_BYTES = _STATE.fields["next_float_normal_sample"][1]   # 5048
+
+
+def _seeded_key(seed: int) -> np.ndarray:
+    """mt19937's state right after `init_genrand(seed)` (PyTorch seeds with seed & 0xffffffff)."""
+    key = [seed & 0xFFFFFFFF]
+    for j in range(1, _MT_N):
+        p = key[-1]
+        key.append((1812433253 * (p ^ (p >> 30)) + j) & 0xFFFFFFFF)
+    return np.array(key, np.uint32)
 
 
 class Generator:
-    """A seeded source of random numbers, accepted as `generator=` by random functions."""
+    """A seeded source of random numbers, accepted as `generator=` by random functions:
+    PyTorch's CPU generator (mt19937), with its seeding, streams and state layout."""
 
     def __init__(self, device="cpu") -> None:
         _generator_device(device)
-        self._seed = 67280421310721  # PyTorch's default seed value
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._bits = np.random.MT19937()
+        self._np = np.random.Generator(self._bits)   # for samplers without torch parity
+        self.manual_seed(67280421310721)  # PyTorch's default seed value
 
     def manual_seed(self, seed: int) -> Generator:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -42,8 +72,14 @@ class Generator:
         if not -(1 << 63) <= seed <= _U64:
             raise ValueError("Overflow when unpacking long long")
         self._seed = seed & _U64
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._fresh = _seeded_key(self._seed)
+        self._set_key(self._fresh, _MT_N)
+        self._normal: float | None = None         # the cached second Box-Muller sample
+        self._float_normal: float | None = None   # PyTorch's float cache (kept for get_state)
         return self
+
+    def _set_key(self, key: np.ndarray, pos: int) -> None:
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
 
     def seed(self) -> int:
         """Seed from the operating system's entropy; returns the seed."""
@@ -54,36 +90,59 @@ class Generator:
     def initial_seed(self) -> int:
         return self._seed
 
+    def _u32(self, n: int) -> np.ndarray:
+        """n draws of 32 bits (PyTorch's `random()`), as uint64."""
+        return self._bits.random_raw(n)
+
+    def _u64(self, n: int) -> np.ndarray:
+        """n draws of 64 bits (PyTorch's `random64()`: two 32-bit draws, high word first)."""
+        r = self._bits.random_raw(2 * n)
+        return (r[0::2] << np.uint64(32)) | r[1::2]
+
     def get_state(self) -> Tensor:
-        """The generator's state as a uint8 tensor (for `set_state`, or saving to a file)."""
-        st = self._rng.bit_generator.state
-        pcg = st["state"]
-        raw = (pcg["state"].to_bytes(16, "little") + pcg["inc"].to_bytes(16, "little")
-               + bytes([st["has_uint32"]]) + st["uinteger"].to_bytes(4, "little")
-               + self._seed.to_bytes(8, "little"))
-        return _make(np.frombuffer(raw, np.uint8).copy())
+        """PyTorch's state: a uint8 tensor of 5056 bytes (the mt19937 words and position,
+        the seed, and the cached normal sample), for `set_state` or saving to a file."""
+        mt = self._bits.state["state"]
+        key, pos = mt["key"], int(mt["pos"])
+        st = np.zeros((), _STATE)
+        st["the_initial_seed"], st["seeded"], st["state"] = self._seed, 1, key
+        fresh = pos == _MT_N and np.array_equal(key, self._fresh)   # seeded, nothing drawn
+        st["next"] = 0 if fresh else pos
+        st["left"] = 1 if pos == _MT_N else _MT_N + 1 - pos
+        if self._normal is not None:
+            st["normal_is_valid"], st["normal_y"] = 1, self._normal
+        if self._float_normal is not None:
+            st["is_next_float_normal_sample_valid"] = 1
+            st["next_float_normal_sample"] = self._float_normal
+        return _make(np.frombuffer(st.tobytes(), np.uint8).copy())
 
     def set_state(self, new_state: Tensor) -> Generator:
         if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
-            raise TypeError("RNG state must be a torch.ByteTensor")
+            raise RuntimeError("RNG state must be a torch.ByteTensor")
         raw = new_state._data.tobytes()
-        if len(raw) != _STATE_BYTES:
-            raise RuntimeError(f"Expected a state of {_STATE_BYTES} bytes (from get_state()), got "
+        if len(raw) not in (_STATE_LEGACY_BYTES, _STATE.itemsize):
+            raise RuntimeError(f"Expected either a CPUGeneratorImplStateLegacy of size "
+                               f"{_STATE_LEGACY_BYTES} or a CPUGeneratorImplState of size "
+                               f"{_STATE.itemsize} but found the input RNG state size to be "
                                f"{len(raw)}")
-        self._rng.bit_generator.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": int.from_bytes(raw[:16], "little"),
-                      "inc": int.from_bytes(raw[16:32], "little")},
-            "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:37], "little")}
-        self._seed = int.from_bytes(raw[37:], "little")
+        st = np.frombuffer(raw.ljust(_STATE.itemsize, b"\0"), _STATE)[0]
+        left, nxt = int(st["left"]), int(st["next"])
+        if not 1 <= left <= _MT_N or nxt > _MT_N:
+            raise RuntimeError("The provided RNG state is not a valid mt19937 state (left "
+                               f"{left}, next {nxt})")
+        key = st["state"].astype(np.uint32)
+        self._set_key(key, _MT_N if left == 1 else nxt)
+        self._seed = int(st["the_initial_seed"])
+        self._fresh = key if left == 1 and nxt == 0 else None
+        self._normal = float(st["normal_y"]) if st["normal_is_valid"] else None
+        self._float_normal = (float(st["next_float_normal_sample"])
+                              if len(raw) == _STATE.itemsize
+                              and st["is_next_float_normal_sample_valid"] else None)
         return self
 
     @property
     def device(self):
         return CPU
-
-
-_STATE_BYTES = 45
 
 
 def _generator_device(device) -> None:
@@ -99,12 +158,17 @@ def _generator_device(device) -> None:
 default_generator = Generator()
 
 
-def _rng(generator: Generator | None) -> np.random.Generator:
+def _gen(generator: Generator | None) -> Generator:
     if generator is None:
-        return default_generator._rng
+        return default_generator
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be an autograd.Generator, got {type(generator).__name__}")
-    return generator._rng
+    return generator
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    """A numpy Generator over `generator`'s mt19937 (for draws without PyTorch parity)."""
+    return _gen(generator)._np
 
 
 def manual_seed(seed: int) -> Generator:
@@ -144,6 +208,196 @@ def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng",
         set_rng_state(state)
 
 
+# ---- PyTorch's CPU kernels on the generator's draws -------------------------------------------
+# Each returns n values as PyTorch's kernel produces them in memory order; `_in_layout` places
+# them in a tensor's elements in that order.
+
+def _uniform01(g: Generator, n: int, dt: np.dtype) -> np.ndarray:
+    """U[0, 1): 53 bits of a 64-bit draw for float64, else 24 bits of a 32-bit draw (float32)."""
+    if dt == np.float64:
+        return (g._u64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+    return (g._u32(n) & np.uint64(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
+
+
+def _fma(a: np.ndarray, b, c) -> np.ndarray:
+    """a * b + c rounded once, as PyTorch's kernels compute it (compiled with fused
+    multiply-add). float32: exact in float64, then rounded. float64: Dekker's exact product
+    and Knuth's exact sum, then rounded (faithfully: off by one ulp in rare ties)."""
+    if a.dtype != np.float64:
+        return (a.astype(np.float64) * np.float64(b) + np.float64(c)).astype(a.dtype)
+    p = a * b
+    split = lambda x: (lambda t: (t - (t - x), x - (t - (t - x))))(134217729.0 * x)  # noqa: E731
+    (ah, al), (bh, bl) = split(a), split(np.float64(b))
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl      # a * b == p + e exactly
+    s = p + c
+    back = s - p
+    err = (p - (s - back)) + (c - back)                    # p + c == s + err exactly
+    return s + (err + e)
+
+
+def _libm(name: str, x: np.ndarray, exact: bool = True) -> np.ndarray:
+    """numpy's `name` (log, log1p, sin, ...), or with `exact` the C library's, which PyTorch
+    calls: numpy's vectorised float64 versions are an ulp off for a few percent of inputs."""
+    if not exact:
+        return getattr(np, name)(x)
+    return np.fromiter(map(getattr(math, name), x.ravel().tolist()), np.float64,
+                       count=x.size).reshape(x.shape)
+
+
+def _uniform_values(g: Generator, n: int, dt: np.dtype, low: float, high: float) -> np.ndarray:
+    """uniform_(low, high): `u * (high - low) + low` (fused) in the dtype's arithmetic
+    (float32 for float16, whose draws are float32's)."""
+    ct = np.float64 if dt == np.float64 else np.float32
+    lo, hi = ct(low), ct(high)
+    return _fma(_uniform01(g, n, dt), hi - lo, lo).astype(dt, copy=False)
+
+
+def _double_uniform01(g: Generator, n: int) -> np.ndarray:
+    return _uniform01(g, n, np.dtype(np.float64))
+
+
+def _box_muller_blocks(u: np.ndarray) -> np.ndarray:
+    """PyTorch's normal_fill_16 over blocks of 16 uniforms: u1 = 1 - u[j], u2 = u[j + 8],
+    z[j] = r cos(theta), z[j + 8] = r sin(theta)."""
+    b = u.reshape(-1, 2, 8)
+    dt, exact = u.dtype.type, u.dtype == np.float64
+    radius = np.sqrt(dt(-2) * _libm("log", dt(1) - b[:, 0], exact))
+    theta = dt(2.0 * np.pi) * b[:, 1]
+    return np.stack([radius * _libm("cos", theta, exact), radius * _libm("sin", theta, exact)],
+                    1).reshape(-1)
+
+
+def _normal_fill(g: Generator, n: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's normal_fill (n >= 16, contiguous): n uniforms, Box-Muller per block of 16;
+    when n % 16 != 0 the last 16 values are redone from 16 fresh uniforms (float16 draws
+    no uniforms for the incomplete block's own elements)."""
+    ct = np.dtype(np.float64 if dt == np.float64 else np.float32)
+    z = np.empty(n, ct)
+    head = n - n % 16 if dt == np.float16 else n
+    z[:head] = _uniform01(g, head, ct)
+    full = n - n % 16
+    z[:full] = _box_muller_blocks(z[:full])
+    if n % 16:
+        z[n - 16:] = _box_muller_blocks(_uniform01(g, 16, ct))
+    return z
+
+
+def _normal_serial(g: Generator, n: int) -> np.ndarray:
+    """n draws of PyTorch's normal_distribution<double>: two 53-bit uniforms give
+    r = sqrt(-2 log1p(-u2)), theta = 2 pi u1; r cos(theta) is returned and r sin(theta) cached
+    on the generator for the next draw."""
+    head = [] if g._normal is None else [g._normal]
+    g._normal = None
+    pairs = max(n - len(head) + 1, 0) // 2
+    u = _double_uniform01(g, 2 * pairs).reshape(-1, 2) if pairs else np.zeros((0, 2))
+    r = np.sqrt(-2.0 * _libm("log1p", -u[:, 1]))
+    theta = 2.0 * np.pi * u[:, 0]
+    z = np.stack([r * _libm("cos", theta), r * _libm("sin", theta)], 1).reshape(-1)
+    if (n - len(head)) % 2:
+        g._normal = float(z[-1])
+        z = z[:-1]
+    return np.concatenate([np.asarray(head[:n], np.float64), z])
+
+
+def _normal_values(g: Generator, n: int, dt: np.dtype, mean: float, std: float,
+                   contiguous: bool = True) -> np.ndarray:
+    """normal_(mean, std): normal_fill for 16 or more contiguous elements (in float32 for
+    float32 and float16, fused `z * std + mean`), else normal_distribution<double>."""
+    if n >= 16 and contiguous:
+        z = _normal_fill(g, n, dt)
+        ct = z.dtype.type
+        return _fma(z, ct(std), ct(mean)).astype(dt, copy=False)
+    return _fma(_normal_serial(g, n), std, mean).astype(dt, copy=False)
+
+
+_WIDE_RANGE = 1 << 28   # PyTorch draws 64 bits for integer ranges this wide or wider
+
+
+def _int_values(g: Generator, n: int, low: int, span: int) -> np.ndarray:
+    """random_(low, low + span): `draw % span + low` with 32-bit draws for spans below 2**28,
+    64-bit ones above (span 2**64: the 64-bit draw itself), as int64 with wraparound."""
+    if span >= 1 << 64:
+        return g._u64(n).view(np.int64)
+    raw = g._u64(n) if span >= _WIDE_RANGE else g._u32(n)
+    return (raw % np.uint64(span) + np.uint64(low & _U64)).view(np.int64)
+
+
+def _full_range_values(g: Generator, n: int, dt: np.dtype) -> np.ndarray:
+    """random_() without bounds: [0, 2**mantissa bits + 1) for floats, [0, max + 1) for
+    integers, from 64-bit draws for int64 and float64, else 32-bit ones."""
+    if dt.kind == "b":
+        return g._u32(n) & np.uint64(1)
+    span = ((1 << (np.finfo(dt).nmant + 1)) + 1 if dt.kind == "f"
+            else int(np.iinfo(dt).max) + 1)
+    raw = g._u64(n) if dt in (np.int64, np.float64) else g._u32(n)
+    return raw % np.uint64(span)
+
+
+def _randperm_values(g: Generator, n: int) -> np.ndarray:
+    """PyTorch's randperm: Fisher-Yates with 32-bit draws, swapping r[i] and r[i + z],
+    z = draw % (n - i) (for n below 2**32 / 20; above, its inside-out variant on 64-bit draws)."""
+    if n >= (1 << 32) // 20:
+        return _randperm_inside_out(g, n)
+    i = np.arange(n, dtype=np.int64)
+    j = i.copy()
+    if n > 1:
+        j[:-1] += (g._u32(n - 1) % (n - i[:-1]).astype(np.uint64)).astype(np.int64)
+    return _apply_swaps(j)
+
+
+def _apply_swaps(j: np.ndarray) -> np.ndarray:
+    """The permutation left by `for i: swap(r[i], r[j[i]])` on r = arange(n), where j[i] >= i,
+    without a loop over i.
+
+    Step i fixes r[i] for good, to the value then at position j[i]. Let v[k] be the value at
+    position k just before step k. A position p > i changes only at steps k < i with j[k] = p,
+    each of which leaves v[k] there. So the value at p before step i is v[k] for the latest
+    such k, or p itself; and v[k] follows the same rule with i = k, p = k, so v is a forest of
+    "latest earlier writer" links whose roots are their own values (pointer jumping).
+    """
+    n = len(j)
+    if n == 0:
+        return j
+    k = np.arange(n)
+    order = np.argsort(j, kind="stable")          # steps grouped by target, in step order
+    js = j[order]
+    same = js[1:] == js[:-1]
+    prev = np.full(n, -1)                         # latest earlier step with the same target
+    prev[order[1:][same]] = order[:-1][same]
+    last = np.full(n, -1)                         # latest step writing each position
+    ends = np.append(~same, True)
+    last[js[ends]] = order[ends]
+    # v[k]'s link: the latest step before k that wrote position k
+    link = np.where(j == k, prev, last)
+    link = np.where(link < k, link, -1)
+    root = np.where(link >= 0, link, k)
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    return np.where(prev >= 0, root[np.maximum(prev, 0)], j)
+
+
+def _randperm_inside_out(g: Generator, n: int) -> np.ndarray:
+    """PyTorch's randperm for huge n: r[i] = r[z]; r[z] = i with z = 64-bit draw % (i + 1)."""
+    z = (g._u64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+    r = list(range(n))
+    for i, zi in enumerate(z):
+        r[i] = r[zi]
+        r[zi] = i
+    return np.array(r, np.int64)
+
+
+def _in_layout(flat: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`flat`, drawn in the memory order of `like`'s elements (PyTorch's kernels walk a
+    tensor's storage), arranged in `like`'s logical shape."""
+    if like.flags.c_contiguous:
+        return flat.reshape(like.shape)
+    order = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    return flat.reshape([like.shape[d] for d in order]).transpose(np.argsort(order))
+
+
 # ---- sampling functions -----------------------------------------------------------------------
 def _not_implemented(kernel: str, dt: np.dtype, op: str) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{dtypes.from_np(dt)._legacy}' "
@@ -157,12 +411,18 @@ def _float_dtype(dtype, kernel: str, op: str) -> np.dtype:
     return dt
 
 
+def _numel(shape: tuple) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
 def rand(*size, generator: Generator | None = None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     _check_device(device, "rand")
     dt = _float_dtype(dtype, "check_uniform_bounds", "rand")
-    return _leaf(_rng(generator).random(_shape(size), np.float64).astype(dt), requires_grad)
+    shape = _shape(size)
+    data = _uniform_values(_gen(generator), _numel(shape), dt, 0.0, 1.0)
+    return _leaf(data.reshape(shape), requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, layout=None, device=None,
@@ -170,7 +430,9 @@ def randn(*size, generator: Generator | None = None, dtype=None, layout=None, de
     """Standard normal."""
     _check_device(device, "randn")
     dt = _float_dtype(dtype, "normal_kernel_cpu", "randn")
-    return _leaf(_rng(generator).standard_normal(_shape(size)).astype(dt), requires_grad)
+    shape = _shape(size)
+    data = _normal_values(_gen(generator), _numel(shape), dt, 0.0, 1.0)
+    return _leaf(data.reshape(shape), requires_grad)
 
 
 def _check_range(low, high, hint: str = "") -> None:
@@ -190,9 +452,9 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
     elif high is None:
         low, high = 0, low
     _check_range(low, high, f" (randint draws from [low, high): low={low}, high={high})")
-    data = _rng(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
-                                                            else size))
-    return _leaf(data.astype(_dtype(dtype, dtypes.int64)), requires_grad)
+    shape = _shape((size,) if isinstance(size, int) else size)
+    data = _int_values(_gen(generator), _numel(shape), int(low), int(high) - int(low))
+    return _leaf(data.reshape(shape).astype(_dtype(dtype, dtypes.int64)), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype=None, layout=None,
@@ -204,7 +466,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype=None, layout=N
                         f"{type(n).__name__}")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    return _leaf(_rng(generator).permutation(int(n)).astype(_dtype(dtype, dtypes.int64)),
+    return _leaf(_randperm_values(_gen(generator), int(n)).astype(_dtype(dtype, dtypes.int64)),
                  requires_grad)
 
 
@@ -242,7 +504,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         dt = _float_dtype(dtype, "normal_kernel_cpu", "normal")
         shape = _shape((size,) if isinstance(size, int) else size)
-        return _leaf(_rng(generator).normal(mean, std, shape).astype(dt), requires_grad)
+        data = _normal_values(_gen(generator), _numel(shape), dt, mean, std)
+        return _leaf(data.reshape(shape), requires_grad)
     ref = mean if tm else std
     dt = ref._data.dtype
     for t in (mean, std):
@@ -261,7 +524,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: Generator | None = None, 
         msg = str(shape_mismatch("normal", m, s)).split(": ", 1)[1].split(" (shapes")[0]
         raise RuntimeError(f"{msg} (normal(): mean of shape {list(np.shape(m))}, std of shape "
                            f"{list(np.shape(s))})") from None
-    out = _rng(generator).normal(m, s, size=shape).astype(dt)
+    # PyTorch: out.normal_(0, std) then + mean for a float std; out.normal_(0, 1) then
+    # * std + mean for a tensor std (in the output's dtype)
+    z = _normal_values(_gen(generator), _numel(shape), dt, 0.0, 1.0 if ts else s)
+    z = z.reshape(shape)
+    out = ((z * s.astype(dt, copy=False) if ts else z) + m).astype(dt, copy=False)
     if tm and ts:
         return record(NormalBackward3, out, (mean, std))
     return record(NormalBackward1 if tm else NormalBackward2, out, (ref,))
@@ -275,8 +542,21 @@ def _check_float_input(x: Tensor, kernel: str, op: str) -> None:
         raise _not_implemented(kernel, x._data.dtype, op)
 
 
-def _draw_bernoulli(rng: np.random.Generator, p, shape: tuple) -> np.ndarray:
-    return rng.random(shape) < p
+def _draw_bernoulli(g: Generator, p, like: np.ndarray, p_dtype=np.float64) -> np.ndarray:
+    """PyTorch's bernoulli: `u < p` per element of `like`, in memory order (flat), u a 53-bit uniform
+    for a float p or float64 probabilities, else a 24-bit one."""
+    u = _uniform01(g, like.size, np.dtype(p_dtype))
+    if isinstance(p, np.ndarray):
+        p = _memory_order(np.broadcast_to(p, like.shape), like)
+    return u < p
+
+
+def _memory_order(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`a`'s elements (shaped like `like`) listed in the memory order of `like`'s."""
+    if like.flags.c_contiguous:
+        return a.reshape(-1)
+    order = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    return a.transpose(order).reshape(-1)
 
 
 def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
@@ -285,14 +565,15 @@ def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
     and dtype as input."""
     _check_float_input(input, "bernoulli_tensor_cpu_p_", "bernoulli")
     d = input._data
-    rng = _rng(generator)
+    g, out = _gen(generator), np.empty(d.shape, d.dtype)
     if p is not None:
         _check_p(p, "bernoulli")
-        return _make(_draw_bernoulli(rng, p, d.shape).astype(d.dtype))
+        return _make(_draw_bernoulli(g, p, out).astype(d.dtype).reshape(d.shape))
     if not ((d >= 0) & (d <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                            "(bernoulli(): every probability must be in [0, 1])")
-    return record(BernoulliBackward0, _draw_bernoulli(rng, d, d.shape).astype(d.dtype), (input,))
+    draws = _draw_bernoulli(g, d, out, d.dtype).astype(d.dtype).reshape(d.shape)
+    return record(BernoulliBackward0, draws, (input,))
 
 
 def _check_p(p: float, op: str) -> None:
@@ -352,9 +633,10 @@ _FILL_NODES = {name: derivative(name, _zeros_for("self")) for name in (
 _FILL_NODES["BernoulliBackward1"] = derivative("BernoulliBackward1", _zeros_for("self", "p"))
 
 
-def _fill(x: Tensor, data: np.ndarray, node: str, p: Tensor | None = None) -> Tensor:
-    return record(_FILL_NODES[node], np.asarray(data).astype(x._data.dtype),
-                  (x,) if p is None else (x, p))
+def _fill(x: Tensor, flat: np.ndarray, node: str, p: Tensor | None = None) -> Tensor:
+    """x's new values, `flat` listing them in the memory order of x's elements."""
+    data = _in_layout(flat.astype(x._data.dtype, copy=False), x._data)
+    return record(_FILL_NODES[node], data, (x,) if p is None else (x, p))
 
 
 def _continuous(x: Tensor, kernel: str, op: str) -> None:
@@ -382,7 +664,9 @@ def _uniform(x: Tensor, *args, generator: Generator | None = None, **kwargs) -> 
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={low} > to={high}")
-    return _fill(x, _rng(generator).uniform(low, high, x._data.shape), "UniformBackward0")
+    d = x._data
+    return _fill(x, _uniform_values(_gen(generator), d.size, d.dtype, low, high),
+                 "UniformBackward0")
 
 
 def _normal(x: Tensor, mean: float = 0.0, std: float = 1.0, *,
@@ -390,11 +674,13 @@ def _normal(x: Tensor, mean: float = 0.0, std: float = 1.0, *,
     _continuous(x, "normal_kernel_cpu", "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(x, _rng(generator).normal(mean, std, x._data.shape), "NormalBackward0")
+    d = x._data
+    return _fill(x, _normal_values(_gen(generator), d.size, d.dtype, mean, std,
+                                   d.flags.c_contiguous), "NormalBackward0")
 
 
 def _bernoulli(x: Tensor, p=0.5, *, generator: Generator | None = None) -> Tensor:
-    rng = _rng(generator)
+    g = _gen(generator)
     if isinstance(p, Tensor):
         try:
             probs = np.broadcast_to(p._data, x._data.shape)
@@ -404,9 +690,11 @@ def _bernoulli(x: Tensor, p=0.5, *, generator: Generator | None = None) -> Tenso
         if not ((probs >= 0) & (probs <= 1)).all():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
                                "(bernoulli_(): every probability must be in [0, 1])")
-        return _fill(x, _draw_bernoulli(rng, probs, x._data.shape), "BernoulliBackward1", p)
+        draws = _draw_bernoulli(g, probs, x._data, np.float64 if probs.dtype == np.float64
+                                else np.float32)
+        return _fill(x, draws, "BernoulliBackward1", p)
     _check_p(p, "bernoulli")
-    return _fill(x, _draw_bernoulli(rng, p, x._data.shape), "BernoulliBackward2")
+    return _fill(x, _draw_bernoulli(g, p, x._data), "BernoulliBackward2")
 
 
 def _exponential(x: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
@@ -415,36 +703,47 @@ def _exponential(x: Tensor, lambd: float = 1.0, *, generator: Generator | None =
                            f"dtype must be a floating point but you specified {x.dtype._legacy}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(x, _rng(generator).exponential(1.0 / lambd, x._data.shape),
+    u = _double_uniform01(_gen(generator), x._data.size)
+    return _fill(x, -1.0 / lambd * _libm("log1p", -u, x._data.dtype == np.float64),
                  "ExponentialBackward0")
 
 
-def _random_bounds(dt: np.dtype) -> int:
-    """`random_()` with no bounds draws from [0, this): every integer the dtype holds
-    exactly (2**mantissa bits + 1 for floats, as PyTorch)."""
+def _largest_exact(dt: np.dtype) -> int:
+    """The largest integer `random_(from, None)` draws: the dtype's maximum (2**mantissa
+    bits for floats)."""
     if dt.kind == "b":
-        return 2
+        return 1
     if dt.kind == "f":
-        return (1 << (np.finfo(dt).nmant + 1)) + 1
-    return int(np.iinfo(dt).max) + 1
+        return 1 << (np.finfo(dt).nmant + 1)
+    return int(np.iinfo(dt).max)
 
 
 def _random(x: Tensor, *args, generator: Generator | None = None, **kwargs) -> Tensor:
+    """random_(): every integer the dtype holds exactly; random_(to): [0, to);
+    random_(from, to): [from, to); random_(from, None): [from, the dtype's largest]."""
     low, high = _from_to(args, kwargs, "random_", None)
-    if high is None:
-        low, high = (0, _random_bounds(x._data.dtype)) if low is None else (0, low)
-    elif low is None:
-        low = 0
-    _check_range(low, high)
-    node = "RandomBackward0" if len(args) == 2 or (args and "to" in kwargs) else \
-        "RandomBackward1" if args or "to" in kwargs else "RandomBackward2"
-    return _fill(x, _rng(generator).integers(low, high, x._data.shape), node)
+    both = len(args) + ("to" in kwargs) == 2
+    d, g = x._data, _gen(generator)
+    if both:
+        if high is None:
+            if low == -(1 << 63):
+                return _fill(x, _int_values(g, d.size, 0, 1 << 64), "RandomBackward0")
+            high = _largest_exact(d.dtype) + 1
+        _check_range(low, high)
+        return _fill(x, _int_values(g, d.size, low, high - low), "RandomBackward0")
+    if low is None and high is None:
+        return _fill(x, _full_range_values(g, d.size, d.dtype), "RandomBackward2")
+    high = low if high is None else high
+    _check_range(0, high)
+    return _fill(x, _int_values(g, d.size, 0, high), "RandomBackward1")
 
 
 def _geometric(x: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _fill(x, _rng(generator).geometric(p, x._data.shape), "GeometricBackward0")
+    u = _double_uniform01(_gen(generator), x._data.size)
+    return _fill(x, np.ceil(_libm("log", u, x._data.dtype == np.float64) / math.log1p(-p)),
+                 "GeometricBackward0")
 
 
 def _log_normal(x: Tensor, mean: float = 1.0, std: float = 2.0, *,
@@ -452,7 +751,9 @@ def _log_normal(x: Tensor, mean: float = 1.0, std: float = 2.0, *,
     _continuous(x, "log_normal_cpu", "log_normal_")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return _fill(x, _rng(generator).lognormal(mean, std, x._data.shape), "LogNormalBackward0")
+    z = _normal_serial(_gen(generator), x._data.size)
+    return _fill(x, _libm("exp", _fma(z, std, mean), x._data.dtype == np.float64),
+                 "LogNormalBackward0")
 
 
 def _cauchy(x: Tensor, median: float = 0.0, sigma: float = 1.0, *,
@@ -462,8 +763,9 @@ def _cauchy(x: Tensor, median: float = 0.0, sigma: float = 1.0, *,
                            f"dtype must be a floating point but you specified {x.dtype._legacy}")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    return _fill(x, median + sigma * _rng(generator).standard_cauchy(x._data.shape),
-                 "CauchyBackward0")
+    u = _double_uniform01(_gen(generator), x._data.size)
+    tan = _libm("tan", np.pi * (u - 0.5), x._data.dtype == np.float64)
+    return _fill(x, _fma(tan, sigma, median), "CauchyBackward0")
 
 
 Tensor.uniform_ = inplace(_uniform)
@@ -496,9 +798,8 @@ def multinomial(input, num_samples: int, replacement: bool = False, *,
 
     With replacement, each draw follows p / sum(p). Without (the default), each index
     appears at most once and later draws follow the renormalised remaining weights;
-    zero-weight categories come last, once the positive ones are used up. Sampled as
-    PyTorch's distribution prescribes, from this project's generator (not PyTorch's
-    stream)."""
+    zero-weight categories come last, once the positive ones are used up. PyTorch's
+    algorithms and draws: the same seed gives PyTorch's indices."""
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial(): argument 'input' must be Tensor, not "
                         f"{type(input).__name__}")
@@ -524,21 +825,24 @@ def multinomial(input, num_samples: int, replacement: bool = False, *,
     total = w.sum(axis=1)
     if (total <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _rng(generator)
-    if replacement:
-        # cumulative weights / their total: the last positive category ends at exactly 1,
-        # so a zero-weight category (an empty interval) is never hit
-        cdf = np.cumsum(w, axis=1) / total[:, None]
-        u = rng.random((w.shape[0], n))
-        idx = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+    g = _gen(generator)
+    if replacement and n > 1:
+        # PyTorch: the row's cumulative weights (in its dtype) over their total, and for
+        # each draw the first category whose cumulative weight reaches a 53-bit uniform
+        cdf = np.cumsum(np.atleast_2d(p), axis=1)
+        cdf = cdf / cdf[:, -1:]
+        u = _double_uniform01(g, w.shape[0] * n).reshape(-1, n)
+        idx = np.stack([np.searchsorted(c, r, side="left") for c, r in zip(cdf, u)])
+        idx = np.minimum(idx, k - 1)
     else:
-        # the exponential race: sorting E_i / p_i (E ~ Exp(1)) orders the categories as
-        # successive draws without replacement do; zero weights give inf and come last
-        # (in descending index order, as PyTorch's implementation leaves them)
-        with np.errstate(divide="ignore"):
-            keys = rng.standard_exponential(w.shape) / w
+        # PyTorch's exponential race: the largest p / q with q ~ Exp(1) drawn by exponential_
+        # (one sample, with or without replacement, is the same draw); zero weights come last,
+        # in descending index order, as PyTorch's topk leaves them
+        u = _double_uniform01(g, w.size)
+        q = (-_libm("log1p", -u, p.dtype == np.float64)).astype(p.dtype).reshape(w.shape)
+        keys = np.atleast_2d(p) / q
         back = np.broadcast_to(-np.arange(k), w.shape)
-        idx = np.lexsort((back, keys), axis=-1)[:, :n]
+        idx = np.lexsort((back, -keys), axis=-1)[:, :n]
     idx = idx.astype(np.int64, copy=False)
     res = _make(idx if p.ndim == 2 else idx[0])
     if out is not None:
