@@ -43,7 +43,6 @@ _STATE = np.dtype([
     ("normal_rho", "<f8"), ("normal_is_valid", "<i4"), ("_pad0", "V4"),
     ("next_float_normal_sample", "<f4"), ("is_next_float_normal_sample_valid", "u1"),
     ("_pad1", "V3")])
-_STATE_LEGACY_BYTES = _STATE.fields["next_float_normal_sample"][1]   # 5048
 
 
 def _seeded_key(seed: int) -> np.ndarray:
@@ -118,26 +117,22 @@ class Generator:
 
     def set_state(self, new_state: Tensor) -> Generator:
         if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
-            raise RuntimeError("RNG state must be a torch.ByteTensor")
+            raise TypeError("RNG state must be a torch.ByteTensor")
         raw = new_state._data.tobytes()
-        if len(raw) not in (_STATE_LEGACY_BYTES, _STATE.itemsize):
-            raise RuntimeError(f"Expected either a CPUGeneratorImplStateLegacy of size "
-                               f"{_STATE_LEGACY_BYTES} or a CPUGeneratorImplState of size "
-                               f"{_STATE.itemsize} but found the input RNG state size to be "
-                               f"{len(raw)}")
-        st = np.frombuffer(raw.ljust(_STATE.itemsize, b"\0"), _STATE)[0]
+        if len(raw) != _STATE.itemsize:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE.itemsize} but "
+                               f"found the input RNG state size to be {len(raw)}")
+        st = np.frombuffer(raw, _STATE)[0]
         left, nxt = int(st["left"]), int(st["next"])
         if not 1 <= left <= _MT_N or nxt > _MT_N:
-            raise RuntimeError("The provided RNG state is not a valid mt19937 state (left "
-                               f"{left}, next {nxt})")
+            raise RuntimeError("Invalid mt19937 state")
         key = st["state"].astype(np.uint32)
         self._set_key(key, _MT_N if left == 1 else nxt)
         self._seed = int(st["the_initial_seed"])
         self._fresh = key if left == 1 and nxt == 0 else None
         self._normal = float(st["normal_y"]) if st["normal_is_valid"] else None
         self._float_normal = (float(st["next_float_normal_sample"])
-                              if len(raw) == _STATE.itemsize
-                              and st["is_next_float_normal_sample_valid"] else None)
+                              if st["is_next_float_normal_sample_valid"] else None)
         return self
 
     @property
@@ -331,6 +326,12 @@ def _full_range_values(g: Generator, n: int, dt: np.dtype) -> np.ndarray:
             else int(np.iinfo(dt).max) + 1)
     raw = g._u64(n) if dt in (np.int64, np.float64) else g._u32(n)
     return raw % np.uint64(span)
+
+
+def _random_seed(generator: Generator | None) -> int:
+    """`int(empty((), dtype=int64).random_(generator=generator))`: how PyTorch's data
+    loading draws a seed for a fresh generator."""
+    return int(_full_range_values(_gen(generator), 1, np.dtype(np.int64))[0])
 
 
 def _randperm_values(g: Generator, n: int) -> np.ndarray:
@@ -543,8 +544,8 @@ def _check_float_input(x: Tensor, kernel: str, op: str) -> None:
 
 
 def _draw_bernoulli(g: Generator, p, like: np.ndarray, p_dtype=np.float64) -> np.ndarray:
-    """PyTorch's bernoulli: `u < p` per element of `like`, in memory order (flat), u a 53-bit uniform
-    for a float p or float64 probabilities, else a 24-bit one."""
+    """PyTorch's bernoulli: `u < p` for each element of `like`, flat in memory order; u a
+    53-bit uniform for a float p or float64 probabilities, else a 24-bit one."""
     u = _uniform01(g, like.size, np.dtype(p_dtype))
     if isinstance(p, np.ndarray):
         p = _memory_order(np.broadcast_to(p, like.shape), like)

@@ -1,5 +1,6 @@
 """nn.init: in-place initialisers with PyTorch's gains, fan modes and formulas. Each runs
-under no_grad, accepts `generator=`, and returns the tensor it filled."""
+under no_grad, accepts `generator=`, and returns the tensor it filled. The random ones draw
+as PyTorch's do (`uniform_` / `normal_` on the tensor), so a seed gives PyTorch's weights."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import math
 
 import numpy as np
 
+from autograd.creation import empty_like
 from autograd.grad_mode import no_grad
-from autograd.random import Generator, _rng
+from autograd.ops.pointwise import where
+from autograd.random import Generator
 from autograd.tensor import Tensor, _make
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -48,31 +51,48 @@ def _fill(tensor: Tensor, data: np.ndarray) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Generator | None = None) -> Tensor:
-    """Normal(mean, std) truncated to [a, b] (inverse-CDF sampling)."""
-    from autograd.ops.pointwise import _erf
+    """Normal(mean, std) truncated to [a, b], by PyTorch's rejection sampling (so a seed gives
+    its numbers): redraw the normals outside [a, b] while more than 30% of the mass is inside,
+    else uniform proposals on [a, b] accepted with the normal's density over its peak."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        import warnings
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
 
     def cdf(v):
         return (1.0 + math.erf(v / math.sqrt(2.0))) / 2.0
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _rng(generator).uniform(2 * lo - 1, 2 * hi - 1, tensor.shape)
-    # erfinv by Newton iterations on erf (vectorised)
-    x = np.clip(u, -1 + 1e-12, 1 - 1e-12)
-    y = np.zeros_like(x)
-    for _ in range(60):
-        err = _erf(y) - x
-        y = y - err / (2 / math.sqrt(math.pi) * np.exp(-y * y))
-    out = np.clip(mean + std * math.sqrt(2.0) * y, a, b)
-    return _fill(tensor, out)
+    with no_grad():
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while (mask := (result < lo) | (result > hi)).any():
+                redraw = empty_like(result).normal_(mean, std, generator=generator)
+                result = where(mask, redraw, result)
+            return tensor.copy_(result) if result is not tensor else tensor
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def rejected(candidates: Tensor) -> Tensor:
+            log_pdf = candidates.sub(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            return empty_like(tensor).uniform_(generator=generator).log_().gt(log_pdf)
+        result = tensor.uniform_(a, b, generator=generator)
+        pending = rejected(result)
+        while pending.any():
+            candidates = empty_like(tensor).uniform_(a, b, generator=generator)
+            result = where(pending, candidates, result)
+            pending = where(pending, rejected(candidates), pending)
+        return tensor.copy_(result) if result is not tensor else tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -168,7 +188,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    with no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).numpy()
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

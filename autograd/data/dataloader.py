@@ -17,7 +17,7 @@ import numpy as np
 from ..creation import from_numpy, tensor
 from ..dtypes import float64, int64
 from ..ops.shape import stack
-from ..random import Generator
+from ..random import Generator, _random_seed
 from ..tensor import Tensor
 from .dataset import Dataset, IterableDataset, _batch_source
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -204,6 +204,7 @@ class DataLoader:
         return len(self.sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
+        _random_seed(self.generator)   # PyTorch's iterator draws its workers' base seed
         if self._iterable:
             return self._iter_iterable()
         if not self._auto_collation:

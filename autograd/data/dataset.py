@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..random import Generator, _rng
+from ..random import Generator, _gen, _randperm_values
 from ..tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
@@ -204,7 +204,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
                              f"got {lengths}")
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = _rng(generator).permutation(n).tolist()
+    perm = _randperm_values(_gen(generator), n).tolist()
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset:offset + length]))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
-from ..random import Generator, _rng
+from ..random import Generator, _gen, _int_values, _random_seed, _randperm_values
 from ..tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -77,16 +77,23 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _index_chunks(self) -> Iterator[np.ndarray]:
-        """``_CHUNK`` draws at a time with replacement, else one permutation at a time."""
-        n, rng = len(self.data_source), _rng(self.generator)
-        left = self.num_samples if n else 0
-        while left > 0:
-            if self.replacement:
-                chunk = rng.integers(0, n, size=min(left, _CHUNK), dtype=np.int64)
-            else:
-                chunk = rng.permutation(n)[:left].astype(np.int64, copy=False)
-            left -= len(chunk)
-            yield chunk
+        """PyTorch's draws: without a generator, a fresh one seeded from the global generator
+        each epoch; then ``randint(n)`` draws (``_CHUNK`` at a time, the same stream) with
+        replacement, else ``randperm(n)`` per ``n`` samples, plus one for the rest (drawn
+        even when nothing is left, as PyTorch does)."""
+        n = len(self.data_source)
+        if not n:
+            return
+        g = self.generator
+        if g is None:
+            g = Generator().manual_seed(_random_seed(None))
+        if self.replacement:
+            for start in range(0, self.num_samples, _CHUNK):
+                yield _int_values(g, min(_CHUNK, self.num_samples - start), 0, n)
+            return
+        for _ in range(self.num_samples // n):
+            yield _randperm_values(g, n)
+        yield _randperm_values(g, n)[:self.num_samples % n]
 
     def __iter__(self) -> Iterator[int]:
         for chunk in self._index_chunks():
@@ -106,7 +113,7 @@ class SubsetRandomSampler(Sampler):
     def _index_chunks(self) -> Iterator[np.ndarray]:
         idx = np.asarray(self.indices._data if isinstance(self.indices, Tensor) else self.indices,
                          dtype=np.int64).reshape(-1)
-        yield idx[_rng(self.generator).permutation(len(idx))]
+        yield idx[_randperm_values(_gen(self.generator), len(idx))]
 
     def __iter__(self) -> Iterator[int]:
         for chunk in self._index_chunks():
