@@ -16,6 +16,7 @@ from hypothesis import strategies as hs
 import autograd as ag
 from autograd.testing import strategies as st
 
+from ..torch_cpu_rng import TorchCPUStream
 from .core import OpInfo, Sample, floats, unary
 
 SEED = 7
@@ -25,8 +26,9 @@ def _gen():
     return ag.Generator().manual_seed(SEED)
 
 
-def _np_gen():
-    return np.random.Generator(np.random.PCG64(SEED))
+def _torch():
+    """The reference: PyTorch's CPU stream after manual_seed(SEED), written out plainly."""
+    return TorchCPUStream(SEED)
 
 
 @hs.composite
@@ -41,8 +43,16 @@ def _mean_std(draw, tensor_mean=True, tensor_std=True):
 
 
 def _normal_ref(mean, std):
+    """PyTorch: normal_(0, 1) of the broadcast shape, then * std + mean (float64)."""
     shape = np.broadcast_shapes(np.shape(mean), np.shape(std))
-    return _np_gen().normal(mean, std, size=shape)
+    n = int(np.prod(shape))
+    return _torch().normal_(n, np.float64).reshape(shape) * std + mean
+
+
+def _double(fn):
+    """Run `fn` on float64 copies of its inputs: float32 tensors draw other bits (24-bit
+    uniforms) than float64 ones, as in PyTorch (its float32 streams: test_random_streams)."""
+    return lambda *ts: fn(*(t.double() for t in ts))
 
 
 def _fill(method, draw, *args, **kw):
@@ -51,55 +61,61 @@ def _fill(method, draw, *args, **kw):
         return getattr(x * 1, method)(*args, generator=_gen(), **kw)
 
     def ref(x):
-        return draw(_np_gen(), x.shape).astype(x.dtype)
+        return np.asarray(draw(_torch(), x.size)).reshape(x.shape).astype(x.dtype)
     return fn, ref
 
 
-_FILLS = [
-    ("uniform_", {}, lambda r, s: r.uniform(0.0, 1.0, s)),
-    ("normal_", {"mean": 0.5, "std": 2.0}, lambda r, s: r.normal(0.5, 2.0, s)),
-    ("bernoulli_", {"p": 0.3}, lambda r, s: r.random(s) < 0.3),
-    ("exponential_", {"lambd": 2.0}, lambda r, s: r.exponential(0.5, s)),
-    ("random_", {"to": 7}, lambda r, s: r.integers(0, 7, s)),
-    ("random_", (2, 9), lambda r, s: r.integers(2, 9, s)),
-
-    ("geometric_", {"p": 0.4}, lambda r, s: r.geometric(0.4, s)),
-    ("log_normal_", {"mean": 0.0, "std": 0.5}, lambda r, s: r.lognormal(0.0, 0.5, s)),
-    ("cauchy_", {"median": 1.0, "sigma": 0.5},
-     lambda r, s: 1.0 + 0.5 * r.standard_cauchy(s)),
+_FILLS = [   # (method, its arguments, the reference draw, float32 draws other bits)
+    ("uniform_", {}, lambda r, n: r.uniform_(n, np.float64), True),
+    ("normal_", {"mean": 0.5, "std": 2.0}, lambda r, n: r.normal_(n, np.float64, 0.5, 2.0),
+     True),
+    ("bernoulli_", {"p": 0.3}, lambda r, n: r.bernoulli_(np.full(n, 0.3)), False),
+    ("exponential_", {"lambd": 2.0}, lambda r, n: r.exponential_(n, 2.0), False),
+    ("random_", {"to": 7}, lambda r, n: r.random_(n, 0, 7), False),
+    ("random_", (2, 9), lambda r, n: r.random_(n, 2, 9), False),
+    ("geometric_", {"p": 0.4}, lambda r, n: r.geometric_(n, 0.4), False),
+    ("log_normal_", {"mean": 0.0, "std": 0.5}, lambda r, n: r.log_normal_(n, 0.0, 0.5), False),
+    ("cauchy_", {"median": 1.0, "sigma": 0.5}, lambda r, n: r.cauchy_(n, 1.0, 0.5), False),
 ]
 
 
-def _fill_op(name, args, draw):
+def _fill_op(name, args, draw, f64_only):
     """`args`: the keywords (a dict) or the positional arguments (a tuple)."""
     fn, ref = _fill(name, draw, **args) if isinstance(args, dict) else _fill(name, draw, *args)
-    return OpInfo(f"Tensor.{name}{args}", fn, ref, unary(), ref_atol=1e-12)
+    return OpInfo(f"Tensor.{name}{args}", _double(fn) if f64_only else fn, ref, unary(),
+                  ref_atol=1e-12, keeps_dtype=not f64_only)
 
 
 OPS = [
-    OpInfo("normal(mean, std)", lambda m, s: ag.normal(m, s, generator=_gen()), _normal_ref,
-           _mean_std(), differentiable=False, notes="zero gradient by definition"),
-    OpInfo("normal(mean, 1.5)", lambda m: ag.normal(m, 1.5, generator=_gen()),
-           lambda m: _normal_ref(m, 1.5), _mean_std(tensor_std=False), differentiable=False),
-    OpInfo("normal(0.5, std)", lambda s: ag.normal(0.5, s, generator=_gen()),
-           lambda s: _normal_ref(0.5, s), _mean_std(tensor_mean=False), differentiable=False),
+    OpInfo("normal(mean, std)", _double(lambda m, s: ag.normal(m, s, generator=_gen())),
+           _normal_ref, _mean_std(), differentiable=False, keeps_dtype=False,
+           notes="zero gradient by definition"),
+    OpInfo("normal(mean, 1.5)", _double(lambda m: ag.normal(m, 1.5, generator=_gen())),
+           lambda m: _normal_ref(m, 1.5), _mean_std(tensor_std=False), differentiable=False,
+           keeps_dtype=False),
+    OpInfo("normal(0.5, std)", _double(lambda s: ag.normal(0.5, s, generator=_gen())),
+           lambda s: _normal_ref(0.5, s), _mean_std(tensor_mean=False), differentiable=False,
+           keeps_dtype=False),
     # probabilities and rates inside their domains also after a finite-difference step
-    OpInfo("bernoulli", lambda p: ag.bernoulli(p, generator=_gen()),
-           lambda p: (_np_gen().random(p.shape) < p).astype(p.dtype), unary(0.05, 0.95)),
+    OpInfo("bernoulli", _double(lambda p: ag.bernoulli(p, generator=_gen())),
+           lambda p: _torch().bernoulli_(p).astype(p.dtype), unary(0.05, 0.95),
+           keeps_dtype=False),
     OpInfo("Tensor.bernoulli_(p tensor)",
-           lambda x, p: (x * 1).bernoulli_(p, generator=_gen()),
-           lambda x, p: (_np_gen().random(x.shape) < p).astype(x.dtype),
+           _double(lambda x, p: (x * 1).bernoulli_(p, generator=_gen())),
+           lambda x, p: _torch().bernoulli_(np.broadcast_to(p, x.shape)).astype(x.dtype),
            hs.tuples(st.shapes(), hs.booleans()).flatmap(
                lambda sb: hs.tuples(floats(sb[0]), floats(sb[0][1:] if sb[1] else sb[0],
-                                                          0.05, 0.95))).map(Sample)),
+                                                          0.05, 0.95))).map(Sample),
+           keeps_dtype=False),
     OpInfo("poisson", lambda r: ag.poisson(r, generator=_gen()),
-           lambda r: np.asarray(_np_gen().poisson(r)).astype(r.dtype),
+           lambda r: np.asarray(_torch().numpy_generator().poisson(r)).astype(r.dtype),
            # rates exact in float32: float32 and float64 inputs then draw the same
            unary(0.25, 8.0).map(lambda s: Sample((np.asarray(np.round(s.args[0] * 4) / 4),)))),
-    *[_fill_op(name, kw, draw) for name, kw, draw in _FILLS],
+    *[_fill_op(*fill) for fill in _FILLS],
     # random_() draws every integer the dtype holds exactly, so float32 and float64 differ:
     # run it in float64 only
     OpInfo("Tensor.random_()", lambda x: (x.double() * 1).random_(generator=_gen()),
-           lambda x: _np_gen().integers(0, 2 ** 53 + 1, x.shape).astype(np.float64), unary(),
+           lambda x: _torch().random_(x.size, 0, 2 ** 53 + 1).reshape(x.shape).astype(np.float64),
+           unary(),
            keeps_dtype=False),
 ]
