@@ -281,17 +281,19 @@ def _normal_serial(g: Generator, n: int) -> np.ndarray:
     """n draws of PyTorch's normal_distribution<double>: two 53-bit uniforms give
     r = sqrt(-2 log1p(-u2)), theta = 2 pi u1; r cos(theta) is returned and r sin(theta) cached
     on the generator for the next draw."""
+    if n == 0:
+        return np.zeros(0)
     head = [] if g._normal is None else [g._normal]
     g._normal = None
-    pairs = max(n - len(head) + 1, 0) // 2
-    u = _double_uniform01(g, 2 * pairs).reshape(-1, 2) if pairs else np.zeros((0, 2))
+    pairs = (n - len(head) + 1) // 2
+    u = _double_uniform01(g, 2 * pairs).reshape(-1, 2)
     r = np.sqrt(-2.0 * _libm("log1p", -u[:, 1]))
     theta = 2.0 * np.pi * u[:, 0]
     z = np.stack([r * _libm("cos", theta), r * _libm("sin", theta)], 1).reshape(-1)
     if (n - len(head)) % 2:
         g._normal = float(z[-1])
         z = z[:-1]
-    return np.concatenate([np.asarray(head[:n], np.float64), z])
+    return np.concatenate([np.asarray(head, np.float64), z])
 
 
 def _normal_values(g: Generator, n: int, dt: np.dtype, mean: float, std: float,

@@ -22,6 +22,7 @@ from autograd.data import (
     TensorDataset,
 )
 from autograd.data.sampler import _CHUNK
+from tests.autograd.torch_cpu_rng import TorchCPUStream
 
 
 def _ds(n=1000):
@@ -72,12 +73,12 @@ def test_endless_loader_with_custom_collate_and_without_replacement():
     assert sorted(first[:10]) == list(range(10)) == sorted(first[10:])
 
 
-def test_draws_are_those_of_one_big_draw_for_small_counts_and_permutations():
+def test_draws_are_pytorchs_randint_and_randperm_streams():
     ds = _ds()
-    want = np.random.Generator(np.random.PCG64(0)).integers(0, 1000, size=300, dtype=np.int64)
+    want = TorchCPUStream(0).random_(300, 0, 1000)
     assert list(RandomSampler(ds, True, 300, generator=_gen())) == want.tolist()
-    rng = np.random.Generator(np.random.PCG64(0))
-    want = np.concatenate([rng.permutation(1000) for _ in range(3)])[:2500]
+    ref = TorchCPUStream(0)
+    want = np.concatenate([ref.randperm(1000) for _ in range(3)])[:2500]
     assert list(RandomSampler(ds, False, 2500, generator=_gen())) == want.tolist()
 
 
