@@ -744,6 +744,8 @@ def _random(x: Tensor, *args, generator: Generator | None = None, **kwargs) -> T
 def _geometric(x: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError("\"geometric_cpu\" not implemented for 'Bool'")
     u = _double_uniform01(_gen(generator), x._data.size)
     return _fill(x, np.ceil(_libm("log", u, x._data.dtype == np.float64) / math.log1p(-p)),
                  "GeometricBackward0")
