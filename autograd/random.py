@@ -362,7 +362,7 @@ def _apply_swaps(j: np.ndarray) -> np.ndarray:
     if n == 0:
         return j
     k = np.arange(n)
-    order = np.argsort(j, kind="stable")          # steps grouped by target, in step order
+    order = np.argsort(j * n + k)                 # steps grouped by target, in step order
     js = j[order]
     same = js[1:] == js[:-1]
     prev = np.full(n, -1)                         # latest earlier step with the same target
@@ -380,6 +380,14 @@ def _apply_swaps(j: np.ndarray) -> np.ndarray:
             break
         root = nxt
     return np.where(prev >= 0, root[np.maximum(prev, 0)], j)
+
+
+def _skip_randperm(g: Generator, n: int) -> None:
+    """Advance `g` past the draws of randperm(n), without making the permutation."""
+    if n >= (1 << 32) // 20:
+        g._u64(n)
+    elif n > 1:
+        g._u32(n - 1)
 
 
 def _randperm_inside_out(g: Generator, n: int) -> np.ndarray:

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
-from ..random import Generator, _gen, _int_values, _random_seed, _randperm_values
+from ..random import (
+    Generator,
+    _gen,
+    _int_values,
+    _random_seed,
+    _randperm_values,
+    _skip_randperm,
+)
 from ..tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -93,7 +100,11 @@ class RandomSampler(Sampler):
             return
         for _ in range(self.num_samples // n):
             yield _randperm_values(g, n)
-        yield _randperm_values(g, n)[:self.num_samples % n]
+        rest = self.num_samples % n
+        if rest:
+            yield _randperm_values(g, n)[:rest]
+        else:   # PyTorch draws one more permutation, of which it keeps nothing
+            _skip_randperm(g, n)
 
     def __iter__(self) -> Iterator[int]:
         for chunk in self._index_chunks():
