@@ -341,3 +341,30 @@ def test_data_loading_draws_as_pytorch_without_it():
     perm = TorchCPUStream(2).randperm(6).tolist()
     assert [p.indices for p in parts] == [perm[:2], perm[2:]]
     assert len(list(RandomSampler(ds, True, 5))) == 5
+
+
+def test_makemores_sampling_loop_gives_pytorchs_names():
+    """makemore: randn weights and one multinomial draw per character from a seeded
+    Generator, row after row of bigram probabilities."""
+    counts = np.random.default_rng(0).integers(0, 500, (27, 27))
+
+    def names(m):
+        p = (m.tensor(counts) + 1).float()
+        p /= p.sum(1, keepdims=True)
+        g = m.Generator().manual_seed(2147483647)
+        w = m.randn((27, 27), generator=g)
+        out = []
+        for _ in range(10):
+            ix, name = 0, []
+            while True:
+                ix = m.multinomial(p[ix], num_samples=1, replacement=True, generator=g).item()
+                name.append(ix)
+                if ix == 0:
+                    break
+            out.append(name)
+        return out, w
+    torch = pytest.importorskip("torch")
+    want, w_want = names(torch)
+    got, w_got = names(ag)
+    assert got == want
+    np.testing.assert_allclose(w_got.numpy(), w_want.numpy(), rtol=2e-6, atol=2e-7)
