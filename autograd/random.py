@@ -562,6 +562,12 @@ def _draw_bernoulli(g: Generator, p, like: np.ndarray, p_dtype=np.float64) -> np
     return u < p
 
 
+def _bernoulli_mask(shape: tuple, p: float, generator: Generator | None = None) -> np.ndarray:
+    """PyTorch's `empty(shape).bernoulli_(p)` as a bool array: how its CPU dropout draws the
+    mask of kept units (`bernoulli_(1 - p)`, then scaled by 1 / (1 - p))."""
+    return _draw_bernoulli(_gen(generator), p, np.empty(shape, np.bool_)).reshape(shape)
+
+
 def _memory_order(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     """`a`'s elements (shaped like `like`) listed in the memory order of `like`'s."""
     if like.flags.c_contiguous:

@@ -20,7 +20,6 @@ import numpy as np
 import autograd
 from autograd.ops.base import binary, derivative, record, to_tensor, unary
 from autograd.ops.pointwise import _erf, _sigmoid
-from autograd.random import _rng
 from autograd.tensor import Tensor, _make
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu",
@@ -395,12 +394,13 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
                    dim: int = -1) -> Tensor:
     """softmax((logits + Gumbel noise) / tau) along `dim`, a sample from the relaxed
     categorical; `hard=True` returns the one-hot of its argmax in the forward pass with the
-    soft sample's gradient (straight-through). The noise comes from the default generator."""
+    soft sample's gradient (straight-through). The noise is PyTorch's: -log of `exponential_()`
+from the default generator."""
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     x = to_tensor(logits, "logits")
-    noise = -np.log(_rng(None).standard_exponential(x._data.shape)).astype(x._data.dtype)
-    y_soft = ((x + _make(noise)) / tau).softmax(dim)
+    gumbels = -autograd.empty(x.shape, dtype=x.dtype).exponential_().log()   # PyTorch's draws
+    y_soft = ((x + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
     y = y_soft._data

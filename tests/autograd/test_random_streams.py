@@ -368,3 +368,32 @@ def test_makemores_sampling_loop_gives_pytorchs_names():
     got, w_got = names(ag)
     assert got == want
     np.testing.assert_allclose(w_got.numpy(), w_want.numpy(), rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+def test_bernoulli_mask_is_pytorchs_dropout_mask(p):
+    """PyTorch's CPU dropout keeps the units where `empty(shape).bernoulli_(1 - p)` is 1:
+    `_bernoulli_mask` draws that mask (for nn.functional.dropout to use)."""
+    from autograd.random import _bernoulli_mask
+    torch = pytest.importorskip("torch")
+    x = torch.randn(4, 6, 3, 3)
+    for drop, shape in ((torch.nn.functional.dropout, x.shape),
+                        (torch.nn.functional.dropout2d, (4, 6, 1, 1))):
+        torch.manual_seed(1)
+        want = drop(x, p)
+        ag.manual_seed(1)
+        keep = _bernoulli_mask(tuple(shape), 1 - p)
+        np.testing.assert_array_equal(x.numpy() * (keep / np.float32(1 - p)), want.numpy())
+        np.testing.assert_array_equal(ag.rand(2).numpy(), torch.rand(2).numpy())
+
+
+def test_gumbel_softmax_noise_is_pytorchs():
+    import nn.functional as F
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
+    for hard in (False, True):
+        torch.manual_seed(2)
+        want = torch.nn.functional.gumbel_softmax(torch.tensor(x), tau=0.7, hard=hard)
+        ag.manual_seed(2)
+        got = F.gumbel_softmax(ag.tensor(x), tau=0.7, hard=hard)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
