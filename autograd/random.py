@@ -446,10 +446,20 @@ def randn(*size, generator: Generator | None = None, dtype=None, layout=None, de
     return _leaf(data.reshape(shape), requires_grad)
 
 
-def _check_range(low, high, hint: str = "") -> None:
+_C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+            "int32": "int", "int64": "long"}
+
+
+def _check_range(low, high, hint: str = "", dt: np.dtype | None = None) -> None:
+    """[low, high) must be non-empty, and within an integer dtype's values."""
     if not low < high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}{hint}")
+    if dt is not None and dt.kind in "biu":
+        lo, hi = (0, 1) if dt.kind == "b" else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+        for name, v in (("from", low), ("to - 1", high - 1)):
+            if not lo <= v <= hi:
+                raise RuntimeError(f"{name} is out of bounds for {_C_NAMES[dt.name]}")
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None,
@@ -462,10 +472,11 @@ def randint(low, high=None, size=None, *, generator: Generator | None = None, dt
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    _check_range(low, high, f" (randint draws from [low, high): low={low}, high={high})")
+    dt = _dtype(dtype, dtypes.int64)
+    _check_range(low, high, f" (randint draws from [low, high): low={low}, high={high})", dt)
     shape = _shape((size,) if isinstance(size, int) else size)
     data = _int_values(_gen(generator), _numel(shape), int(low), int(high) - int(low))
-    return _leaf(data.reshape(shape).astype(_dtype(dtype, dtypes.int64)), requires_grad)
+    return _leaf(data.reshape(shape).astype(dt), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype=None, layout=None,
@@ -746,12 +757,12 @@ def _random(x: Tensor, *args, generator: Generator | None = None, **kwargs) -> T
             if low == -(1 << 63):
                 return _fill(x, _int_values(g, d.size, 0, 1 << 64), "RandomBackward0")
             high = _largest_exact(d.dtype) + 1
-        _check_range(low, high)
+        _check_range(low, high, dt=d.dtype)
         return _fill(x, _int_values(g, d.size, low, high - low), "RandomBackward0")
     if low is None and high is None:
         return _fill(x, _full_range_values(g, d.size, d.dtype), "RandomBackward2")
     high = low if high is None else high
-    _check_range(0, high)
+    _check_range(0, high, dt=d.dtype)
     return _fill(x, _int_values(g, d.size, 0, high), "RandomBackward1")
 
 

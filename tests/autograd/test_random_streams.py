@@ -184,6 +184,22 @@ def test_bad_states_raise_pytorchs_errors(expr, make):
     assert str(got.value) == str(want.value), expr
 
 
+@pytest.mark.parametrize("expr", [
+    "zeros(3, dtype={lib}.int8).random_(0, 1000)", "zeros(3, dtype={lib}.int8).random_(-1000, 5)",
+    "zeros(3, dtype={lib}.uint8).random_(-3, None)", "zeros(3, dtype={lib}.int8).random_(300)",
+    "zeros(3, dtype={lib}.bool).random_(0, 3)", "randint(0, 1000, (3,), dtype={lib}.int8)",
+    "randint(-2, 1, (3,), dtype={lib}.uint8)", "zeros(3, dtype={lib}.int16).random_(2 ** 15 + 1)",
+    "zeros(3, dtype={lib}.int32).random_(2 ** 31 + 1)",
+])
+def test_integer_ranges_beyond_the_dtype_raise_pytorchs_errors(expr):
+    torch = pytest.importorskip("torch")  # noqa: F841 (named in expr)
+    with pytest.raises(RuntimeError) as want:
+        eval("torch." + expr.format(lib="torch"))  # noqa: S307
+    with pytest.raises(RuntimeError) as got:
+        eval("ag." + expr.format(lib="ag"))  # noqa: S307
+    assert str(got.value) == str(want.value)
+
+
 def _state_with(lib, offset, values):
     state = lib.Generator().get_state()
     state[offset:offset + len(values)] = lib.tensor(values, dtype=lib.uint8)
