@@ -131,7 +131,8 @@ def test_index_errors_are_pytorchs():
 # PyTorch makes a basic index as a chain of views and shows the last one's grad_fn
 _BASIC_NAMES = {
     "x[0]": "SelectBackward0", "x[:2]": "SliceBackward0", "x[0, :3]": "SliceBackward0",
-    "x[1:3, 2]": "SelectBackward0", "x[None]": "UnsqueezeBackward0", "x[..., 0]": "SelectBackward0",
+    "x[1:3, 2]": "SelectBackward0", "x[None]": "UnsqueezeBackward0",
+    "x[..., 0]": "SelectBackward0",
     "x[:]": "SliceBackward0", "x[...]": "AliasBackward0", "x[:, :]": "AliasBackward0",
     "x[0, None]": "UnsqueezeBackward0", "x[None, 0]": "SelectBackward0",
     "x[1:2, 0:5]": "SliceBackward0", "x[:, 0:10]": "AliasBackward0", "x[0, ..., 1]": "SelectBackward0",
@@ -152,6 +153,6 @@ def test_basic_index_grad_fn_names(expr):
 
 def test_basic_index_names_match_pytorch():
     torch = pytest.importorskip("torch")
-    x = torch.randn(4, 5, requires_grad=True)
+    ns = {"x": torch.randn(4, 5, requires_grad=True)}
     for expr, name in _BASIC_NAMES.items():
-        assert type(eval(expr).grad_fn).__name__ == name, expr   # noqa: S307
+        assert type(eval(expr, ns).grad_fn).__name__ == name, expr   # noqa: S307
