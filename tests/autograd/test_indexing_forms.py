@@ -135,7 +135,8 @@ _BASIC_NAMES = {
     "x[..., 0]": "SelectBackward0",
     "x[:]": "SliceBackward0", "x[...]": "AliasBackward0", "x[:, :]": "AliasBackward0",
     "x[0, None]": "UnsqueezeBackward0", "x[None, 0]": "SelectBackward0",
-    "x[1:2, 0:5]": "SliceBackward0", "x[:, 0:10]": "AliasBackward0", "x[0, ..., 1]": "SelectBackward0",
+    "x[1:2, 0:5]": "SliceBackward0", "x[:, 0:10]": "AliasBackward0",
+    "x[0, ..., 1]": "SelectBackward0",
     "x[[0, 1]]": "IndexBackward0", "x[1:3, [0, 1]]": "IndexBackward0",
 }
 
