@@ -7,11 +7,11 @@ The streams are PyTorch's: a Mersenne Twister (mt19937, numpy's `MT19937` bit ge
 seeded as PyTorch seeds it, and PyTorch's CPU kernels on top of its 32-bit draws, so
 `manual_seed(s)` followed by `rand`, `randn`, `randint`, `randperm`, `normal`, `bernoulli`,
 `multinomial`, the in-place samplers, `nn.init` and the layers' default initialisation give
-PyTorch's numbers (`randn` of 16 or more float32 values within a float32 ulp or two: PyTorch
-uses vectorised log/sin/cos). `get_state()` is PyTorch's 5056-byte state, so states move
-between the two. `poisson` and a few internal users (dropout's masks, Gumbel noise) draw from
-a numpy `Generator` over the same bit generator: one seed drives everything, but those
-numbers are not PyTorch's.
+PyTorch's numbers, as its x86 builds compute them (float32 `randn` uses its AVX2 kernel's log,
+sin and cos: see _avx_mathfun.py). `get_state()` is PyTorch's 5056-byte state, so states
+move between the two. `poisson` and a few internal users (dropout's masks) draw from a numpy
+`Generator` over the same bit generator: one seed drives everything, but those numbers are
+not PyTorch's.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import dtypes
+from . import _avx_mathfun, dtypes
 from .creation import _dtype, _leaf, _shape, like_args
 from .device import CPU, as_device
 from .device import check as _check_device
@@ -253,13 +253,17 @@ def _double_uniform01(g: Generator, n: int) -> np.ndarray:
 
 def _box_muller_blocks(u: np.ndarray) -> np.ndarray:
     """PyTorch's normal_fill_16 over blocks of 16 uniforms: u1 = 1 - u[j], u2 = u[j + 8],
-    z[j] = r cos(theta), z[j + 8] = r sin(theta)."""
+    z[j] = r cos(theta), z[j + 8] = r sin(theta), r = sqrt(-2 log u1), theta = 2 pi u2; in
+    float32 with its AVX2 kernel's log, sin and cos."""
     b = u.reshape(-1, 2, 8)
-    dt, exact = u.dtype.type, u.dtype == np.float64
-    radius = np.sqrt(dt(-2) * _libm("log", dt(1) - b[:, 0], exact))
+    dt = u.dtype.type
     theta = dt(2.0 * np.pi) * b[:, 1]
-    return np.stack([radius * _libm("cos", theta, exact), radius * _libm("sin", theta, exact)],
-                    1).reshape(-1)
+    if dt is np.float64:
+        log, (sin, cos) = _libm("log", 1 - b[:, 0]), (_libm("sin", theta), _libm("cos", theta))
+    else:
+        log, (sin, cos) = _avx_mathfun.log_ps(dt(1) - b[:, 0]), _avx_mathfun.sincos_ps(theta)
+    radius = np.sqrt(dt(-2) * log)
+    return np.stack([radius * cos, radius * sin], 1).reshape(-1)
 
 
 def _normal_fill(g: Generator, n: int, dt: np.dtype) -> np.ndarray:
