@@ -385,10 +385,18 @@ for _name, _d in (("float", dtypes.float32), ("double", dtypes.float64), ("half"
 
 
 @method("type")
-def type_(x, dtype=None):
+def type_(x, dtype=None, non_blocking: bool = False):
+    """The type's name (`'autograd.FloatTensor'`) or a cast: to a dtype, a legacy type
+    (`DoubleTensor`) or its name (`'torch.LongTensor'`)."""
     if dtype is None:
         return x._type_name()
-    return to(x, dtype)
+    if isinstance(dtype, str):
+        import autograd
+        name = dtype.rsplit(".", 1)[-1]
+        if not isinstance(getattr(autograd, name, None), type) or not name.endswith("Tensor"):
+            raise RuntimeError(f"invalid type: '{dtype}'")
+        dtype = getattr(autograd, name)
+    return to(x, getattr(dtype, "dtype", dtype))
 
 
 @method("cpu")
