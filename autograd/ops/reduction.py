@@ -117,7 +117,12 @@ def _softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return out * (g - (g * out).sum(dim, keepdim=True))
-    return out * (g - np.add.reduce(g * out, axis=dim if np.ndim(g) else None, keepdims=True))
+    go = g * out
+    go2 = _rows(go, dim) if np.ndim(go) else None
+    if go2 is None:
+        return out * (g - np.add.reduce(go, axis=dim if np.ndim(g) else None, keepdims=True))
+    s = row_sum(go2).reshape(go.shape[:-1] + (1,))   # (the sums as one matrix-vector product)
+    return np.multiply(out, np.subtract(g, s, out=go), out=go)
 
 
 def _log_softmax_backward(g, out, dim):
@@ -434,10 +439,40 @@ def _along_rows(fn):
     return np_fn
 
 
-@_along_rows
+def _rows(d: np.ndarray, dim: int) -> np.ndarray | None:
+    """d as (rows, cols) when `dim` is its last dim and it is C-contiguous float32 or
+    float64 (a view), else None."""
+    if dim != d.ndim - 1 or not d.flags.c_contiguous or not d.size or d.dtype.kind != "f" \
+            or d.itemsize < 4:
+        return None
+    return d.reshape(-1, d.shape[-1])
+
+
+def _row_max(d2: np.ndarray) -> np.ndarray:
+    """The max of each row of a C-contiguous (rows, cols) array (see _along_rows: few
+    columns are reduced on the transposed copy)."""
+    if d2.shape[1] <= _FEW <= d2.shape[0]:
+        return np.maximum.reduce(np.ascontiguousarray(d2.T), axis=0)
+    return np.maximum.reduce(d2, axis=1)
+
+
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
-    e = np.exp(d - _max_shift(d, (dim,)))
-    return e / np.add.reduce(e, axis=dim, keepdims=True)
+    """Along a C-contiguous last dim (attention's): one (rows, cols) pass, the row sums
+    as a matrix-vector product, the result C-contiguous as PyTorch's."""
+    d2 = _rows(d, dim)
+    if d2 is None:
+        e = np.exp(d - _max_shift(d, (dim,)))
+        s = np.add.reduce(e, axis=dim, keepdims=True)
+    else:
+        m = _row_max(d2)
+        if not np.isfinite(m).all():
+            m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+        e = d2 - m[:, None]
+        np.exp(e, out=e)
+        s = row_sum(e)[:, None]
+    with np.errstate(invalid="ignore"):   # (a row of -inf: NaN, silently, as PyTorch)
+        np.divide(e, s, out=e)
+    return e.reshape(d.shape)
 
 
 @_along_rows
