@@ -32,10 +32,22 @@ class EmbeddingBackward0(Node):
         if self.scale_grad_by_freq:
             counts = np.bincount(flat, minlength=v)[flat].astype(g._data.dtype)
             rows = rows / _make(counts.reshape(-1, 1))
-        if keep is not None:
-            rows = rows * _make(keep.astype(g._data.dtype).reshape(-1, 1))
+        if keep is not None:   # (not a product: a NaN there stays out, as PyTorch)
+            rows = rows.masked_fill(_make(~keep.reshape(-1, 1)), 0.0)
         zeros = ag.zeros(v, d, dtype=g.dtype)
         return (zeros.index_put((_make(flat),), rows, accumulate=True),)
+
+    def backward_fast(self, g):
+        """The same on arrays."""
+        flat = self.idx.reshape(-1)
+        rows = g.reshape(-1, g.shape[-1])
+        if self.scale_grad_by_freq:
+            rows = rows / np.bincount(flat, minlength=self.num_weights)[flat].astype(
+                g.dtype).reshape(-1, 1)
+        gw = _scatter_rows(flat, rows, self.num_weights)
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return (gw,)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -108,9 +120,30 @@ def _run_sums(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
 
 
 def _scatter_rows(idx: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """out[i] = the sum of the rows whose index is i (idx in any order)."""
+    """out[i] = the sum of the rows whose index is i (idx in any order), each sum taken in
+    the order of the rows, as PyTorch's (and np.add.at's) loop does, to the bit.
+
+    np.add.at is slow: the rows are sorted by index (stably) into a zero-padded
+    (indices, most repeats, width) array and summed over its middle axis, which numpy
+    does one slice after another. (np.add.at for narrow rows, where numpy would sum the
+    middle axis pairwise, and when the padding would be large.)"""
     out = np.zeros((size,) + rows.shape[1:], rows.dtype)
-    np.add.at(out, idx, rows)
+    if idx.size < 64 or rows.ndim != 2 or rows.shape[1] < 8:
+        np.add.at(out, idx, rows)
+        return out
+    order = np.argsort(idx, kind="stable")
+    keys = idx[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    rank = np.arange(keys.size) - starts[group]
+    most = int(rank.max()) + 1
+    if starts.size * most > 4 * keys.size:
+        np.add.at(out, idx, rows)
+        return out
+    padded = np.zeros((starts.size, most, rows.shape[1]), rows.dtype)
+    padded[group, rank] = rows[order]
+    out[keys[starts]] = np.add.reduce(padded, axis=1)
     return out
 
 

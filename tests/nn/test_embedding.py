@@ -94,6 +94,54 @@ def test_against_pytorch():
         np.testing.assert_allclose(aw.detach().numpy(), tw.detach().numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("n,v,d", [(512, 65, 64), (768, 65, 16), (300, 5, 8), (200, 100, 8),
+                                   (100, 3, 1), (1000, 2, 9), (70, 70, 8)])
+def test_scattered_rows_sum_in_row_order_to_the_bit(n, v, d):
+    """The embedding's weight gradient sums each index's rows one after another in the
+    order of the rows, as np.add.at (and PyTorch's CPU loop): bitwise the same numbers,
+    also with a padding row and with one index repeated far more than the others."""
+    from nn.functional.sparse import _scatter_rows
+    r = np.random.default_rng(n + d)
+    for idx in (r.integers(0, v, n), np.r_[np.zeros(n // 2, int), r.integers(0, v, n)]):
+        rows = (r.standard_normal((idx.size, d)) * 100).astype(np.float32)
+        expect = np.zeros((v, d), np.float32)
+        np.add.at(expect, idx, rows)
+        np.testing.assert_array_equal(_scatter_rows(idx, rows, v), expect)
+        w = ag.zeros(v, d, requires_grad=True)
+        F.embedding(ag.tensor(idx.reshape(-1, 2) if idx.size % 2 == 0 else idx), w,
+                    padding_idx=1).backward(ag.tensor(rows.reshape(
+                        (-1, 2, d) if idx.size % 2 == 0 else (-1, d))))
+        expect[1] = 0
+        np.testing.assert_array_equal(w.grad.numpy(), expect)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_padding_row_gradient_is_zero_even_for_nan_upstream(create_graph):
+    w = ag.zeros(5, 3, dtype=ag.float64, requires_grad=True)
+    out = F.embedding(ag.tensor([[1, 3], [3, 2]]), w, padding_idx=3)
+    up = np.ones((2, 2, 3))
+    up[0, 1] = np.nan
+    g, = ag.grad(out, [w], ag.tensor(up), create_graph=create_graph)
+    np.testing.assert_array_equal(g.detach().numpy(), [[0] * 3, [1] * 3, [1] * 3, [0] * 3,
+                                                      [0] * 3])
+
+
+def test_embedding_gradient_bitwise_as_pytorch():
+    """float32, many repeats: the same bits as PyTorch (NaN in a padding row stays out)."""
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(7)
+    idx = r.integers(0, 65, (16, 32))
+    up = r.standard_normal((16, 32, 64)).astype(np.float32)
+    up[idx == 3] = np.nan
+    grads = []
+    for lib in (ag, torch):
+        w = lib.zeros(65, 64, requires_grad=True)
+        emb = F.embedding if lib is ag else torch.nn.functional.embedding
+        emb(lib.tensor(idx), w, padding_idx=3).backward(lib.tensor(up))
+        grads.append(w.grad.numpy())
+    np.testing.assert_array_equal(*grads)
+
+
 # ---- EmbeddingBag ---------------------------------------------------------------------------
 
 W6 = rng.standard_normal((6, 3))
