@@ -18,7 +18,8 @@ import warnings
 import numpy as np
 
 import autograd
-from autograd.ops.base import binary, derivative, record, to_tensor, unary
+from autograd.function import Node
+from autograd.ops.base import binary, derivative, needs_graph, record, to_tensor, unary
 from autograd.ops.pointwise import _erf, _sigmoid
 from autograd.random import _rng
 from autograd.tensor import Tensor, _make
@@ -69,6 +70,53 @@ def _gelu_tanh_fwd(x: np.ndarray) -> np.ndarray:
 def _gelu_tanh_rule(g, x):
     t = ((x + x * x * x * _C) * _K).tanh()
     return g * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * _K * (x * x * (3 * _C) + 1.0))
+
+
+class GeluBackward0(Node):
+    """GELU's tanh form on float32/float64 (GPT-2's MLP): the forward keeps the tanh it
+    computed, and the array backward is the derivative from it, in place, in a few passes
+    over the (large) hidden activations instead of a graph of Tensor ops."""
+
+    def backward(self, g):
+        return (_gelu_tanh_rule(g, self.saved()[0]),)
+
+    def backward_fast(self, g):
+        x, t = self.saved_data()
+        # 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * K * (1 + 3 C x^2), times g
+        with np.errstate(invalid="ignore", over="ignore"):
+            a = np.multiply(t, t, out=np.empty_like(t))
+            np.subtract(1.0, a, out=a)
+            b = np.multiply(x, x, out=np.empty_like(x))
+            b *= 3 * _C
+            b += 1.0
+            b *= x
+            b *= 0.5 * _K
+            a *= b
+            np.add(t, 1.0, out=b)
+            b *= 0.5
+            a += b
+            a *= g
+        return (a,)
+
+
+def _gelu_tanh_fused(x: Tensor) -> Tensor:
+    """0.5 * x * (1 + tanh(K * (x + C * x^3))), the tanh kept for GeluBackward0."""
+    d = x._data
+    with np.errstate(invalid="ignore", over="ignore"):   # (-inf gives NaN, as PyTorch)
+        t = np.multiply(d, d, out=np.empty_like(d))   # (an array also for 0-d data)
+        t *= d
+        t *= _C
+        t += d
+        t *= _K
+        np.tanh(t, out=t)
+        out = t + 1.0
+        out *= d
+        out *= 0.5
+    if not needs_graph(x):
+        return _make(out)
+    n = GeluBackward0((x,))
+    n.save(x, _make(t))
+    return _make(out, n)
 
 
 def _silu_fwd(x: np.ndarray) -> np.ndarray:
@@ -278,7 +326,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return _gelu(x)
     if approximate == "tanh":
-        return _gelu_tanh(x)
+        return _gelu_tanh_fused(x) if x._data.dtype.itemsize >= 4 else _gelu_tanh(x)
     raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
