@@ -40,8 +40,20 @@ def _narrow(out, dtype) -> np.ndarray:
 
 def row_sum(a: np.ndarray) -> np.ndarray:
     """The sums of the rows of a 2-D array, as one matrix-vector product: numpy reduces a
-    short last axis row by row, several times slower."""
+    short last axis row by row, several times slower. (float16: numpy's sum.)"""
+    if a.dtype.itemsize < 4:
+        return np.add.reduce(a, axis=1)
     return a @ np.ones(a.shape[1], a.dtype)
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """The max of each row of a 2-D float array (NaN if the row has one). numpy's row max
+    is slow for short rows: fewer than 32 columns are reduced on the transposed copy (as
+    vectorized steps down the columns); otherwise `initial=-inf` takes numpy's faster loop
+    (2.5x for rows of 32 or 64)."""
+    if a.shape[1] < 32 <= a.shape[0]:
+        return np.maximum.reduce(np.ascontiguousarray(a.T), axis=0)
+    return np.maximum.reduce(a, axis=1, initial=-np.inf)
 
 
 def col_sum(a: np.ndarray) -> np.ndarray:
@@ -395,7 +407,8 @@ def _max_shift(d: np.ndarray, axis) -> np.ndarray:
     if not d.size:
         return np.zeros([1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)],
                         d.dtype)
-    m = np.maximum.reduce(d, axis=axis, keepdims=True)
+    m = np.maximum.reduce(d, axis=axis, keepdims=True,
+                          **({"initial": -np.inf} if d.dtype.kind == "f" else {}))  # (faster)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
     return m
@@ -448,14 +461,6 @@ def _rows(d: np.ndarray, dim: int) -> np.ndarray | None:
     return d.reshape(-1, d.shape[-1])
 
 
-def _row_max(d2: np.ndarray) -> np.ndarray:
-    """The max of each row of a C-contiguous (rows, cols) array (see _along_rows: few
-    columns are reduced on the transposed copy)."""
-    if d2.shape[1] <= _FEW <= d2.shape[0]:
-        return np.maximum.reduce(np.ascontiguousarray(d2.T), axis=0)
-    return np.maximum.reduce(d2, axis=1)
-
-
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     """Along a C-contiguous last dim (attention's): one (rows, cols) pass, the row sums
     as a matrix-vector product, the result C-contiguous as PyTorch's."""
@@ -464,7 +469,7 @@ def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(d - _max_shift(d, (dim,)))
         s = np.add.reduce(e, axis=dim, keepdims=True)
     else:
-        m = _row_max(d2)
+        m = row_max(d2)
         if not np.isfinite(m).all():
             m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
         e = d2 - m[:, None]
