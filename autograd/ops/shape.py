@@ -44,7 +44,17 @@ Repeat = derivative("RepeatBackward0", lambda g, reps, padded, shape: _unrepeat(
                                                                                  shape))
 Clone = derivative("CloneBackward0", lambda g: g, arith=True)
 ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
-Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
+
+
+def _cat_backward(g, dim: int, sizes: list):
+    """The gradient's slices along `dim` (views; on Tensors, or on arrays when no graph is
+    recorded)."""
+    if isinstance(g, Tensor):
+        return g.split(sizes, dim)
+    return tuple(np.split(g, np.cumsum(sizes[:-1]), axis=dim))
+
+
+Cat = derivative("CatBackward0", _cat_backward, arith=True)
 Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))
 
 
