@@ -205,15 +205,20 @@ class NativeLayerNormBackward0(_NormNode):
         cols = int(np.prod(self.wshape))
         xhat, g2 = xhat.reshape(-1, cols), g.reshape(-1, cols)
         grads = [None]
+        tmp = np.empty_like(xhat)   # (with gx, the only buffers)
         if need[0]:   # invstd * (gy - mean(gy) - xhat * mean(gy * xhat)), per row
-            gy = g2 if w is None else g2 * w.reshape(-1)
-            gx = xhat * (row_sum(gy * xhat)[:, None] / cols)
-            gx += row_sum(gy)[:, None] / cols
-            np.subtract(gy, gx, out=gx)
+            gx = np.multiply(g2, w.reshape(-1), out=np.empty_like(xhat)) if w is not None \
+                else np.array(g2, copy=True)   # gy
+            np.multiply(gx, xhat, out=tmp)
+            k, m = row_sum(tmp)[:, None] / cols, row_sum(gx)[:, None] / cols
+            np.multiply(xhat, k, out=tmp)
+            tmp += m
+            gx -= tmp
             gx *= self.invstd[:, None]
             grads[0] = gx.reshape(g.shape)
         if w is not None:
-            grads.append(col_sum(g2 * xhat).reshape(w.shape) if need[1] else None)
+            grads.append(col_sum(np.multiply(g2, xhat, out=tmp)).reshape(w.shape)
+                         if need[1] else None)
         if self.has_bias:
             grads.append(col_sum(g2).reshape(self.bshape) if need[len(grads)] else None)
         return tuple(grads)
