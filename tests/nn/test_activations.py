@@ -291,17 +291,18 @@ def test_modules_match_torch_and_load_its_state_dict():
             np.testing.assert_allclose(po.grad.numpy(), pt.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("approximate", ["tanh", "none"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gelu_tanh_gradient_against_pytorch(dtype):
-    """GPT-2's GELU on a hidden activation: values and the gradient of a random upstream
-    (the forward's saved tanh, the array backward)."""
+def test_gelu_gradient_against_pytorch(dtype, approximate):
+    """GELU (GPT-2's tanh form and the exact one) on a hidden activation: values and the
+    gradient of a random upstream (the forward's saved tanh or Phi, the array backward)."""
     torch = pytest.importorskip("torch")
     r = np.random.default_rng(4)
     x, up = (r.standard_normal((4, 8, 16)) * 3).astype(dtype), r.standard_normal((4, 8, 16))
     res = []
     for lib, fmod in ((ag, F), (torch, torch.nn.functional)):
         t = lib.tensor(x, requires_grad=True)
-        y = fmod.gelu(t, approximate="tanh")
+        y = fmod.gelu(t, approximate=approximate)
         y.backward(lib.tensor(up.astype(dtype)))
         res.append((y.detach().numpy(), t.grad.numpy()))
     # (float32: where x << 0, 1 + tanh cancels; numpy's and PyTorch's tanh differ in the
@@ -312,11 +313,12 @@ def test_gelu_tanh_gradient_against_pytorch(dtype):
         np.testing.assert_allclose(a, b, **tol)
 
 
-def test_gelu_tanh_array_backward_matches_the_differentiable_rule():
+@pytest.mark.parametrize("approximate", ["tanh", "none"])
+def test_gelu_array_backward_matches_the_differentiable_rule(approximate):
     r = np.random.default_rng(5)
     x = ag.tensor(r.standard_normal((3, 5)) * 4, requires_grad=True)
     up = ag.tensor(r.standard_normal((3, 5)))
-    y = F.gelu(x, approximate="tanh")
+    y = F.gelu(x, approximate=approximate)
     fast, = ag.grad(y, [x], up, retain_graph=True)
     rule, = ag.grad(y, [x], up, create_graph=True)
     assert rule.grad_fn is not None
