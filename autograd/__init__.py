@@ -58,7 +58,6 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (
     enable_grad,
@@ -69,6 +68,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradients import backward, grad
 from .histogram import bincount, histc, histogram, histogramdd
 from .linalg.decompositions import qr_deprecated as qr
 from .linalg.decompositions import svd_deprecated as svd

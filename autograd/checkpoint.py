@@ -17,8 +17,9 @@ import warnings
 from collections.abc import Callable
 
 from . import grad_mode
-from .engine import _Pass, _roots
+from .engine import _Pass
 from .function import _BACKWARD_TWICE, AccumulateGrad, Node, _accumulator, next_seq
+from .gradients import _roots
 from .random import default_generator
 from .tensor import Tensor, _make
 

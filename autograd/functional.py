@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import grad_mode
-from .engine import grad as _grad
+from .gradients import grad as _grad
 from .tensor import Tensor, _make
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]

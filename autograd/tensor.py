@@ -4,7 +4,7 @@ This file is the bottom of the package: it imports nothing of autograd above dty
 grad modes. It holds the data model (data, `.grad`, `grad_fn`, `requires_grad`, the
 version counter shared with views, conversions, `repr`); everything above attaches
 itself to Tensor: the ops in `autograd/ops/` (methods and operators), `function.py` the
-graph-facing methods (`register_hook`, `retain_grad`), `engine.py` `backward`, and
+graph-facing methods (`register_hook`, `retain_grad`), `gradients.py` `backward`, and
 `creation.py` the constructor `Tensor(data)`.
 """
 

@@ -867,7 +867,7 @@ def backprop_frames(output, gradient=None, retain_graph: bool | None = None,
 
     handles = [n.register_prehook(hook_for(n)) for n in nodes]
     try:
-        from .engine import backward
+        from .gradients import backward
         backward(outputs, gradient if gradient is None or isinstance(gradient, (tuple, list))
                  else (gradient,), retain_graph=retain_graph)
     finally:

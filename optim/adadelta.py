@@ -76,4 +76,7 @@ def _adadelta(x: np.ndarray, g: np.ndarray, v: np.ndarray, u: np.ndarray, rho: f
     np.sqrt(np.add(u, eps, delta), delta)
     np.multiply(np.divide(delta, std, delta), g, delta)
     _decay_sq_(u, delta, rho, 1 - rho, std)
-    np.add(x, np.multiply(delta, -lr, delta), x)
+    if lr == 1:   # (the default: x - delta is x + (-1 * delta) to the bit, in one pass)
+        np.subtract(x, delta, x)
+    else:
+        np.add(x, np.multiply(delta, -lr, delta), x)

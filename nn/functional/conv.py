@@ -158,8 +158,8 @@ class _Plan:
         """The full-width col2im as a view: r4 (G, kh * C/G, m, row), contiguous, holds for
         each kernel row i and channel the columns of W_i^T g after `margin` zeros; the view
         (m, G, C/G, kh, h, w) reads at each input pixel the column of each kernel row that
-        lands on it (a zero where none does), so that dx is its sum over kh, one numpy
-        reduction."""
+        lands on it (a zero where none does), so that dx is its sum over kh
+        (`_sum_axis3`)."""
         sg, sr, sm, _ = r4.strides
         it = r4.itemsize
         dh, kh, wp, cg = self.dilation[0], self.kh, self.wp, self.cg
@@ -261,6 +261,18 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
     return gx, gw, gb
 
 
+def _sum_axis3(a: np.ndarray, out: np.ndarray) -> None:
+    """out = a.sum(3), one addition per slice of axis 3: faster than numpy's reduction
+    over a strided axis (each addition runs over whole images when their rows are
+    contiguous)."""
+    if a.shape[3] == 1:
+        np.copyto(out, a[:, :, :, 0])
+        return
+    np.add(a[:, :, :, 0], a[:, :, :, 1], out=out)
+    for i in range(2, a.shape[3]):
+        np.add(out, a[:, :, :, i], out=out)
+
+
 def _full_fits(x_shape: tuple, w_shape: tuple, g_shape: tuple) -> bool:
     """Whether the full-width backward's buffers per image (g shifted kw times, x kh
     times, W^T g) stay within twice the im2col's: not when the outputs' channels far
@@ -359,7 +371,7 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
             if bias_row:   # (a matrix-vector product: faster than numpy's sum here)
                 db += np.matmul(g3[:, 0].reshape(grp, og, m * L3), ones[:m * L3])
         np.matmul(w3, g3m, out=r_out)
-        np.sum(fold, axis=3, out=gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
+        _sum_axis3(fold, gx[n0:n0 + m].reshape(m, grp, cg, plan.h, plan.w))
         last_m = m
     if need_w:   # as the exact kernel's: dw^T per group, rows (c, i, j), then db's row
         d = acc.reshape(grp, kw, og, kh, cg).transpose(0, 4, 3, 1, 2)

@@ -48,10 +48,14 @@ def _dropout(input, p: float, training: bool, inplace: bool, kept_dims: int | No
         return x.mul_(zero) if inplace else x * zero
     shape = d.shape if kept_dims is None else \
         d.shape[:kept_dims] + (1,) * (d.ndim - kept_dims)
-    keep = (_rng(None).random(shape) >= p).astype(d.dtype)
+    # float32 randoms (half the cost of float64; p is met to 2**-24), the mask written
+    # over them when the input is float32
+    r = _rng(None).random(shape, dtype=np.float32)
     if not alpha:
-        scale = _make(keep * np.asarray(1.0 / (1.0 - p), dtype=d.dtype))
-        return x.mul_(scale) if inplace else x * scale
+        scale = np.multiply(r >= p, np.asarray(1.0 / (1.0 - p), dtype=d.dtype),
+                            out=r if d.dtype == r.dtype else None)
+        return x.mul_(_make(scale)) if inplace else x * _make(scale)
+    keep = (r >= p).astype(d.dtype)
     a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
     mul = _make(keep * np.asarray(a, dtype=d.dtype))
     add = _make(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p)

@@ -187,10 +187,10 @@ def _scatter_taps(g: np.ndarray, tap: np.ndarray, shape: tuple, k: tuple) -> np.
     (kh, kw), (oh, ow) = k, tap.shape[-2:]
     dx = np.empty(shape, g.dtype) if oh * kh == h and ow * kw == w else np.zeros(shape, g.dtype)
     dxv = dx[:, :, :oh * kh, :ow * kw].reshape(n, c, oh, kh, ow, kw)
-    mask = np.empty(tap.shape, g.dtype)
+    mask = np.empty(tap.shape, bool)
     for sl in _chunks(n, dx[0].nbytes):
         for t in range(kh * kw):
-            np.equal(tap[sl], t, out=mask[sl])   # (as g's dtype: the product needs no cast)
+            np.equal(tap[sl], t, out=mask[sl])
             np.multiply(g[sl], mask[sl], out=dxv[sl, :, :, t // kw, :, t % kw])
     return dx
 

@@ -141,3 +141,23 @@ def test_reprs_and_values_match_torch():
     yt = torch.nn.functional.feature_alpha_dropout(xt, 0.3, True)
     assert type(yt.grad_fn).__name__ == F.feature_alpha_dropout(
         ag.ones(20, 5, 3, requires_grad=True), 0.3, True).grad_fn.name()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_dropout_mask_is_the_scale_in_the_input_dtype(dtype, inplace):
+    """Survivors are x / (1 - p) rounded as PyTorch rounds it in the input's dtype, the
+    rest 0, about a fraction p of them; the gradient is the same mask."""
+    torch = pytest.importorskip("torch")
+    ag.manual_seed(4)
+    p = 0.3
+    x = ag.ones(200, 100, dtype=getattr(ag, dtype), requires_grad=True)
+    src = x * 1 if inplace else x
+    y = F.dropout(src, p, training=True, inplace=inplace)
+    assert y.dtype == x.dtype and y.grad_fn.name() == "MulBackward0"
+    theirs = torch.nn.functional.dropout(torch.ones(200, 100, dtype=getattr(torch, dtype)), p)
+    v = y.detach().numpy()
+    np.testing.assert_array_equal(np.unique(v), np.unique(theirs.numpy()))
+    assert abs((v == 0).mean() - p) < 0.02
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), v)
