@@ -120,13 +120,15 @@ def _run_sums(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
 
 
 def _scatter_rows(idx: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """out[i] = the sum of the rows whose index is i (idx in any order), each sum taken in
-    the order of the rows, as PyTorch's (and np.add.at's) loop does, to the bit.
+    """out[i] = the sum of the rows whose index is i (idx in any order).
 
-    np.add.at is slow: the rows are sorted by index (stably) into a zero-padded
-    (indices, most repeats, width) array and summed over its middle axis, which numpy
-    does one slice after another. (np.add.at for narrow rows, where numpy would sum the
-    middle axis pairwise, and when the padding would be large.)"""
+    np.add.at is slow. When the indices repeat evenly, the rows are sorted by index
+    (stably) into a zero-padded (indices, most repeats, width) array and summed over its
+    middle axis, one slice after another: each sum in the order of the rows, as np.add.at
+    and PyTorch's CPU loop take it, to the bit. When a few indices repeat far more than
+    the others (a text's spaces) and the table is small, one product of the rows with a
+    one-hot (size, rows) matrix (the sums in BLAS's order). np.add.at for narrow rows
+    and what is left."""
     out = np.zeros((size,) + rows.shape[1:], rows.dtype)
     if idx.size < 64 or rows.ndim != 2 or rows.shape[1] < 8:
         np.add.at(out, idx, rows)
@@ -138,12 +140,16 @@ def _scatter_rows(idx: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     group = np.cumsum(first) - 1
     rank = np.arange(keys.size) - starts[group]
     most = int(rank.max()) + 1
-    if starts.size * most > 4 * keys.size:
+    if starts.size * most <= 4 * keys.size:
+        padded = np.zeros((starts.size, most, rows.shape[1]), rows.dtype)
+        padded[group, rank] = rows[order]
+        out[keys[starts]] = np.add.reduce(padded, axis=1)
+    elif size * idx.size <= 1 << 22:
+        onehot = np.zeros((size, idx.size), rows.dtype)
+        onehot[idx, np.arange(idx.size)] = 1
+        np.matmul(onehot, rows, out=out)
+    else:
         np.add.at(out, idx, rows)
-        return out
-    padded = np.zeros((starts.size, most, rows.shape[1]), rows.dtype)
-    padded[group, rank] = rows[order]
-    out[keys[starts]] = np.add.reduce(padded, axis=1)
     return out
 
 
