@@ -545,7 +545,9 @@ def masked_fill(x, mask, value) -> Tensor:
     if shape != x._data.shape:
         raise RuntimeError(f"masked_fill: the mask of shape {list(mask.shape)} is not "
                            f"broadcastable to the input of shape {list(x.shape)}")
-    return where(mask, value, x, _node=MaskedFill)
+    out = np.array(x._data, copy=True)   # (a copy with the value put in: 2x np.where's speed)
+    np.copyto(out, value._data, where=mask._data)
+    return record(MaskedFill, out, (value, x), cond=mask, which=(True, True))
 
 
 Tensor.masked_fill_ = inplace(masked_fill)
