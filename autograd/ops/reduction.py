@@ -407,10 +407,14 @@ def _max_shift(d: np.ndarray, axis) -> np.ndarray:
     if not d.size:
         return np.zeros([1 if (axis is None or i in axis) else s for i, s in enumerate(d.shape)],
                         d.dtype)
-    m = np.maximum.reduce(d, axis=axis, keepdims=True,
-                          **({"initial": -np.inf} if d.dtype.kind == "f" else {}))  # (faster)
+    return _finite_or_zero(np.maximum.reduce(
+        d, axis=axis, keepdims=True, **({"initial": -np.inf} if d.dtype.kind == "f" else {})))
+
+
+def _finite_or_zero(m: np.ndarray) -> np.ndarray:
+    """A max to subtract: 0 where it is not finite (a row of -inf, or with inf or NaN)."""
     if not np.isfinite(m).all():
-        m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
+        m = np.where(np.isfinite(m), m, 0).astype(m.dtype, copy=False)
     return m
 
 
@@ -469,10 +473,7 @@ def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(d - _max_shift(d, (dim,)))
         s = np.add.reduce(e, axis=dim, keepdims=True)
     else:
-        m = row_max(d2)
-        if not np.isfinite(m).all():
-            m = np.where(np.isfinite(m), m, 0).astype(d.dtype, copy=False)
-        e = d2 - m[:, None]
+        e = d2 - _finite_or_zero(row_max(d2))[:, None]
         np.exp(e, out=e)
         s = row_sum(e)[:, None]
     with np.errstate(invalid="ignore"):   # (a row of -inf: NaN, silently, as PyTorch)
