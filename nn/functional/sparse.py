@@ -2,7 +2,9 @@
 embedding_bag (EmbeddingBagBackward0): the sum, mean or max of the rows of each bag.
 
 The backward adds each upstream row into the gradient at its index (`index_put` with
-accumulate, itself differentiable); the padding_idx row gets no gradient.
+accumulate, itself differentiable; on arrays, a stable sort of the indices and one sum per
+index, several times faster than np.add.at: see `_scatter_rows`); the padding_idx row gets
+no gradient.
 """
 
 from __future__ import annotations
@@ -21,33 +23,36 @@ __all__ = ["embedding", "embedding_bag"]
 
 
 class EmbeddingBackward0(Node):
-    def backward(self, g):
-        idx = self.idx
-        v, d = self.num_weights, g.shape[-1]
-        rows = g.reshape(-1, d)
-        flat = idx.reshape(-1)
-        keep = None
-        if self.padding_idx is not None:
-            keep = flat != self.padding_idx
-        if self.scale_grad_by_freq:
-            counts = np.bincount(flat, minlength=v)[flat].astype(g._data.dtype)
-            rows = rows / _make(counts.reshape(-1, 1))
-        if keep is not None:   # (not a product: a NaN there stays out, as PyTorch)
-            rows = rows.masked_fill(_make(~keep.reshape(-1, 1)), 0.0)
-        zeros = ag.zeros(v, d, dtype=g.dtype)
-        return (zeros.index_put((_make(flat),), rows, accumulate=True),)
+    def _row_scale(self, dtype) -> np.ndarray | None:
+        """(n, 1) factor of each upstream row: 1 / its index's count with
+        scale_grad_by_freq; None when every factor is 1. (The padding_idx row is zeroed,
+        not multiplied by 0: a NaN upstream there stays out, as PyTorch.)"""
+        if not self.scale_grad_by_freq:
+            return None
+        flat = self.idx.reshape(-1)
+        scale = 1 / np.bincount(flat, minlength=self.num_weights)[flat].astype(dtype)
+        return scale.reshape(-1, 1)
 
     def backward_fast(self, g):
-        """The same on arrays."""
-        flat = self.idx.reshape(-1)
         rows = g.reshape(-1, g.shape[-1])
-        if self.scale_grad_by_freq:
-            rows = rows / np.bincount(flat, minlength=self.num_weights)[flat].astype(
-                g.dtype).reshape(-1, 1)
-        gw = _scatter_rows(flat, rows, self.num_weights)
+        scale = self._row_scale(g.dtype)
+        if scale is not None:
+            rows = rows * scale
+        gw = _scatter_rows(self.idx.reshape(-1), rows, self.num_weights)
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
         return (gw,)
+
+    def backward(self, g):
+        rows = g.reshape(-1, g.shape[-1])
+        scale = self._row_scale(g._data.dtype)
+        if scale is not None:
+            rows = rows * _make(scale)
+        flat = self.idx.reshape(-1)
+        if self.padding_idx is not None:
+            rows = rows.masked_fill(_make((flat == self.padding_idx).reshape(-1, 1)), 0.0)
+        zeros = ag.zeros(self.num_weights, g.shape[-1], dtype=g.dtype)
+        return (zeros.index_put((_make(flat),), rows, accumulate=True),)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:

@@ -246,9 +246,14 @@ class RNNBase(Module):
                              [None] * 5))
                 for name in self._all_weights[k]:
                     p[name.split("_l")[0]] = getattr(self, name)
-                xg = _linear(x, p["weight_ih"], p["bias_ih"])
+                b_ih, b_hh = p["bias_ih"], p["bias_hh"]
+                if b_hh is not None and self.mode != "GRU":
+                    # both biases in the projection: one pass over (L, N, G*H), not two (a
+                    # GRU's b_hn stays inside its reset product)
+                    b_ih, b_hh = b_ih + b_hh, None
+                xg = _linear(x, p["weight_ih"], b_ih)
                 out, h, c = rnn_layer(self.mode, xg, h0[k], None if c0 is None else c0[k],
-                                      p["weight_hh"], p["bias_hh"], p["weight_hr"],
+                                      p["weight_hh"], b_hh, p["weight_hr"],
                                       reverse=direction == 1, mask=mask)
                 outs.append(out)
                 hs.append(h)

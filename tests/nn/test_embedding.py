@@ -160,6 +160,29 @@ def test_embedding_gradient_bitwise_as_pytorch():
     np.testing.assert_array_equal(*grads)
 
 
+@pytest.mark.parametrize("kw", [{}, dict(padding_idx=3), dict(scale_grad_by_freq=True),
+                                dict(scale_grad_by_freq=True, padding_idx=0)])
+def test_array_backward_matches_tensor_backward_and_pytorch(kw):
+    """The weight gradient on arrays (a plain backward: sorted indices, one sum per run)
+    equals the Tensor-op rule's (create_graph) and PyTorch's, in float32 with many
+    repeated indices in no order."""
+    idx = rng.integers(0, 7, (6, 9))
+    w = rng.standard_normal((7, 5)).astype(np.float32)
+    up = rng.standard_normal((6, 9, 5)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        aw = ag.tensor(w, requires_grad=True)
+        out = F.embedding(ag.tensor(idx), aw, **kw)
+        (g,) = ag.grad(out, aw, ag.tensor(up), create_graph=create_graph)
+        assert g.dtype == ag.float32
+        grads.append(g.detach().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-6)
+    torch = pytest.importorskip("torch")
+    tw = torch.tensor(w, requires_grad=True)
+    torch.nn.functional.embedding(torch.tensor(idx), tw, **kw).backward(torch.tensor(up))
+    np.testing.assert_allclose(grads[0], tw.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
 # ---- EmbeddingBag ---------------------------------------------------------------------------
 
 W6 = rng.standard_normal((6, 3))
