@@ -175,7 +175,7 @@ def test_inplace_errors_on_views():
 
 def test_split_is_one_node_of_views():
     """split / chunk record one node with an output per piece (PyTorch's names); the
-    pieces are views of x (an in-place change of x shows, and is caught if saved); the
+    pieces are views of x (an in-place change of x shows in them); the
     backward fills a piece without a gradient with zeros, on arrays and in Tensor ops."""
     x = ag.tensor(np.arange(12.0).reshape(6, 2), requires_grad=True)
     y = x * 1
