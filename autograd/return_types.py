@@ -20,6 +20,8 @@ def _make(name: str, fields: str) -> type:
                                 "__module__": "autograd.return_types"})
 
 
+max = _make("max", "values indices")   # noqa: A001  (PyTorch's names)
+min = _make("min", "values indices")   # noqa: A001
 sort = _make("sort", "values indices")
 topk = _make("topk", "values indices")
 kthvalue = _make("kthvalue", "values indices")

@@ -183,12 +183,30 @@ IndexSelect = derivative("IndexSelectBackward0", _unindex, arith=True)
 Gather = derivative("GatherBackward0", _unindex, arith=True)
 
 
-def _basic_node_class(idx) -> type:
-    ints = [i for i in idx if isinstance(i, (int, np.integer))]
-    if len(ints) == 1 and all(isinstance(i, (int, np.integer)) or i == slice(None)
-                              for i in idx):
-        return Select   # x[i], x.select(d, i), x[:, i]
-    return Slice if all(isinstance(i, slice) for i in idx) else Index
+# a basic index is a view; PyTorch makes it as a chain of views, and users print the last
+Alias = derivative("AliasBackward0", _unindex, arith=True)
+IndexUnsqueeze = derivative("UnsqueezeBackward0", _unindex, arith=True)
+
+
+def _basic_node_class(idx: tuple, shape: tuple) -> type:
+    """The grad_fn PyTorch shows for x[idx] with a basic index: the last of the views it
+    applies left to right (a select per int, an unsqueeze per None, a slice per slice
+    that does not keep its whole dim, unless it is the only part), else an alias."""
+    if len(idx) == 1 and isinstance(idx[0], slice):
+        return Slice
+    cls, dim = Alias, 0
+    for k, p in enumerate(idx):
+        if p is Ellipsis:   # (the dims it covers: all but those the parts after it use)
+            dim = len(shape) - sum(q is not None and q is not Ellipsis for q in idx[k + 1:])
+        elif p is None:
+            cls = IndexUnsqueeze
+        else:
+            if not isinstance(p, slice):
+                cls = Select
+            elif p.indices(shape[dim]) != (0, shape[dim], 1):
+                cls = Slice
+            dim += 1
+    return cls
 
 
 def getitem(x: Tensor, idx, node_cls=None) -> Tensor:
@@ -200,7 +218,7 @@ def getitem(x: Tensor, idx, node_cls=None) -> Tensor:
         out = x._data[key]
     except IndexError as e:
         raise _index_error(e, x._data.shape) from None
-    cls = node_cls or (Index if adv else _basic_node_class(idx))
+    cls = node_cls or (Index if adv else _basic_node_class(idx, x._data.shape))
     return record(cls, out, (x,), view_of=None if adv else x, shape=x._data.shape, idx=idx,
                   adv=adv)
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, return_types
 from ..tensor import Tensor, _make
 from .base import broadcast, derivative, method, normalize_dims, record
 from .numpy_names import numpy_names
@@ -253,8 +252,6 @@ def prod(x, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 # ---- max / min / amax / amin ---------------------------------------------------------------
-return_types_max = namedtuple("max", ["values", "indices"])
-return_types_min = namedtuple("min", ["values", "indices"])
 
 
 def _extreme(x, dim, keepdim, is_max: bool, name: str):
@@ -272,7 +269,7 @@ def _extreme(x, dim, keepdim, is_max: bool, name: str):
     if x._data.ndim == 0:   # max(dim=0) of a 0-d tensor: itself, index 0
         idx_t = _make(np.zeros((), np.int64))
         out = x.clone()
-        return (return_types_max if is_max else return_types_min)(out, idx_t)
+        return (return_types.max if is_max else return_types.min)(out, idx_t)
     if x._data.shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     idx = np.asarray((np.argmax if is_max else np.argmin)(x._data, axis=d, keepdims=keepdim))
@@ -280,7 +277,7 @@ def _extreme(x, dim, keepdim, is_max: bool, name: str):
     if not keepdim:
         values = values.squeeze(d)
     idx_t = _make(idx.astype(np.int64))
-    rt = return_types_max if is_max else return_types_min
+    rt = return_types.max if is_max else return_types.min
     return rt(record(Max0 if is_max else Min0, values, (x,), idx=idx_t, shape=x._data.shape,
                      dims=dims, keepdim=keepdim), idx_t)
 

@@ -126,3 +126,34 @@ def test_index_errors_are_pytorchs():
         x[range(3)]
     with pytest.raises(IndexError, match="too many indices for tensor of dimension 2"):
         x[0, 1, 2]
+
+
+# PyTorch makes a basic index as a chain of views and shows the last one's grad_fn
+_BASIC_NAMES = {
+    "x[0]": "SelectBackward0", "x[:2]": "SliceBackward0", "x[0, :3]": "SliceBackward0",
+    "x[1:3, 2]": "SelectBackward0", "x[None]": "UnsqueezeBackward0",
+    "x[..., 0]": "SelectBackward0",
+    "x[:]": "SliceBackward0", "x[...]": "AliasBackward0", "x[:, :]": "AliasBackward0",
+    "x[0, None]": "UnsqueezeBackward0", "x[None, 0]": "SelectBackward0",
+    "x[1:2, 0:5]": "SliceBackward0", "x[:, 0:10]": "AliasBackward0",
+    "x[0, ..., 1]": "SelectBackward0",
+    "x[[0, 1]]": "IndexBackward0", "x[1:3, [0, 1]]": "IndexBackward0",
+}
+
+
+@pytest.mark.parametrize("expr", sorted(_BASIC_NAMES))
+def test_basic_index_grad_fn_names(expr):
+    x = ag.randn(4, 5, requires_grad=True)
+    y = eval(expr)   # noqa: S307 - test expressions
+    assert y.grad_fn.name() == _BASIC_NAMES[expr]
+    y.sum().backward()   # whatever the name, the gradient is the index's
+    want = np.zeros((4, 5), np.float32)
+    np.add.at(want, eval(expr.replace("x[", "np.s_[")), 1)   # noqa: S307
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+def test_basic_index_names_match_pytorch():
+    torch = pytest.importorskip("torch")
+    ns = {"x": torch.randn(4, 5, requires_grad=True)}
+    for expr, name in _BASIC_NAMES.items():
+        assert type(eval(expr, ns).grad_fn).__name__ == name, expr   # noqa: S307
