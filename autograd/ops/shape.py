@@ -195,8 +195,8 @@ def unsqueeze(x, dim: int) -> Tensor:
 
 # ---- transpose / permute ---------------------------------------------------------------------
 def _permute(x: Tensor, perm: tuple, cls=Permute) -> Tensor:
-    return record(cls, x._data.transpose(perm), (x,), view_of=x,
-                  inverse=tuple(int(i) for i in np.argsort(perm)))
+    return record(cls, x._data.transpose(perm), (x,), view_of=x,   # (inverse: no numpy call)
+                  inverse=tuple(sorted(range(len(perm)), key=perm.__getitem__)))
 
 
 @method("permute")
