@@ -357,6 +357,12 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     return linalg.multi_dot(matrices)
 
 
+def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """The deprecated `torch.autograd.Variable(t)`: a new leaf sharing t's data (detached),
+    requiring grad if asked."""
+    return data.detach().requires_grad_(requires_grad)
+
+
 def numel(x: Tensor) -> int:
     return x.numel()
 
@@ -379,6 +385,17 @@ def __getattr__(name: str):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)
+    # PyTorch's spellings through the top-level module, for programs that only swapped
+    # `import torch`: torch.autograd.grad, torch.nn.Linear, torch.optim.SGD,
+    # torch.utils.data.DataLoader (nothing is imported until they are used)
+    if name == "autograd":
+        return importlib.import_module(__name__)
+    if name in ("nn", "optim"):
+        return importlib.import_module(name)
+    if name == "utils":
+        import types
+        return types.SimpleNamespace(data=importlib.import_module(f"{__name__}.data"),
+                                     checkpoint=importlib.import_module(f"{__name__}.checkpoint"))
     raise AttributeError(f"module 'autograd' has no attribute '{name}'")
 
 

@@ -392,6 +392,11 @@ class FunctionCtx:
     """What `Function.forward` and `backward` share (`ctx`)."""
 
     def save_for_backward(self, *tensors) -> None:
+        """Keep tensors (or None) for backward, as `saved_tensors`."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} "
+                                f"is of type {type(t).__name__}")
         self.to_save = tensors
 
     def mark_non_differentiable(self, *tensors) -> None:
@@ -423,6 +428,8 @@ class BackwardCFunction(Node, FunctionCtx):
             if slot is None:
                 out.append(saved[k])
                 k += 1
+            elif slot is _SAVED_NONE:
+                out.append(None)
             else:
                 data, vc, v, nr = slot
                 t = _make(data, self)
@@ -488,6 +495,12 @@ class Function(metaclass=_FunctionMeta):
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
+    @staticmethod
+    def setup_context(ctx, inputs: tuple, output) -> None:
+        """PyTorch 2's split form: a subclass that defines it has `forward(*args)` without
+        ctx, and saves what backward needs here, from the inputs and the output."""
+        raise NotImplementedError("setup_context is not overridden")
+
     @classmethod
     def apply(cls, *args):
         tensors = tuple(a for a in args if isinstance(a, Tensor))
@@ -498,7 +511,11 @@ class Function(metaclass=_FunctionMeta):
         ctx.needs_input_grad = needs
         ctx._arg_is_tensor = is_t
         with grad_mode.no_grad():
-            outs = cls.forward(ctx, *args)
+            if cls.setup_context is Function.setup_context:
+                outs = cls.forward(ctx, *args)
+            else:
+                outs = cls.forward(*args)
+                cls.setup_context(ctx, args, outs)
         single = not isinstance(outs, tuple)
         outs_t = (outs,) if single else outs
         if not record:
@@ -526,7 +543,9 @@ class Function(metaclass=_FunctionMeta):
         slots, kept = [], []
         for t in to_save:
             k = next((j for j, o in enumerate(results) if o is t), None)
-            if k is None:
+            if t is None:
+                slots.append(_SAVED_NONE)
+            elif k is None:
                 slots.append(None)
                 kept.append(t)
             else:
@@ -535,6 +554,9 @@ class Function(metaclass=_FunctionMeta):
         ctx._out_slots = slots if any(s is not None for s in slots) else None
         ctx.to_save = ()
         return results[0] if single else tuple(results)
+
+
+_SAVED_NONE = object()   # a None given to save_for_backward (saved_tensors gives it back)
 
 
 def once_differentiable(fn):
