@@ -140,7 +140,13 @@ def _log_softmax_backward(g, out, dim):
     """(on Tensors, or on arrays when no graph is recorded)"""
     if isinstance(g, Tensor):
         return g - out.exp() * g.sum(dim, keepdim=True)
-    return g - np.exp(out) * np.add.reduce(g, axis=dim if np.ndim(g) else None, keepdims=True)
+    g2 = _rows(g, dim) if np.ndim(g) else None
+    if g2 is None:
+        return g - np.exp(out) * np.add.reduce(g, axis=dim if np.ndim(g) else None,
+                                               keepdims=True)
+    e = np.exp(out)   # (the sums as one matrix-vector product, as in _softmax_backward)
+    np.multiply(e, row_sum(g2).reshape(g.shape[:-1] + (1,)), out=e)
+    return np.subtract(g, e, out=e)
 
 
 def _logsumexp_backward(g, x, out, shape, dims, keepdim):
@@ -438,21 +444,6 @@ def _softmax_dim(x, dim, name: str) -> int:
     return x._wrap_dim(dim)
 
 
-_FEW = 32   # (see _along_rows)
-
-
-def _along_rows(fn):
-    """numpy reduces a short last axis row by row (the row max of a 128x10 array costs
-    about 3x the column max of its 10x128 transpose, which runs as 10 vectorized steps):
-    a 2-D input with few columns, reduced along them (a classifier's logits), is handled
-    on its transposed copy, and the result is the transpose of that."""
-    def np_fn(d: np.ndarray, dim: int) -> np.ndarray:
-        if d.ndim == 2 and dim == 1 and 0 < d.shape[1] <= _FEW <= d.shape[0]:
-            return fn(np.ascontiguousarray(d.T), 0).T
-        return fn(d, dim)
-    return np_fn
-
-
 def _rows(d: np.ndarray, dim: int) -> np.ndarray | None:
     """d as (rows, cols) when `dim` is its last dim and it is C-contiguous float32 or
     float64 (a view), else None."""
@@ -478,11 +469,18 @@ def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     return e.reshape(d.shape)
 
 
-@_along_rows
 def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
-    s = d - _max_shift(d, (dim,))
-    with np.errstate(divide="ignore"):
-        return s - np.log(np.add.reduce(np.exp(s), axis=dim, keepdims=True))
+    """As `_softmax_np`: x - max - log(sum(exp(x - max))), along a C-contiguous last dim in
+    one (rows, cols) pass, the result C-contiguous as PyTorch's."""
+    d2 = _rows(d, dim)
+    with np.errstate(divide="ignore"):   # (a row of -inf: log 0)
+        if d2 is None:
+            s = d - _max_shift(d, (dim,))
+            return s - np.log(np.add.reduce(np.exp(s), axis=dim, keepdims=True))
+        s = d2 - _finite_or_zero(row_max(d2))[:, None]
+        lse = np.log(row_sum(np.exp(s)))
+    np.subtract(s, lse[:, None], out=s)
+    return s.reshape(d.shape)
 
 
 def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:

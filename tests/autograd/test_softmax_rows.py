@@ -92,3 +92,15 @@ def test_masked_fill_backward_against_pytorch():
         (t.masked_fill(lib.tensor(mask), 0.5) * 2).backward(lib.tensor(up))
         grads.append(t.grad.numpy())
     np.testing.assert_array_equal(*grads)
+
+
+def test_log_softmax_of_few_classes_is_contiguous():
+    # (it was the transpose of a (C, N) array: .view failed where PyTorch's works)
+    x = ag.randn(64, 10, requires_grad=True)
+    y = x.log_softmax(1)
+    assert y.is_contiguous() and y.view(-1).shape == (640,)
+    y.view(-1)[::7].sum().backward()
+    p = np.exp(y.detach().numpy())
+    g = np.zeros((64, 10), np.float32)
+    g.reshape(-1)[::7] = 1
+    np.testing.assert_allclose(x.grad.numpy(), g - p * g.sum(1, keepdims=True), atol=1e-6)
