@@ -83,12 +83,62 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     return _leaf(arr, requires_grad)
 
 
+def _legacy(dtype, args: tuple, kwargs: dict) -> Tensor:
+    """PyTorch's legacy constructors (`Tensor(...)`, `FloatTensor(...)`): sizes
+    (`Tensor(2, 3)`, `Tensor(torch.Size(...))`, `size=`) give a zero-filled tensor of that
+    shape, a tensor gives itself (shared data), anything else is data in `dtype`."""
+    _check_device(kwargs.pop("device", None), "Tensor")
+    size = kwargs.pop("size", None)
+    if kwargs:
+        raise TypeError(f"Tensor(): unexpected keyword argument '{next(iter(kwargs))}'")
+    if size is not None and not args:
+        return zeros(*size, dtype=dtype)
+    if not args:
+        return tensor([], dtype=dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):   # (Tensor(t) keeps t's dtype)
+        return args[0] if dtype is None or args[0].dtype is dtype else args[0].to(dtype)
+    if dtype is None:
+        dtype = dtypes.get_default_dtype()
+    sizes = args[0] if len(args) == 1 and type(args[0]).__name__ == "Size" else args
+    if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
+        return zeros(*sizes, dtype=dtype)
+    if len(args) != 1:
+        raise TypeError(f"Tensor(): expected sizes or one sequence of data, got {args!r}")
+    return tensor(args[0], dtype=dtype)
+
+
 def _construct(cls, *args, **kwargs) -> Tensor:
-    """`Tensor(data)`: PyTorch users call the class; it behaves like `tensor(data)`."""
-    src = tensor(args[0] if args else [], **kwargs)
+    """`Tensor(...)`: PyTorch users call the class (see `_legacy`; data in the default
+    floating dtype)."""
+    src = _legacy(None, args, kwargs)
     t = object.__new__(cls)
     t._data, t.grad_fn, t._rg, t._vc = src._data, None, src._rg, src._vc
     return t
+
+
+class _LegacyType(type):
+    """`FloatTensor` and its kin: constructors of one dtype, and `isinstance` by dtype."""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+    def __call__(cls, *args, **kwargs) -> Tensor:
+        return _legacy(cls.dtype, args, dict(kwargs))
+
+
+def _legacy_class(name: str, dtype) -> type:
+    return _LegacyType(name, (), {"dtype": dtype, "__module__": "autograd"})
+
+
+FloatTensor = _legacy_class("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_class("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_class("HalfTensor", dtypes.float16)
+LongTensor = _legacy_class("LongTensor", dtypes.int64)
+IntTensor = _legacy_class("IntTensor", dtypes.int32)
+ShortTensor = _legacy_class("ShortTensor", dtypes.int16)
+CharTensor = _legacy_class("CharTensor", dtypes.int8)
+ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_class("BoolTensor", dtypes.bool)
 
 
 Tensor.__new__ = staticmethod(_construct)

@@ -136,6 +136,16 @@ def _stack(g: Graph, tensors, dim: int = 0) -> str:
     return g.op("Concat", *parts, axis=axis)
 
 
+@converts(S.split)
+def _split(g: Graph, x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    d = dim % x.ndim
+    sizes = [p.shape[d] for p in S.split(x.detach(), split_size_or_sections, d)]
+    if len(sizes) == 1:
+        return (g.op("Identity", g.v(x)),)
+    outs = g.op("Split", g.v(x), g.ints(sizes), axis=d, outputs=len(sizes))
+    return tuple(outs)
+
+
 # ---- pad, tril/triu, flip -------------------------------------------------------------------
 def slice_(g: Graph, v: str, axes, starts, ends, steps=None) -> str:
     steps = steps or [1] * len(axes)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .base import derivative, method, operands, record
+from .reduction import col_sum
 
 
 def _dtype_check(a: Tensor, b: Tensor, op: str) -> None:
@@ -70,14 +71,16 @@ def _linear_backward(g, x, w, need):
     if g.ndim == 2:   # the common case, without the reshapes
         if need[2]:
             gw = g.T @ x
-        if need[0]:
-            gb = g.sum(0)
-    else:
-        if need[2]:
-            gw = g.reshape(-1, 1) * x.reshape(1, -1) if g.ndim == 1 else \
-                g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
-        if need[0]:
-            gb = g.sum(tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+    elif need[2]:
+        gw = g.reshape(-1, 1) * x.reshape(1, -1) if g.ndim == 1 else \
+            g.reshape(-1, g.shape[-1]).mT @ x.reshape(-1, x.shape[-1])
+    if need[0]:
+        if g.ndim == 1:
+            gb = g
+        elif isinstance(g, np.ndarray) and g.dtype.itemsize >= 4:   # one matrix-vector product
+            gb = col_sum(g.reshape(-1, g.shape[-1]))
+        else:
+            gb = g.sum(tuple(range(g.ndim - 1)))
     return gb, gx, gw
 
 

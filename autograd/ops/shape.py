@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes
 from ..device import parse_to
+from ..function import Node
 from ..tensor import Tensor, _make
 from .base import (
     derivative,
@@ -24,6 +25,7 @@ from .base import (
     sum_to,
     to_tensor,
 )
+from .inplace import _track_view
 from .numpy_names import numpy_names
 
 # ---- the derivative table ----------------------------------------------------------------
@@ -44,7 +46,17 @@ Repeat = derivative("RepeatBackward0", lambda g, reps, padded, shape: _unrepeat(
                                                                                  shape))
 Clone = derivative("CloneBackward0", lambda g: g, arith=True)
 ToCopy = derivative("ToCopyBackward0", lambda g, dtype: g.to(dtype))
-Cat = derivative("CatBackward0", lambda g, dim, sizes: g.split(sizes, dim))
+
+
+def _cat_backward(g, dim: int, sizes: list):
+    """The gradient's slices along `dim` (views; on Tensors, or on arrays when no graph is
+    recorded)."""
+    if isinstance(g, Tensor):
+        return g.split(sizes, dim)
+    return tuple(np.split(g, np.cumsum(sizes[:-1]), axis=dim))
+
+
+Cat = derivative("CatBackward0", _cat_backward, arith=True)
 Stack = derivative("StackBackward0", lambda g, dim: g.unbind(dim))
 
 
@@ -183,8 +195,8 @@ def unsqueeze(x, dim: int) -> Tensor:
 
 # ---- transpose / permute ---------------------------------------------------------------------
 def _permute(x: Tensor, perm: tuple, cls=Permute) -> Tensor:
-    return record(cls, x._data.transpose(perm), (x,), view_of=x,
-                  inverse=tuple(int(i) for i in np.argsort(perm)))
+    return record(cls, x._data.transpose(perm), (x,), view_of=x,   # (inverse: no numpy call)
+                  inverse=tuple(sorted(range(len(perm)), key=perm.__getitem__)))
 
 
 @method("permute")
@@ -385,10 +397,18 @@ for _name, _d in (("float", dtypes.float32), ("double", dtypes.float64), ("half"
 
 
 @method("type")
-def type_(x, dtype=None):
+def type_(x, dtype=None, non_blocking: bool = False):
+    """The type's name (`'autograd.FloatTensor'`) or a cast: to a dtype, a legacy type
+    (`DoubleTensor`) or its name (`'torch.LongTensor'`)."""
     if dtype is None:
         return x._type_name()
-    return to(x, dtype)
+    if isinstance(dtype, str):
+        import autograd
+        name = dtype.rsplit(".", 1)[-1]
+        if not isinstance(getattr(autograd, name, None), type) or not name.endswith("Tensor"):
+            raise RuntimeError(f"invalid type: '{dtype}'")
+        dtype = getattr(autograd, name)
+    return to(x, getattr(dtype, "dtype", dtype))
 
 
 @method("cpu")
@@ -488,11 +508,52 @@ def split(x, split_size_or_sections, dim: int = 0) -> tuple:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{sizes}")
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(x, d, start, s))
-        start += s
-    return _multi_view(out, "Split")
+    return _split_views(x, d, sizes, int_size=isinstance(split_size_or_sections,
+                                                         (int, np.integer)))
+
+
+class _SplitNode(Node):
+    """split / chunk: one node with an output per piece, as PyTorch's; the backward puts
+    the pieces' gradients into one array (zeros for a piece that got none), instead of
+    one full-size array of zeros per piece, summed."""
+
+    def backward(self, *grads):
+        return (cat([_make(np.zeros(shape, self.out_dtypes)) if g is None else g   # (Tensor
+                     for g, (shape, _) in zip(grads, self._out_meta)], self.dim),)  # ops)
+
+    def backward_fast(self, grads):
+        if self.n_outputs == 1:   # (one piece: a plain node, given its one gradient)
+            grads = (grads,)
+        make = np.empty if all(g is not None for g in grads) else np.zeros
+        out = make(self.in_shape, self.out_dtypes)
+        for g, key in zip(grads, self.keys):
+            if g is not None:
+                out[key] = g
+        return (out,)
+
+
+SplitBackward0 = type("SplitBackward0", (_SplitNode,), {})
+SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (_SplitNode,), {})
+
+
+def _split_views(x: Tensor, d: int, sizes: list, int_size: bool) -> tuple:
+    """The pieces of x along dim d (views), recorded by one multi-output node."""
+    bounds = np.cumsum([0] + sizes)
+    keys = [(slice(None),) * d + (slice(int(a), int(b)),) for a, b in zip(bounds, bounds[1:])]
+    pieces = [x._data[k] for k in keys]
+    outs = [_make(p) for p in pieces]
+    if needs_graph(x):
+        n = (SplitBackward0 if int_size else SplitWithSizesBackward0)((x,))
+        n.n_outputs, n._out_meta = len(outs), tuple((p.shape, p.dtype) for p in pieces)
+        n.out_shape, n.out_dtype = (pieces[0].shape, pieces[0].dtype) if len(outs) == 1 else \
+            (None, None)
+        n.dim, n.keys, n.in_shape, n.out_dtypes = d, keys, x._data.shape, x._data.dtype
+        for k, t in enumerate(outs):
+            t.grad_fn, t._rg, t._out_nr = n, True, k
+    for t in outs:
+        if np.may_share_memory(t._data, x._data):
+            _track_view(t, x)
+    return _multi_view(outs, "Split" if int_size else "SplitWithSizes")
 
 
 @method("chunk")

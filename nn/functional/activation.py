@@ -18,7 +18,8 @@ import warnings
 import numpy as np
 
 import autograd
-from autograd.ops.base import binary, derivative, record, to_tensor, unary
+from autograd.function import Node
+from autograd.ops.base import binary, derivative, needs_graph, record, to_tensor, unary
 from autograd.ops.pointwise import _erf, _sigmoid
 from autograd.tensor import Tensor, _make
 
@@ -68,6 +69,72 @@ def _gelu_tanh_fwd(x: np.ndarray) -> np.ndarray:
 def _gelu_tanh_rule(g, x):
     t = ((x + x * x * x * _C) * _K).tanh()
     return g * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * _K * (x * x * (3 * _C) + 1.0))
+
+
+class GeluBackward0(Node):
+    """GELU on float32/float64 data, exact or in GPT-2's tanh form: the forward keeps what
+    it computed (Phi(x), or the tanh), and the array backward is the derivative from it,
+    in place, in a few passes over the (large) hidden activations instead of a graph of
+    Tensor ops."""
+
+    def backward(self, g):
+        return ((_gelu_tanh_rule if self.tanh else _gelu_rule)(g, self.saved()[0]),)
+
+    def backward_fast(self, g):
+        x, t = self.saved_data()
+        with np.errstate(invalid="ignore", over="ignore"):
+            if not self.tanh:   # Phi(x) + x * phi(x), times g
+                a = np.multiply(x, x, out=np.empty_like(x))
+                a *= -0.5
+                np.exp(a, out=a)
+                a *= _INV_SQRT_2PI
+                a *= x
+                a += t
+                a *= g
+                return (a,)
+            # 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * K * (1 + 3 C x^2), times g
+            a = np.multiply(t, t, out=np.empty_like(t))
+            np.subtract(1.0, a, out=a)
+            b = np.multiply(x, x, out=np.empty_like(x))
+            b *= 3 * _C
+            b += 1.0
+            b *= x
+            b *= 0.5 * _K
+            a *= b
+            np.add(t, 1.0, out=b)
+            b *= 0.5
+            a += b
+            a *= g
+        return (a,)
+
+
+def _gelu_fused(x: Tensor, tanh: bool) -> Tensor:
+    """x * Phi(x) (Phi from erf), or 0.5 * x * (1 + tanh(K * (x + C * x^3))); Phi or the
+    tanh kept for GeluBackward0."""
+    d = x._data
+    with np.errstate(invalid="ignore", over="ignore"):   # (-inf gives NaN, as PyTorch)
+        if tanh:
+            t = np.multiply(d, d, out=np.empty_like(d))   # (an array also for 0-d data)
+            t *= d
+            t *= _C
+            t += d
+            t *= _K
+            np.tanh(t, out=t)
+            out = t + 1.0
+            out *= d
+            out *= 0.5
+        else:   # x * 0.5 * (1 + erf(x / sqrt 2)), as PyTorch orders it
+            t = np.asarray(_erf(d * _SQRT1_2))
+            t += 1.0
+            out = np.multiply(d, 0.5, out=np.empty_like(d))
+            out *= t
+            t *= 0.5
+    if not needs_graph(x):
+        return _make(out)
+    n = GeluBackward0((x,))
+    n.tanh = tanh
+    n.save(x, _make(t))
+    return _make(out, n)
 
 
 def _silu_fwd(x: np.ndarray) -> np.ndarray:
@@ -274,11 +341,11 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (exact, with erf), or the tanh approximation with approximate='tanh'."""
     x = _check(input, "GeluKernelImpl")
-    if approximate == "none":
-        return _gelu(x)
-    if approximate == "tanh":
-        return _gelu_tanh(x)
-    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    if x._data.dtype.itemsize >= 4:
+        return _gelu_fused(x, approximate == "tanh")
+    return _gelu(x) if approximate == "none" else _gelu_tanh(x)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -1,12 +1,12 @@
 """Attention: `scaled_dot_product_attention` (one fused node) and
 `multi_head_attention_forward` (what nn.MultiheadAttention runs), as in PyTorch.
 
-The fused node keeps the softmax probabilities P (one L x S array per head), the only
-quadratic array of the forward besides the dropout mask; softmax runs in place on the
-scores. Its backward builds one more: dP = g @ v^T, turned in place into the scores'
-gradient P * (dP - rowsum(dP * P)). Under `create_graph=True` the backward is the same
-formula in Tensor ops, with P recomputed from the saved q and k so that it is
-differentiable again.
+The fused node keeps the softmax's exponentials E (one L x S array per head, P = E / its
+row sums: the output's rows are divided, not E), the only quadratic array of the forward
+besides the dropout mask; softmax runs in place on the scores. Its backward builds one
+more: dP = g @ v^T, turned in place into the scores' gradient P * (dP - rowsum(dP * P)).
+Under `create_graph=True` the backward is the same formula in Tensor ops, with P
+recomputed from the saved q and k so that it is differentiable again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import autograd as ag
 from autograd.function import Node
 from autograd.ops.base import needs_graph
+from autograd.ops.reduction import row_max, row_sum
 from autograd.random import _rng
 from autograd.tensor import Tensor, _make
 
@@ -115,7 +116,7 @@ class ScaledDotProductAttentionBackward0(Node):
 
     def release(self) -> None:
         super().release()
-        self.probs = self.keep = None
+        self.probs = self.inv = self.keep = None
 
     def _need(self) -> list:
         return [e[0] is not None for e in self.next_functions]
@@ -124,15 +125,16 @@ class ScaledDotProductAttentionBackward0(Node):
         saved = self.saved_data()
         q, k, v, out = saved[:3] + saved[-1:]
         need = self._need()
-        p, s = self.probs, self.scale
-        pd = p if self.keep is None else p * self.keep
-        dv = np.matmul(pd.swapaxes(-1, -2), g) if need[2] else None
-        ds = np.matmul(g, v.swapaxes(-1, -2))            # dP (after dropout): the one new
-        if self.keep is not None:                         # quadratic array, reused in place
+        e, inv, s = self.probs, self.inv, self.scale      # P = e * inv, per row
+        gi = g * inv
+        ed = e if self.keep is None else e * self.keep
+        dv = np.matmul(ed.swapaxes(-1, -2), gi) if need[2] else None
+        ds = np.matmul(gi, v.swapaxes(-1, -2))           # dP * inv (after dropout): the one
+        if self.keep is not None:                         # new quadratic array, in place
             ds *= self.keep
         # rowsum(dP * P) = g . (P_dropped @ v) = g . out: no quadratic temporary
-        ds -= np.einsum("...i,...i->...", g, out)[..., None]
-        ds *= p                                           # the scores' gradient
+        ds -= np.einsum("...i,...i->...", g, out)[..., None] * inv
+        ds *= e                                           # the scores' gradient
         dq = np.matmul(ds, k) * s if need[0] else None
         dk = np.matmul(ds.swapaxes(-1, -2), q) * s if need[1] else None
         return (dq, dk, dv) + ((ds,) if len(need) > 3 else ())
@@ -216,33 +218,36 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if keep_mask is not None:
         scores += _causal_additive(L, S, dt.str) if is_causal else \
             np.where(keep_mask, dt.type(0), dt.type(-np.inf))
-    m = scores.max(-1, keepdims=True)
+    rows = scores.reshape(-1, S)                           # (a view: scores is fresh)
+    m = row_max(rows)[:, None] if rows.size else np.zeros((rows.shape[0], 1), dt)
     dead = ~np.isfinite(m)                                 # rows with every key masked
     if dead.any():
         m[dead] = 0
     else:
         dead = None
-    scores -= m
-    np.exp(scores, out=scores)
-    total = scores.sum(-1, keepdims=True)
+    rows -= m
+    np.exp(rows, out=rows)
+    total = row_sum(rows)[:, None]
+    total[total == 0] = 1                                  # (dead rows, or no keys: out 0)
     if dead is not None:
-        total[dead] = 1
-    scores /= total
-    probs = scores
+        dead = dead.reshape(shape[:-1] + (1,))
+    # the exponentials stay unnormalised (E): the output's rows are divided instead
+    inv = (1 / total).astype(dt, copy=False).reshape(shape[:-1] + (1,))
     keep = None
     if dropout_p > 0.0:
         if dropout_p >= 1.0:
             keep = np.zeros(shape, dt)
         else:
             keep = (_rng(None).random(shape) >= dropout_p) * np.asarray(1 / (1 - dropout_p), dt)
-        out = np.matmul(probs * keep, vd)
+        out = np.matmul(scores * keep, vd)
     else:
-        out = np.matmul(probs, vd)
+        out = np.matmul(scores, vd)
+    out *= inv
     inputs = (q, k, v) + ((float_mask,) if float_mask is not None and float_mask._rg else ())
     if not needs_graph(*inputs):
         return _make(out)
     n = ScaledDotProductAttentionBackward0(inputs)
-    n.probs, n.keep, n.scale, n.keep_mask, n.dead = probs, keep, s, keep_mask, dead
+    n.probs, n.inv, n.keep, n.scale, n.keep_mask, n.dead = scores, inv, keep, s, keep_mask, dead
     n.const_mask = None if len(inputs) > 3 else float_mask
     n.save(*inputs)
     res = _make(out, n)

@@ -340,9 +340,7 @@ class NllLossBackward0(Node):
     def _rule(self, g, tensor: bool):
         ct = self.ct
         if ct.plain and self.reduction == "mean" and not tensor:   # -onehot * g / M
-            # (laid out as the input: log_softmax of few classes is (C, M) in memory, which
-            # is what makes the row sums of its backward fast)
-            grad = np.zeros((ct.M, ct.C), self.in_dtype, order="F" if self.in_f else "C")
+            grad = np.zeros((ct.M, ct.C), self.in_dtype, order="F" if self.in_f else "C")  # (as x)
             grad[ct.row_index, ct.tsafe] = -g / np.asarray(self.denom, dtype=g.dtype)
             return (ct.unrows(grad, self.in_shape),)
         b = ct.onehot(self.in_dtype) * -ct.wt[:, None].astype(self.in_dtype, copy=False)

@@ -17,6 +17,7 @@ import autograd
 from autograd.function import Node
 from autograd.grad_mode import no_grad
 from autograd.ops.base import needs_graph
+from autograd.ops.reduction import col_sum, row_sum
 from autograd.tensor import Tensor, _make
 
 from ._checks import require_tensor
@@ -73,13 +74,14 @@ def _norm_grads(node: Node, g, x, w, dims: tuple, wshape: tuple, stats: tuple | 
     if gshape is not None:
         xhat = xhat.reshape(x.shape)
     grads = [gx]
+    psum = (lambda t: t.sum(pdims)) if pdims else (lambda t: t)   # (a Tensor's sum(()) is all)
     if w is not None:
         if need[1]:
-            gw = (g * xhat).sum(pdims).reshape(w.shape)
+            gw = psum(g * xhat).reshape(w.shape)
         grads.append(gw)
     if node.has_bias:
         if need[len(grads)]:
-            gb = g.sum(pdims).reshape(w.shape if w is not None else node.bshape)
+            gb = psum(g).reshape(w.shape if w is not None else node.bshape)
         grads.append(gb)
     return tuple(grads)
 
@@ -96,13 +98,17 @@ class _NormNode(Node):
 
 
 def _affine(cls: type, x: Tensor, out: np.ndarray, weight: Tensor | None,
-            bias: Tensor | None, view: tuple, bshape: tuple, **attrs) -> Tensor:
-    """Scale and shift the normalised `out` by weight and bias (viewed as `view`), and
-    wrap it; when recording, a `cls` node keeps `attrs` and saves x (and the weight)."""
+            bias: Tensor | None, view: tuple, bshape: tuple, xhat: np.ndarray | None = None,
+            **attrs) -> Tensor:
+    """Scale and shift the normalised `out` (a fresh array) by weight and bias (viewed as
+    `view`), and wrap it; when recording, a `cls` node keeps `attrs` and saves x (and the
+    weight, and `xhat` if given: `out` itself, kept for a fused backward)."""
     if weight is not None:
-        out = out * weight._data.reshape(view)
+        out = out * weight._data.reshape(view) if xhat is not None else \
+            np.multiply(out, weight._data.reshape(view), out=out)
     if bias is not None:
-        out = out + bias._data.reshape(view)
+        out = out + bias._data.reshape(view) if out is xhat else \
+            np.add(out, bias._data.reshape(view), out=out)
     out = out.astype(x._data.dtype, copy=False)
     tensors = tuple(t for t in (x, weight, bias) if t is not None)
     if not needs_graph(*tensors):
@@ -111,7 +117,8 @@ def _affine(cls: type, x: Tensor, out: np.ndarray, weight: Tensor | None,
     for k, v in attrs.items():
         setattr(n, k, v)
     n.has_weight, n.has_bias, n.bshape = weight is not None, bias is not None, bshape
-    n.save(*((x, weight) if weight is not None else (x,)))
+    n.save(*((x, weight) if weight is not None else (x,)),
+           *(() if xhat is None else (_make(xhat),)))
     return _make(out, n)
 
 
@@ -187,6 +194,35 @@ class NativeLayerNormBackward0(_NormNode):
         return _norm_grads(self, g, saved[0], w, self.dims, self.wshape, None, self.eps,
                            tuple(range(g.ndim - len(self.dims))))
 
+    def backward_fast(self, g):
+        """The fused backward on arrays, from the normalised input the forward saved (one
+        (rows, cols) view; row sums as matrix-vector products)."""
+        saved = self.saved_data()
+        if saved[0].dtype == np.float16:
+            return self._grads(g, saved)
+        w, xhat = (saved[1] if self.has_weight else None), saved[-1]
+        need = [e[0] is not None for e in self.next_functions]
+        cols = int(np.prod(self.wshape))
+        xhat, g2 = xhat.reshape(-1, cols), g.reshape(-1, cols)
+        grads = [None]
+        tmp = np.empty_like(xhat)   # (with gx, the only buffers)
+        if need[0]:   # invstd * (gy - mean(gy) - xhat * mean(gy * xhat)), per row
+            gx = np.multiply(g2, w.reshape(-1), out=np.empty_like(xhat)) if w is not None \
+                else np.array(g2, copy=True)   # gy
+            np.multiply(gx, xhat, out=tmp)
+            k, m = row_sum(tmp)[:, None] / cols, row_sum(gx)[:, None] / cols
+            np.multiply(xhat, k, out=tmp)
+            tmp += m
+            gx -= tmp
+            gx *= self.invstd[:, None]
+            grads[0] = gx.reshape(g.shape)
+        if w is not None:
+            grads.append(col_sum(np.multiply(g2, xhat, out=tmp)).reshape(w.shape)
+                         if need[1] else None)
+        if self.has_bias:
+            grads.append(col_sum(g2).reshape(self.bshape) if need[len(grads)] else None)
+        return tuple(grads)
+
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
@@ -202,12 +238,16 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     xd = x._data
     if xd.dtype.kind != "f":
         raise RuntimeError(f"layer_norm: expected a floating-point input, got {x.dtype}")
-    xd = _wide(xd)
-    mean = xd.mean(dims, keepdims=True)
-    xc = xd - mean
-    invstd = 1.0 / np.sqrt((xc * xc).mean(dims, keepdims=True) + eps)
-    return _affine(NativeLayerNormBackward0, x, xc * invstd, weight, bias, ns, ns, dims=dims,
-                   wshape=ns, eps=eps)
+    cols = int(np.prod(ns))
+    x2 = _wide(xd).reshape(-1, cols)   # (rows, cols): the statistics are row sums
+    with np.errstate(invalid="ignore", divide="ignore"):   # (nan for 0 columns, as PyTorch)
+        xhat = x2 - (row_sum(x2) / cols)[:, None]
+        invstd = 1.0 / np.sqrt(row_sum(xhat * xhat) / cols + eps)
+    xhat *= invstd[:, None]
+    xhat = xhat.reshape(xd.shape)
+    return _affine(NativeLayerNormBackward0, x, xhat, weight, bias, ns, ns,
+                   xhat=xhat if xd.dtype != np.float16 else None, dims=dims, wshape=ns,
+                   eps=eps, invstd=invstd)
 
 
 # ---------------------------------------------------------------------------------------

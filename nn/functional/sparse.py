@@ -3,8 +3,8 @@ embedding_bag (EmbeddingBagBackward0): the sum, mean or max of the rows of each 
 
 The backward adds each upstream row into the gradient at its index (`index_put` with
 accumulate, itself differentiable; on arrays, a stable sort of the indices and one sum per
-run of equal indices, several times faster than np.add.at); the padding_idx row gets no
-gradient.
+index, several times faster than np.add.at: see `_scatter_rows`); the padding_idx row gets
+no gradient.
 """
 
 from __future__ import annotations
@@ -25,30 +25,34 @@ __all__ = ["embedding", "embedding_bag"]
 class EmbeddingBackward0(Node):
     def _row_scale(self, dtype) -> np.ndarray | None:
         """(n, 1) factor of each upstream row: 1 / its index's count with
-        scale_grad_by_freq, 0 at padding_idx; None when every factor is 1."""
+        scale_grad_by_freq; None when every factor is 1. (The padding_idx row is zeroed,
+        not multiplied by 0: a NaN upstream there stays out, as PyTorch.)"""
+        if not self.scale_grad_by_freq:
+            return None
         flat = self.idx.reshape(-1)
-        scale = None
-        if self.scale_grad_by_freq:
-            scale = 1 / np.bincount(flat, minlength=self.num_weights)[flat].astype(dtype)
-        if self.padding_idx is not None:
-            keep = (flat != self.padding_idx).astype(dtype)
-            scale = keep if scale is None else scale * keep
-        return None if scale is None else scale.reshape(-1, 1)
+        scale = 1 / np.bincount(flat, minlength=self.num_weights)[flat].astype(dtype)
+        return scale.reshape(-1, 1)
 
     def backward_fast(self, g):
         rows = g.reshape(-1, g.shape[-1])
         scale = self._row_scale(g.dtype)
         if scale is not None:
             rows = rows * scale
-        return (_scatter_rows(self.idx.reshape(-1), rows, self.num_weights),)
+        gw = _scatter_rows(self.idx.reshape(-1), rows, self.num_weights)
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return (gw,)
 
     def backward(self, g):
         rows = g.reshape(-1, g.shape[-1])
         scale = self._row_scale(g._data.dtype)
         if scale is not None:
             rows = rows * _make(scale)
+        flat = self.idx.reshape(-1)
+        if self.padding_idx is not None:
+            rows = rows.masked_fill(_make((flat == self.padding_idx).reshape(-1, 1)), 0.0)
         zeros = ag.zeros(self.num_weights, g.shape[-1], dtype=g.dtype)
-        return (zeros.index_put((_make(self.idx.reshape(-1)),), rows, accumulate=True),)
+        return (zeros.index_put((_make(flat),), rows, accumulate=True),)
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -121,10 +125,37 @@ def _run_sums(values: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
 
 
 def _scatter_rows(idx: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """out[i] = the sum of the rows whose index is i (idx in any order): the rows sorted
-    by index (stably, so each sum keeps the rows' order), then one sum per run."""
+    """out[i] = the sum of the rows whose index is i (idx in any order).
+
+    np.add.at is slow. When the indices repeat evenly, the rows are sorted by index
+    (stably) into a zero-padded (indices, most repeats, width) array and summed over its
+    middle axis, one slice after another: each sum in the order of the rows, as np.add.at
+    and PyTorch's CPU loop take it, to the bit. When a few indices repeat far more than
+    the others (a text's spaces) and the table is small, one product of the rows with a
+    one-hot (size, rows) matrix (the sums in BLAS's order). np.add.at for narrow rows
+    and what is left."""
+    out = np.zeros((size,) + rows.shape[1:], rows.dtype)
+    if idx.size < 64 or rows.ndim != 2 or rows.shape[1] < 8:
+        np.add.at(out, idx, rows)
+        return out
     order = np.argsort(idx, kind="stable")
-    return _run_sums(rows[order], idx[order], size)
+    keys = idx[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    rank = np.arange(keys.size) - starts[group]
+    most = int(rank.max()) + 1
+    if starts.size * most <= 4 * keys.size:
+        padded = np.zeros((starts.size, most, rows.shape[1]), rows.dtype)
+        padded[group, rank] = rows[order]
+        out[keys[starts]] = np.add.reduce(padded, axis=1)
+    elif size * idx.size <= 1 << 22:
+        onehot = np.zeros((size, idx.size), rows.dtype)
+        onehot[idx, np.arange(idx.size)] = 1
+        np.matmul(onehot, rows, out=out)
+    else:
+        np.add.at(out, idx, rows)
+    return out
 
 
 class EmbeddingBagBackward0(Node):

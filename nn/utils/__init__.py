@@ -22,6 +22,16 @@ def _params(parameters) -> list[Tensor]:
     return list(parameters)
 
 
+def _sum_squares(d: np.ndarray, chunk: int = 1 << 16) -> float:
+    """The sum of the squares of d's elements: float32/float64 as dot products (BLAS) of
+    chunks of 65,536 elements, whose sums are added in float64."""
+    if d.dtype.kind == "f" and d.dtype.itemsize >= 4:
+        flat = d.reshape(-1)
+        return sum(float(np.dot(c, c)) for c in (flat[i:i + chunk]
+                                                for i in range(0, flat.size, chunk)))
+    return float(np.sum(np.abs(d.astype(np.float64)) ** 2))
+
+
 def get_total_norm(tensors: Iterable[Tensor], norm_type: float | str = 2.0,
                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
     """The norm of all the tensors concatenated (as a 0-d tensor)."""
@@ -33,6 +43,8 @@ def get_total_norm(tensors: Iterable[Tensor], norm_type: float | str = 2.0,
     if math.isinf(p):
         vals = [np.abs(t._data).max() if t._data.size else 0.0 for t in ts]
         total = max(vals) if p > 0 else min(vals)
+    elif p == 2:   # each tensor's sum of squares as one dot product (BLAS), summed in float64
+        total = math.sqrt(sum(_sum_squares(t._data) for t in ts))
     else:
         total = sum(float(np.sum(np.abs(t._data.astype(np.float64)) ** p)) for t in ts) ** (1 / p)
     total_t = _make(np.asarray(total, dtype=dt))

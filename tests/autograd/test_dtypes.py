@@ -16,7 +16,7 @@ import autograd as ag
     (lambda: ag.zeros(2), ag.float32),
     (lambda: ag.randn(2), ag.float32),
     (lambda: ag.arange(3.), ag.float32),
-    (lambda: ag.Tensor([1, 2]), ag.int64),
+    (lambda: ag.Tensor([1, 2]), ag.float32),                    # the class: always floating
     (lambda: ag.tensor([True]), ag.bool),
     (lambda: ag.tensor(np.array([1., 2.])), ag.float64),        # numpy keeps its dtype
     (lambda: ag.from_numpy(np.array([1., 2.])), ag.float64),

@@ -28,6 +28,7 @@ EXEMPT = {
     "_IndexPadNode": "base class of ReflectionPad1DBackward0 & co (nn/functional/padding.py)",
     "_IndexFoldNode": "base class of ReflectionPadBackwardBackward0 & co",
     "_UpsampleNode": "base class of UpsampleNearest2DBackward0 & co (nn/functional/resize.py)",
+    "_SplitNode": "base class of SplitBackward0, SplitWithSizesBackward0",
 }
 
 

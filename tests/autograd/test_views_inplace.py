@@ -171,3 +171,30 @@ def test_inplace_errors_on_views():
     with pytest.raises(RuntimeError, match="which is output 0 of Add, is at version 1; expected "
                                            "version 0 instead"):
         z2.sum().backward()
+
+
+def test_split_is_one_node_of_views():
+    """split / chunk record one node with an output per piece (PyTorch's names); the
+    pieces are views of x (an in-place change of x shows in them); the
+    backward fills a piece without a gradient with zeros, on arrays and in Tensor ops."""
+    x = ag.tensor(np.arange(12.0).reshape(6, 2), requires_grad=True)
+    y = x * 1
+    a, b, c = y.split(2)
+    assert [t.grad_fn.name() for t in (a, b, c)] == ["SplitBackward0"] * 3
+    assert a.grad_fn is b.grad_fn and [t._out_nr for t in (a, b, c)] == [0, 1, 2]
+    assert y.split([1, 5])[0].grad_fn.name() == "SplitWithSizesBackward0"
+    assert y.chunk(3)[2].grad_fn.name() == "SplitBackward0"
+    with pytest.raises(RuntimeError, match="Output 1 of SplitWithSizes is a view"):
+        y.split([1, 5])[1].mul_(2)
+    (a.sum() + (c * c).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 1], [1, 1], [0, 0], [0, 0],
+                                                   [16, 18], [20, 22]])
+    g, = ag.grad((c * c).sum(), x, create_graph=True)
+    assert g.grad_fn is not None
+    np.testing.assert_array_equal(g.detach().numpy()[4:], [[16, 18], [20, 22]])
+    with ag.no_grad():
+        y[4, 0] = 100.0
+    assert c.detach().numpy()[0, 0] == 100.0
+    only, = y.split(6)
+    assert only.grad_fn.name() == "SplitBackward0" and only._base is y
+    assert x.detach().split(2)[0].grad_fn is None

@@ -41,6 +41,8 @@ POINTWISE = [
      "LogSigmoidBackward0"),
     ("glu", lambda F, x: F.glu(x), [NAN, 1.0, 0.0, NAN, INF, -INF], "GluBackward0"),
     ("softmin", lambda F, x: F.softmin(x, 0), [0.3, 1.0, -2.0], "SoftmaxBackward0"),
+    ("gelu_tanh", lambda F, x: F.gelu(x, approximate="tanh"),
+     [NAN, 0, -INF, INF, 1.0, -3.0, 10.0, -10.0, 1e-3, 2e5], "GeluBackward0"),
 ]
 
 # the gradients PyTorch 2.13 gives at these points (checked against torch below)
@@ -287,3 +289,37 @@ def test_modules_match_torch_and_load_its_state_dict():
         np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
         for po, pt in zip(ours.parameters(), theirs.parameters()):
             np.testing.assert_allclose(po.grad.numpy(), pt.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("approximate", ["tanh", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_gradient_against_pytorch(dtype, approximate):
+    """GELU (GPT-2's tanh form and the exact one) on a hidden activation: values and the
+    gradient of a random upstream (the forward's saved tanh or Phi, the array backward)."""
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(4)
+    x, up = (r.standard_normal((4, 8, 16)) * 3).astype(dtype), r.standard_normal((4, 8, 16))
+    res = []
+    for lib, fmod in ((ag, F), (torch, torch.nn.functional)):
+        t = lib.tensor(x, requires_grad=True)
+        y = fmod.gelu(t, approximate=approximate)
+        y.backward(lib.tensor(up.astype(dtype)))
+        res.append((y.detach().numpy(), t.grad.numpy()))
+    # (float32: where x << 0, 1 + tanh cancels; numpy's and PyTorch's tanh differ in the
+    # last bit there)
+    tol = dict(rtol=1e-5, atol=5e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    for a, b in zip(*res):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(a, b, **tol)
+
+
+@pytest.mark.parametrize("approximate", ["tanh", "none"])
+def test_gelu_array_backward_matches_the_differentiable_rule(approximate):
+    r = np.random.default_rng(5)
+    x = ag.tensor(r.standard_normal((3, 5)) * 4, requires_grad=True)
+    up = ag.tensor(r.standard_normal((3, 5)))
+    y = F.gelu(x, approximate=approximate)
+    fast, = ag.grad(y, [x], up, retain_graph=True)
+    rule, = ag.grad(y, [x], up, create_graph=True)
+    assert rule.grad_fn is not None
+    np.testing.assert_allclose(fast.numpy(), rule.detach().numpy(), rtol=1e-13, atol=1e-15)

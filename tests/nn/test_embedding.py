@@ -94,6 +94,71 @@ def test_against_pytorch():
         np.testing.assert_allclose(aw.detach().numpy(), tw.detach().numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("n,v,d", [(512, 65, 64), (768, 65, 16), (300, 5, 8), (200, 100, 8),
+                                   (100, 3, 1), (1000, 2, 9), (70, 70, 8)])
+def test_scattered_rows_sum_in_row_order_to_the_bit(n, v, d):
+    """The embedding's weight gradient for indices that repeat evenly sums each index's
+    rows one after another in the order of the rows, as np.add.at (and PyTorch's CPU
+    loop): bitwise the same numbers, also with a padding row."""
+    from nn.functional.sparse import _scatter_rows
+    r = np.random.default_rng(n + d)
+    idx = r.integers(0, v, n)
+    rows = (r.standard_normal((n, d)) * 100).astype(np.float32)
+    expect = np.zeros((v, d), np.float32)
+    np.add.at(expect, idx, rows)
+    np.testing.assert_array_equal(_scatter_rows(idx, rows, v), expect)
+    w = ag.zeros(v, d, requires_grad=True)
+    F.embedding(ag.tensor(idx.reshape(-1, 2) if n % 2 == 0 else idx), w,
+                padding_idx=1).backward(ag.tensor(rows.reshape((-1, 2, d) if n % 2 == 0
+                                                               else (-1, d))))
+    expect[1] = 0
+    np.testing.assert_array_equal(w.grad.numpy(), expect)
+
+
+@pytest.mark.parametrize("v,dtype", [(65, np.float32), (65, np.float64), (9000, np.float32)])
+def test_scattered_rows_with_one_index_far_more_frequent(v, dtype):
+    """Skewed indices (a text's spaces): a small table takes the one-hot product, a large
+    one np.add.at; the sums as np.add.at's to rounding."""
+    from nn.functional.sparse import _scatter_rows
+    r = np.random.default_rng(v)
+    idx = np.r_[np.zeros(400, int), r.integers(0, v, 700)]
+    r.shuffle(idx)
+    rows = r.standard_normal((idx.size, 32)).astype(dtype)
+    expect = np.zeros((v, 32), dtype)
+    np.add.at(expect, idx, rows)
+    got = _scatter_rows(idx, rows, v)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, expect, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_padding_row_gradient_is_zero_even_for_nan_upstream(create_graph):
+    w = ag.zeros(5, 3, dtype=ag.float64, requires_grad=True)
+    out = F.embedding(ag.tensor([[1, 3], [3, 2]]), w, padding_idx=3)
+    up = np.ones((2, 2, 3))
+    up[0, 1] = np.nan
+    g, = ag.grad(out, [w], ag.tensor(up), create_graph=create_graph)
+    np.testing.assert_array_equal(g.detach().numpy(), [[0] * 3, [1] * 3, [1] * 3, [0] * 3,
+                                                      [0] * 3])
+
+
+def test_embedding_gradient_bitwise_as_pytorch():
+    """float32, evenly repeated indices: the same bits as PyTorch (NaN in a padding row
+    stays out)."""
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(7)
+    idx = r.integers(0, 65, (16, 32))
+    up = r.standard_normal((16, 32, 64)).astype(np.float32)
+    up[idx == 3] = np.nan
+    grads = []
+    for lib in (ag, torch):
+        w = lib.zeros(65, 64, requires_grad=True)
+        emb = F.embedding if lib is ag else torch.nn.functional.embedding
+        emb(lib.tensor(idx), w, padding_idx=3).backward(lib.tensor(up))
+        grads.append(w.grad.numpy())
+    np.testing.assert_array_equal(*grads)
+
 
 @pytest.mark.parametrize("kw", [{}, dict(padding_idx=3), dict(scale_grad_by_freq=True),
                                 dict(scale_grad_by_freq=True, padding_idx=0)])
@@ -116,6 +181,7 @@ def test_array_backward_matches_tensor_backward_and_pytorch(kw):
     tw = torch.tensor(w, requires_grad=True)
     torch.nn.functional.embedding(torch.tensor(idx), tw, **kw).backward(torch.tensor(up))
     np.testing.assert_allclose(grads[0], tw.grad.numpy(), rtol=1e-5, atol=1e-6)
+
 
 # ---- EmbeddingBag ---------------------------------------------------------------------------
 

@@ -168,6 +168,68 @@ def test_against_pytorch():
                                        torch.tensor(b)).numpy(), atol=1e-12)
 
 
+_LN_CASES = [((4, 5, 8), (8,), True, True), ((3, 4, 6), (4, 6), True, False),
+             ((6, 8), (8,), False, False), ((8,), (8,), True, True), ((0, 8), (8,), True, True)]
+
+
+def _layer_norm_grads(lib, x, ns, w, b, up, need_x=True):
+    """Output and gradients of layer_norm on `lib` (autograd or torch), from arrays."""
+    xt = lib.tensor(x, requires_grad=need_x)
+    wt = None if w is None else lib.tensor(w, requires_grad=True)
+    bt = None if b is None else lib.tensor(b, requires_grad=True)
+    out = lib.nn.functional.layer_norm(xt, ns, wt, bt) if lib is not ag else \
+        F.layer_norm(xt, ns, wt, bt)
+    out.backward(lib.tensor(up))
+    return [out.detach().numpy()] + [None if t is None or t.grad is None else t.grad.numpy()
+                                     for t in (xt, wt, bt)]
+
+
+@pytest.mark.parametrize("shape,ns,affine,bias", _LN_CASES)
+def test_layer_norm_fused_backward_against_pytorch(shape, ns, affine, bias):
+    """float32 values and gradients as PyTorch's (also when x needs no gradient); for
+    values far from 0 (mean 100, spread 0.1, where a careless formula cancels) as close
+    to float64's as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(5)
+    w = r.standard_normal(ns).astype(np.float32) if affine else None
+    b = r.standard_normal(ns).astype(np.float32) if affine and bias else None
+    up = r.standard_normal(shape).astype(np.float32)
+    x = (r.standard_normal(shape) * 3 + 1).astype(np.float32)
+    for need_x in (True, False) if affine else (True,):
+        ours = _layer_norm_grads(ag, x, ns, w, b, up, need_x)
+        theirs = _layer_norm_grads(torch, x, ns, w, b, up, need_x)
+        for a, t in zip(ours, theirs):
+            assert (a is None) == (t is None)
+            if a is not None:
+                assert a.dtype == t.dtype == np.float32
+                np.testing.assert_allclose(a, t, rtol=1e-5, atol=1e-5)
+    x = (r.standard_normal(shape) * 0.1 + 100).astype(np.float32)
+    wide = [None if a is None else a.astype(np.float64) for a in (x, w, b, up)]
+    exact = _layer_norm_grads(torch, wide[0], ns, *wide[1:])
+    ours = _layer_norm_grads(ag, x, ns, w, b, up)
+    theirs = _layer_norm_grads(torch, x, ns, w, b, up)
+    for a, t, e in zip(ours, theirs, exact):
+        if e is not None and e.size:   # (PyTorch's errors reach 3e-4 of the largest value)
+            bound = 5e-4 * np.abs(e).max()
+            assert np.abs(t - e).max() <= bound and np.abs(a - e).max() <= bound
+
+
+@pytest.mark.parametrize("shape,ns,affine,bias", _LN_CASES)
+def test_layer_norm_fused_backward_matches_the_differentiable_rule(shape, ns, affine, bias):
+    """The array backward (no graph) and the Tensor rule (create_graph) agree in float64."""
+    r = np.random.default_rng(6)
+    x = r.standard_normal(shape) * 3 + 2
+    w = r.standard_normal(ns) if affine else None
+    b = r.standard_normal(ns) if affine and bias else None
+    up = r.standard_normal(shape)
+    fused = _layer_norm_grads(ag, x, ns, w, b, up)
+    ts = [None if a is None else ag.tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = F.layer_norm(ts[0], ns, ts[1], ts[2])
+    rule = ag.grad(out, [t for t in ts if t is not None], ag.tensor(up), create_graph=True)
+    for a, t in zip([f for f in fused[1:] if f is not None], rule):
+        np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
 # ---- GroupNorm, InstanceNorm, RMSNorm, LocalResponseNorm ---------------------------------
 
 

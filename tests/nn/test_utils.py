@@ -71,3 +71,16 @@ def test_parameters_vector_roundtrip():
     assert m[1].bias.tolist() == [10.0]
     with pytest.raises(RuntimeError, match="11 values"):
         vector_to_parameters(ag.zeros(5), m.parameters())
+
+
+def test_total_norm_of_float32_gradients_is_accurate():
+    """The 2-norm of float32 tensors (dot products of chunks, summed in float64): the
+    float64 norm, rounded to float32, also for a tensor larger than one chunk."""
+    from nn.utils import get_total_norm
+    r = np.random.default_rng(1)
+    arrays = [(r.standard_normal(s) * 10 + 3).astype(np.float32)
+              for s in [(384, 128), (128,), (300, 700), (3,), ()]]
+    exact = np.sqrt(sum((a.astype(np.float64) ** 2).sum() for a in arrays))
+    total = get_total_norm([ag.tensor(a) for a in arrays])
+    assert total.dtype == ag.float32
+    assert abs(total.item() - exact) <= 1e-6 * exact

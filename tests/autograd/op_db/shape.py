@@ -137,6 +137,26 @@ def _tri_sample(draw):
     return s
 
 
+@hs.composite
+def _split_sizes_sample(draw):
+    """split with a list of sizes (SplitWithSizesBackward0), zeros among them."""
+    s = draw(_x(min_dims=1, min_side=1))
+    n = s.args[0].ndim
+    dim = draw(hs.integers(-n, n - 1))
+    left = s.args[0].shape[dim]
+    sizes = []
+    while left:
+        sizes.append(draw(hs.integers(0, left)))
+        left -= sizes[-1]
+    s.kwargs["dim"], s.kwargs["sizes"] = dim, sizes + [0] * draw(hs.integers(0, 1))
+    return s
+
+
+def _split_sizes_ref(x, sizes, dim):
+    return np.concatenate([np.sum(p * (i + 1)) * np.ones(1) for i, p in enumerate(
+        np.split(x, np.cumsum(sizes)[:-1], axis=dim))])
+
+
 def _split_ref(x, size, dim):
     n = x.shape[dim]
     return np.concatenate([np.sum(p * (i + 1)) * np.ones(1) for i, p in enumerate(
@@ -181,6 +201,9 @@ OPS = [
     OpInfo("split", lambda x, size, dim: ag.cat([p.sum().reshape(1) * (i + 1) for i, p in
                                                  enumerate(x.split(size, dim))]),
            _split_ref, _split_sample()),
+    OpInfo("split_sizes", lambda x, sizes, dim: ag.cat([p.sum().reshape(1) * (i + 1) for i, p
+                                                        in enumerate(x.split(sizes, dim))]),
+           _split_sizes_ref, _split_sizes_sample()),
     OpInfo("chunk", lambda x, size, dim: ag.cat([p.sum().reshape(1) * (i + 1) for i, p in
                                                  enumerate(x.chunk(size, dim))]),
            None, _split_sample()),
