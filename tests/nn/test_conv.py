@@ -91,8 +91,9 @@ def test_grad_fn_name_dtype_and_unbatched():
 
 
 def test_only_needed_gradients_are_computed():
-    x = ag.randn(2, 1, 5, 5)
-    w = ag.randn(2, 1, 3, 3, requires_grad=True)
+    g = ag.Generator().manual_seed(0)   # fixed values: window sums near 0 defeat rtol
+    x = ag.randn(2, 1, 5, 5, generator=g)
+    w = ag.randn(2, 1, 3, 3, requires_grad=True, generator=g)
     F.conv2d(x, w).sum().backward()
     assert x.grad is None and w.grad.shape == (2, 1, 3, 3)
     # d(sum conv)/dw[o, 0, i, j] = sum of the input window at offset (i, j)
