@@ -21,7 +21,7 @@ import autograd as ag
 from autograd.function import Node
 from autograd.ops.base import needs_graph
 from autograd.ops.reduction import row_max, row_sum
-from autograd.random import _rng
+from autograd.random import _bernoulli_mask
 from autograd.tensor import Tensor, _make
 
 from .dropout import dropout as _dropout
@@ -238,7 +238,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if dropout_p >= 1.0:
             keep = np.zeros(shape, dt)
         else:
-            keep = (_rng(None).random(shape) >= dropout_p) * np.asarray(1 / (1 - dropout_p), dt)
+            keep = _bernoulli_mask(shape, 1.0 - dropout_p) * np.asarray(1 / (1 - dropout_p), dt)
         out = np.matmul(scores * keep, vd)
     else:
         out = np.matmul(scores, vd)

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from autograd.ops.base import to_tensor
-from autograd.random import _rng
+from autograd.random import _bernoulli_mask
 from autograd.tensor import Tensor, _make
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
@@ -48,14 +48,13 @@ def _dropout(input, p: float, training: bool, inplace: bool, kept_dims: int | No
         return x.mul_(zero) if inplace else x * zero
     shape = d.shape if kept_dims is None else \
         d.shape[:kept_dims] + (1,) * (d.ndim - kept_dims)
-    # float32 randoms (half the cost of float64; p is met to 2**-24), the mask written
-    # over them when the input is float32
-    r = _rng(None).random(shape, dtype=np.float32)
+    # PyTorch's mask (bernoulli_(1 - p) from the default generator): its numbers after the
+    # same seed
+    kept = _bernoulli_mask(shape, 1.0 - p)
     if not alpha:
-        scale = np.multiply(r >= p, np.asarray(1.0 / (1.0 - p), dtype=d.dtype),
-                            out=r if d.dtype == r.dtype else None)
+        scale = np.multiply(kept, np.asarray(1.0 / (1.0 - p), dtype=d.dtype))
         return x.mul_(_make(scale)) if inplace else x * _make(scale)
-    keep = (r >= p).astype(d.dtype)
+    keep = kept.astype(d.dtype)
     a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
     mul = _make(keep * np.asarray(a, dtype=d.dtype))
     add = _make(((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p)

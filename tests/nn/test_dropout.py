@@ -161,3 +161,14 @@ def test_dropout_mask_is_the_scale_in_the_input_dtype(dtype, inplace):
     assert abs((v == 0).mean() - p) < 0.02
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), v)
+
+
+@pytest.mark.parametrize("fn", ["dropout", "dropout2d", "alpha_dropout", "feature_alpha_dropout"])
+def test_masks_are_pytorchs_after_the_same_seed(fn):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((8, 4, 5, 5)).astype(np.float32)
+    torch.manual_seed(3)
+    want = getattr(torch.nn.functional, fn)(torch.tensor(x), 0.3, True).numpy()
+    ag.manual_seed(3)
+    got = getattr(F, fn)(ag.tensor(x), 0.3, True).numpy()
+    np.testing.assert_array_equal(got, want)
