@@ -17,6 +17,7 @@ from . import (
     nn_ops,
     nn_resize_ops,
     nn_seq_ops,
+    nn_vision_ops,
     order,
     pointwise,
     products,
@@ -33,7 +34,8 @@ from .core import OpInfo, Sample  # noqa: F401
 OPS: list = [*pointwise.OPS, *reduction.OPS, *shape.OPS, *indexing.OPS, *linalg.OPS,
              *nn_ops.OPS, *nn_loss_ops.OPS, *nn_conv_ops.OPS, *nn_resize_ops.OPS,
              *sampling.OPS, *graph.OPS, *special.OPS, *order.OPS, *rearrange.OPS,
-             *products.OPS, *selection.OPS, *torch_linalg.OPS, *nn_seq_ops.OPS]
+             *products.OPS, *selection.OPS, *torch_linalg.OPS, *nn_seq_ops.OPS,
+             *nn_vision_ops.OPS]
 
 _names = [op.name for op in OPS]
 assert len(_names) == len(set(_names)), "duplicate names in the op registry"

@@ -1,0 +1,218 @@
+"""Spatial transformers (nn.functional): affine_grid and grid_sample.
+
+affine_grid maps each output pixel's normalised position [x, y, (z,) 1] through a batch of
+affine matrices. grid_sample reads the input at those positions: each output is a weighted
+sum of up to four input pixels (bilinear) or one (nearest), gathered with `Tensor.gather`.
+Both are composites of differentiable Tensor ops, so gradients reach the input and the
+grid and differentiate again. Sample positions are computed as PyTorch's CPU kernel
+computes them (same arithmetic, same rounding), because the grid's gradient jumps where a
+position crosses a pixel centre: a position that lands exactly on one must fall on the
+same side as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import autograd
+from autograd.ops.base import to_tensor
+from autograd.tensor import Tensor
+
+from ._checks import require_tensor
+
+__all__ = ["affine_grid", "grid_sample"]
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.")
+
+
+def _sizes(t: Tensor) -> str:
+    return str(list(t.shape))
+
+
+# ---------------------------------------------------------------------------------------
+# affine_grid
+
+
+def _base_coords(n: int, align_corners: bool, dtype) -> np.ndarray:
+    """PyTorch's linspace_from_neg_one: n pixel positions in [-1, 1]."""
+    if n <= 1:
+        return np.zeros(max(n, 0), dtype)
+    r = np.linspace(-1.0, 1.0, n).astype(dtype)
+    return r if align_corners else r * dtype(n - 1) / dtype(n)
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid (N, H, W, 2) (or (N, D, H, W, 3)) for a batch of affine matrices
+    theta (N, 2, 3) (or (N, 3, 4)) and an output size (N, C, H, W) (or (N, C, D, H, W))."""
+    require_tensor(theta, "affine_grid", "theta", 1)
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if theta.dtype.category != autograd.dtypes._FLOAT:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {theta.shape}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {theta.shape}.")
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"affine_grid: theta holds {theta.shape[0]} matrices but size asks "
+                           f"for a batch of {size[0]} (theta {_sizes(theta)}, size "
+                           f"{list(size)})")
+    dt = theta._data.dtype.type
+    # [x, y, (z,) 1] per output pixel, x varying fastest (the last spatial dim)
+    axes = [_base_coords(n, align_corners, dt) for n in reversed(spatial)]
+    mesh = np.meshgrid(*axes, indexing="ij")   # dims ordered (W, H, D)
+    base = np.stack([m.transpose(*reversed(range(len(spatial)))) for m in mesh]
+                    + [np.ones(spatial, dt)], -1)
+    base = autograd.from_numpy(np.ascontiguousarray(base.reshape(1, -1, len(spatial) + 1)))
+    grid = base @ theta.transpose(1, 2)
+    return grid.view(size[0], *spatial, len(spatial))
+
+
+# ---------------------------------------------------------------------------------------
+# grid_sample
+
+
+def _constant_with_slope(value: np.ndarray, x: Tensor, slope) -> Tensor:
+    """`value` (computed from x outside the graph) whose derivative in x is `slope`.
+
+    x - x.detach() is exactly zero, so the forward is `value` bit for bit."""
+    return (x - x.detach()) * slope + autograd.from_numpy(value)
+
+
+def _clip(ix: Tensor, size: int) -> Tensor:
+    """Clamp to [0, size - 1]; PyTorch counts the borders as outside (gradient 0 there)."""
+    v = ix._data
+    inside = (v > 0) & (v < size - 1)
+    return _constant_with_slope(np.clip(v, 0, size - 1), ix, inside.astype(v.dtype))
+
+
+def _reflect(ix: Tensor, size: int, align_corners: bool) -> Tensor:
+    """Reflect into the image by its borders (align_corners) or its edges, then clip."""
+    v = ix._data
+    t = v.dtype.type
+    low = t(0) if align_corners else t(-0.5)
+    twice_span = t(2 * (size - 1)) if align_corners else t(2 * size)
+    if twice_span == 0:
+        return _constant_with_slope(np.zeros_like(v), ix, t(0))
+    m = v - low
+    a = np.abs(m)
+    extra = a - np.trunc(a / twice_span) * twice_span
+    flip = extra > twice_span / 2
+    value = np.where(flip, twice_span - extra, extra) + low
+    slope = np.where(m < 0, t(-1), t(1)) * np.where(flip, t(-1), t(1))
+    return _clip(_constant_with_slope(value.astype(v.dtype), ix, slope), size)
+
+
+def _source_index(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """A grid coordinate in [-1, 1] as a pixel position, padded as asked."""
+    if align_corners:
+        ix = (coord + 1) * ((size - 1) / 2)
+    else:
+        ix = (coord + 1) * (size / 2) - 0.5
+    if padding_mode == "border":
+        return _clip(ix, size)
+    if padding_mode == "reflection":
+        return _reflect(ix, size, align_corners)
+    return ix
+
+
+def _check_grid_sample(x: Tensor, grid: Tensor) -> None:
+    """PyTorch's grid_sampler checks, in its order and words."""
+    if grid.ndim == 0 or x.ndim == 0 or x.shape[0] != grid.shape[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {_sizes(x)} and grid with sizes "
+                           f"{_sizes(grid)}")
+    if grid.shape[-1] != x.ndim - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {x.ndim - 2} in last "
+                           f"dimension, but got grid with sizes {_sizes(grid)}")
+    for d in range(2, x.ndim):
+        if x.shape[d] == 0:
+            raise RuntimeError("grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {_sizes(x)} with dimension "
+                               f"{d} being empty")
+    if x.ndim != grid.ndim or x.ndim not in (4, 5):
+        kind = "4D" if x.ndim == 4 else "5D"   # PyTorch's wording for any other input
+        raise RuntimeError(f"grid_sampler(): expected {kind} input and grid with same number "
+                           f"of dimensions, but got input with sizes {_sizes(x)} and grid with "
+                           f"sizes {_sizes(grid)}")
+    if x.ndim == 5:
+        raise NotImplementedError("grid_sample: 5-D (volumetric) input is not supported here "
+                                  "yet; only 4-D input (N, C, H, W)")
+    if x.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sample: expected scalar type {grid.dtype._legacy} but found "
+                           f"{x.dtype._legacy} (input is {x.dtype}, grid is {grid.dtype}; "
+                           "they must match)")
+    if x.dtype.category != autograd.dtypes._FLOAT:
+        raise RuntimeError(f"grid_sampler_2d_cpu not implemented for '{x.dtype._legacy}'")
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+    """Sample `input` (N, C, H, W) at the normalised positions `grid` (N, Ho, Wo, 2).
+
+    grid[..., 0] is x (along W) and grid[..., 1] is y (along H), -1 and 1 the image's
+    edges (or its corner pixels' centres when align_corners=True). Positions outside read
+    zeros, the border pixels ('border') or the image reflected ('reflection')."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    x, grid = to_tensor(input, "input"), to_tensor(grid, "grid")
+    _check_grid_sample(x, grid)
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: mode='bicubic' is not supported here yet; "
+                                  "use 'bilinear' or 'nearest'")
+    n, c, h, w = x.shape
+    ho, wo = grid.shape[1:3]
+    ix = _source_index(grid[..., 0], w, padding_mode, align_corners)
+    iy = _source_index(grid[..., 1], h, padding_mode, align_corners)
+    if mode == "nearest":
+        corners = [(np.round(iy._data), np.round(ix._data))]
+        # no gradient in the grid, but a zero one (as PyTorch's) rather than none
+        weights = [_constant_with_slope(np.ones_like(ix._data), ix + iy, 0)]
+    else:
+        y0, x0 = np.floor(iy._data), np.floor(ix._data)
+        fx, fy = ix - autograd.from_numpy(x0), iy - autograd.from_numpy(y0)
+        ex, ey = 1 - fx, 1 - fy
+        corners = [(y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1)]
+        weights = [ey * ex, ey * fx, fy * ex, fy * fx]
+    # one gather for every corner: flat pixel indices (N, K * Ho * Wo), clipped into the
+    # image; the corners outside it get weight zero
+    index, inside = [], []
+    for cy, cx in corners:
+        inside.append((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1))
+        index.append(np.clip(cy, 0, h - 1).astype(np.int64) * w
+                     + np.clip(cx, 0, w - 1).astype(np.int64))
+    k = len(corners)
+    index = np.stack(index, 1).reshape(n, 1, k * ho * wo)
+    vals = x.reshape(n, c, h * w).gather(2, autograd.from_numpy(
+        np.broadcast_to(index, (n, c, k * ho * wo)))).view(n, c, k, ho, wo)
+    mask = autograd.from_numpy(np.stack(inside, 1).astype(x._data.dtype))
+    weight = (autograd.stack(weights, 1) * mask).unsqueeze(1)
+    return (vals * weight).sum(2)
