@@ -7,7 +7,7 @@ import numpy as np
 from autograd.serialization import register_tensor_class
 from autograd.tensor import Tensor, _make
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
 
 _new = object.__new__
 
@@ -67,3 +67,52 @@ class Buffer(Tensor):
         t = _alias(cls, data, rg and data.grad_fn is None)
         t.persistent = persistent
         return t
+
+
+_UNINITIALIZED = ("Attempted to use an uninitialized parameter in {}. This error happens when "
+                  "you are using a `LazyModule` or explicitly manipulating "
+                  "`nn.parameter.UninitializedParameter` objects. When using LazyModules Call "
+                  "`forward` with a dummy batch to initialize the parameters before calling "
+                  "autograd functions")
+
+
+class UninitializedParameter(Parameter):
+    """A Parameter whose shape is not known yet (a lazy layer's, before its first call).
+
+    It has a dtype but no shape: asking for its shape or numel raises, as in PyTorch
+    (`size()` is allowed there, and is (0,)).
+    `materialize(shape)` gives it data and turns it, in place, into a plain Parameter, so
+    an optimizer built before the first call updates it afterwards."""
+
+    __slots__ = ()
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None
+                ) -> UninitializedParameter:
+        from autograd import empty, get_default_dtype
+        return _alias(cls, empty(0, dtype=dtype or get_default_dtype()), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate (uninitialised) data of `shape` and become a Parameter."""
+        from autograd import dtypes
+        dt = self._data.dtype if dtype is None else dtypes.to_np(dtype)
+        self._data = np.empty(tuple(shape), dt)
+        self.__class__ = Parameter
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. "
+                           "This error usually happens in `load_state_dict` when trying to "
+                           "load an uninitialized parameter into an initialized one. Call "
+                           "`forward` to initialize the parameters before accessing their "
+                           "attributes.")
+
+    def numel(self) -> int:
+        raise ValueError(_UNINITIALIZED.format("numel"))
+
+    def detach(self) -> UninitializedParameter:   # state_dict() lists it as it is
+        return self
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__

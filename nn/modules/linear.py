@@ -13,9 +13,10 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 def _check_features(layer: str, **sizes: Any) -> None:
@@ -106,3 +107,41 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is the last dim of its first input; then a plain Linear
+    (initialised as Linear(in_features, out_features) would be, from the same RNG state)."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, 0, False)
+        _check_features("LazyLinear", out_features=out_features)
+        self.out_features = out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """in_features from the input's last dim; allocate and initialise as Linear does."""
+        if not self.has_uninitialized_params():
+            return
+        if not isinstance(input, Tensor) or input.ndim == 0:
+            shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise IndexError(f"LazyLinear: in_features is the last dim of the first input, "
+                             f"but the input has none (shape {shape})")
+        with autograd.no_grad():
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+
+    def _after_load(self) -> None:
+        if not isinstance(self.weight, UninitializedParameter):
+            self.in_features = self.weight.shape[1]

@@ -59,6 +59,12 @@ def _away(*shape, kinks=(0.0,)):
     return make
 
 
+def _called(lazy: nn.Module, in_features: int) -> nn.Module:
+    """A lazy layer after its first call (which fixes its parameters' shapes)."""
+    lazy(ag.zeros(1, in_features))
+    return lazy
+
+
 def _probs(*shape):
     return lambda rng: (rng.uniform(0.05, 0.95, shape),)
 
@@ -76,6 +82,7 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("Linear", lambda: nn.Linear(3, 2), _x(4, 3)),
     ModuleInfo("Linear_nobias_3d", lambda: nn.Linear(3, 2, bias=False), _x(2, 2, 3)),
     ModuleInfo("Linear_unbatched", lambda: nn.Linear(3, 2), _x(3)),
+    ModuleInfo("LazyLinear", lambda: _called(nn.LazyLinear(2), 3), _x(4, 3)),
     ModuleInfo("Bilinear", lambda: nn.Bilinear(2, 3, 2),
                lambda rng: (rng.normal(size=(4, 2)), rng.normal(size=(4, 3)))),
     ModuleInfo("Flatten", lambda: nn.Flatten(), _x(2, 3, 2)),

@@ -1,0 +1,54 @@
+"""LazyModuleMixin: layers whose parameter shapes come from their first input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd.grad_mode import no_grad
+
+from ..parameter import UninitializedParameter
+
+
+class LazyModuleMixin:
+    """Mix in before a layer class: its parameters start as `UninitializedParameter`s;
+    the first call runs `initialize_parameters(*args)` (which materialises them from the
+    input's shape), then the module becomes `cls_to_become` (a plain layer). Loading a
+    state dict materialises them with the saved shapes."""
+
+    cls_to_become: type | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_hook = self.register_forward_pre_hook(_infer_parameters)
+
+    def has_uninitialized_params(self) -> bool:
+        return any(isinstance(p, UninitializedParameter)
+                   for p in (*self._parameters.values(), *self._buffers.values()))
+
+    def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(f"initialize_parameters is not implemented for "
+                                  f"{type(self).__name__}")
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any) -> None:
+        for name, p in self._parameters.items():
+            value = state_dict.get(prefix + name)
+            if isinstance(p, UninitializedParameter) and value is not None and \
+                    not isinstance(value, UninitializedParameter):
+                with no_grad():
+                    p.materialize(value.shape)
+        self._after_load()
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def _after_load(self) -> None:
+        """Record what the loaded shapes tell (a layer's feature sizes)."""
+
+
+def _infer_parameters(module: LazyModuleMixin, args: tuple) -> None:
+    """The forward pre-hook: materialise from the first input, then become a plain layer."""
+    module.initialize_parameters(*args)
+    if module.has_uninitialized_params():
+        raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
+    module._initialize_hook.remove()
+    del module._initialize_hook
+    if module.cls_to_become is not None:
+        module.__class__ = module.cls_to_become
