@@ -21,12 +21,13 @@ import autograd
 from autograd.function import Node
 from autograd.ops.base import binary, derivative, needs_graph, record, to_tensor, unary
 from autograd.ops.pointwise import _erf, _sigmoid
+from autograd.random import _double_uniform01, _gen
 from autograd.tensor import Tensor, _make
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu",
            "silu", "mish", "hardtanh", "hardsigmoid", "hardswish", "threshold", "hardshrink",
            "softshrink", "tanhshrink", "softsign", "sigmoid", "logsigmoid", "tanh", "softplus",
-           "glu", "softmax", "softmin", "log_softmax", "gumbel_softmax"]
+           "glu", "softmax", "softmin", "log_softmax", "gumbel_softmax", "rrelu", "rrelu_"]
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -478,3 +479,36 @@ from the default generator."""
         hard_np = np.zeros(y.shape, y.dtype)
         np.put_along_axis(hard_np, np.expand_dims(np.argmax(y, axis=d), d), 1.0, axis=d)
     return (_make(hard_np) - y_soft.detach()) + y_soft
+
+
+def _rrelu_slopes(x: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """PyTorch's rrelu_with_noise noise: for each element <= 0, in memory order, a slope
+    from uniform_real_distribution<double>(lower, upper) on the default generator (the
+    bounds first rounded to the input's precision); 1 elsewhere."""
+    t = x.dtype.type
+    lo, hi = float(t(lower)), float(t(upper))
+    neg = x.ravel() <= 0
+    noise = np.ones(x.size, x.dtype)
+    u = _double_uniform01(_gen(None), int(np.count_nonzero(neg)))
+    noise[neg] = u * (hi - lo) + lo
+    return noise.reshape(x.shape)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: x if x > 0 else a * x, with a drawn from U(lower, upper) for
+    each element in training, and a = (lower + upper) / 2 in evaluation."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    x = _check(input, "rrelu_with_noise_out_cpu")
+    if not training:
+        return leaky_relu(x, (lower + upper) / 2, inplace)
+    noise = autograd.from_numpy(_rrelu_slopes(x._data, lower, upper))
+    src = x._alias_for_inplace() if inplace else x
+    return _maybe_inplace(x, src * noise, inplace)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place rrelu."""
+    return rrelu(input, lower, upper, training, True)

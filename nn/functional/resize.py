@@ -9,7 +9,7 @@ dim; the backward is its adjoint, which adds each output's gradient back to its 
 one segment sum per tap (np.add.reduceat over the runs of equal indices). Each is the
 other's derivative, so both differentiate any number of times. 'area' is adaptive average
 pooling. pixel_shuffle and pixel_unshuffle are reshapes and permutes, each the other's
-inverse and adjoint.
+inverse and adjoint; channel_shuffle is one too.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import warnings
 import numpy as np
 
 from autograd.function import Node
-from autograd.ops.base import needs_graph
+from autograd.ops.base import needs_graph, to_tensor
 from autograd.tensor import Tensor, _make
 
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-           "pixel_unshuffle"]
+           "pixel_unshuffle", "channel_shuffle"]
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
@@ -325,3 +325,19 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
                                f"downscale_factor, but input.size({d})={input.shape[d]} is not "
                                f"divisible by {r}")
     return _shuffle(input, r, False)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with C = groups * k: channel g * k + i moves to i * groups + g (ShuffleNet)."""
+    x = to_tensor(input, "input")
+    if x.ndim <= 2:
+        raise RuntimeError("channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(x.shape)}")
+    if groups <= 0:
+        raise RuntimeError("Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c = x.shape[:2]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    return x.reshape(n, groups, c // groups, *x.shape[2:]).transpose(1, 2).reshape(x.shape)

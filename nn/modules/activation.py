@@ -16,7 +16,7 @@ from ..parameter import Parameter
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Hardtanh", "Hardsigmoid", "Hardswish", "Threshold", "Hardshrink", "Softshrink",
            "Tanhshrink", "Softsign", "Sigmoid", "LogSigmoid", "Tanh", "Softplus", "GLU",
-           "Softmax", "Softmin", "Softmax2d", "LogSoftmax"]
+           "Softmax", "Softmin", "Softmax2d", "LogSoftmax", "RReLU"]
 
 
 def _inplace_repr(inplace: bool) -> str:
@@ -48,6 +48,23 @@ class LeakyReLU(Module):
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
                                                           else "")
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: random slopes in U(lower, upper) in training (one per
+    element, from the default generator), their mean (lower + upper) / 2 in eval."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
 
 
 class ELU(Module):

@@ -107,6 +107,8 @@ MODULES: list[ModuleInfo] = [
                _x(5, 3), train_eval_differ=True, random=True),
     ModuleInfo("ReLU", lambda: nn.ReLU(), _away(3, 4)),
     ModuleInfo("LeakyReLU", lambda: nn.LeakyReLU(0.1), _away(3, 4)),
+    ModuleInfo("RReLU", lambda: nn.RReLU(0.1, 0.3), _away(3, 4), train_eval_differ=True,
+               random=True),
     ModuleInfo("ELU", lambda: nn.ELU(0.5), _away(3, 4)),
     ModuleInfo("GELU", lambda: nn.GELU(), _x(3, 4)),
     ModuleInfo("GELU_tanh", lambda: nn.GELU("tanh"), _x(3, 4)),

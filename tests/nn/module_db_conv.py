@@ -90,6 +90,7 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("UpsamplingBilinear2d", lambda: nn.UpsamplingBilinear2d(scale_factor=2),
                _x(1, 2, 3, 3)),
     ModuleInfo("PixelShuffle", lambda: nn.PixelShuffle(2), _x(2, 8, 2, 3)),
+    ModuleInfo("ChannelShuffle", lambda: nn.ChannelShuffle(3), _x(2, 6, 2, 3)),
     ModuleInfo("PixelUnshuffle", lambda: nn.PixelUnshuffle(2), _x(2, 2, 4, 6)),
     ModuleInfo("ZeroPad1d", lambda: nn.ZeroPad1d((1, 2)), _x(2, 3, 4)),
     ModuleInfo("ZeroPad2d", lambda: nn.ZeroPad2d((1, 0, 2, -1)), _x(2, 2, 3, 4)),

@@ -12,6 +12,7 @@ import autograd as ag
 import nn.functional as F
 from autograd.testing import strategies as st
 
+from ..torch_cpu_rng import TorchCPUStream
 from .core import OpInfo, Sample, floats, unary
 
 _K = math.sqrt(2.0 / math.pi)
@@ -369,6 +370,47 @@ def _normalize_ref(x, p, dim):
     return x / np.maximum((np.abs(x) ** p).sum(dim, keepdims=True) ** (1 / p), 1e-12)
 
 
+def _pdist_ref(x, p):
+    n = x.shape[0]
+    d = [np.abs(x[i] - x[j]) for i in range(n) for j in range(i + 1, n)]
+    if p == 0:
+        return np.array([np.count_nonzero(v) for v in d], float)
+    if p == math.inf:
+        return np.array([v.max(initial=0) for v in d])
+    return np.array([(v ** p).sum() ** (1 / p) for v in d])
+
+
+@hs.composite
+def _pdist_sample(draw):
+    shape = (draw(hs.integers(0, 4)), draw(hs.integers(1, 3)))
+    # x[i, c] = i * (0.7 + 0.1 c) +- 0.02: the coordinates of a difference are away from
+    # zero and from each other (no kinks, no ties for p = inf)
+    i, c = np.indices(shape)
+    x = draw(floats(shape, -0.02, 0.02)) + i * (0.7 + 0.1 * c)
+    return Sample((x,), {"p": draw(hs.sampled_from([0, 0.5, 1, 1.5, 2, 3,
+                                                                      math.inf]))})
+
+
+def _rrelu_ref(x, lower, upper, training):
+    if not training:
+        return np.where(x > 0, x, x * (lower + upper) / 2)
+    stream = TorchCPUStream(11)   # _seeded's seed: one draw per element <= 0, in order
+    flat = x.ravel()
+    out = flat.copy()
+    for k in range(flat.size):
+        if flat[k] <= 0:
+            out[k] = flat[k] * (stream.uniform_double() * (upper - lower) + lower)
+    return out.reshape(x.shape)
+
+
+@hs.composite
+def _rrelu_sample(draw):
+    lower = draw(hs.sampled_from([0.0, 0.1, 0.125]))
+    return Sample((draw(floats(draw(st.shapes()), avoid=(0.0,))),),
+                  {"lower": lower, "upper": lower + draw(hs.sampled_from([0.0, 0.2])),
+                   "training": draw(hs.booleans())})
+
+
 OPS: list = [
     OpInfo("F.leaky_relu", lambda x, **kw: F.leaky_relu(x, 0.2),
            lambda x, **kw: np.where(x > 0, x, 0.2 * x), unary(avoid=(0.0,))),
@@ -443,4 +485,7 @@ OPS: list = [
     OpInfo("F.alpha_dropout", _seeded(F.alpha_dropout), None, _channels_sample(0, 3)),
     OpInfo("F.feature_alpha_dropout", _seeded(F.feature_alpha_dropout), None,
            _channels_sample(2, 4)),
+    OpInfo("F.pdist", lambda x, **kw: F.pdist(x, **kw), _pdist_ref, _pdist_sample(),
+           ref_atol=1e-12),
+    OpInfo("F.rrelu", _seeded(F.rrelu), _rrelu_ref, _rrelu_sample(), ref_atol=1e-12),
 ]

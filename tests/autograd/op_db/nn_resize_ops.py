@@ -171,6 +171,23 @@ def _shuffle_sample(draw, up):
                   dict(downscale_factor=r))
 
 
+def ref_channel_shuffle(x, groups):
+    out = np.empty_like(x)
+    k = x.shape[1] // groups
+    for g in range(groups):
+        for i in range(k):
+            out[:, i * groups + g] = x[:, g * k + i]
+    return out
+
+
+@hs.composite
+def _channel_shuffle_sample(draw):
+    groups, k = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
+    shape = (draw(hs.integers(1, 2)), groups * k) + \
+        tuple(draw(hs.integers(1, 2)) for _ in range(draw(hs.integers(1, 2))))
+    return Sample((draw(floats(shape)),), dict(groups=groups))
+
+
 OPS = [
     *[OpInfo(f"nn.functional.pad_{mode}", F.pad, ref_pad, _pad_sample(mode))
       for mode in ("constant", "reflect", "replicate", "circular")],
@@ -181,4 +198,6 @@ OPS = [
            _shuffle_sample(True)),
     OpInfo("nn.functional.pixel_unshuffle", F.pixel_unshuffle, ref_pixel_unshuffle,
            _shuffle_sample(False)),
+    OpInfo("nn.functional.channel_shuffle", F.channel_shuffle, ref_channel_shuffle,
+           _channel_shuffle_sample()),
 ]
