@@ -404,7 +404,8 @@ add_out_arguments(globals())   # out= on the functions PyTorch gives it (out_arg
 def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
-    if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx"):
+    if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx",
+                "distributions"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)
