@@ -29,6 +29,7 @@ from .creation import (
     ShortTensor,
     arange,
     as_tensor,
+    asarray,
     empty,
     empty_like,
     eye,
@@ -48,14 +49,17 @@ from .creation import (
 from .device import device, get_default_device, set_default_device
 from .dtypes import (
     bool,
+    can_cast,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
     int8,
     int16,
@@ -96,7 +100,7 @@ from .ops.cumulative import (
     trapezoid,
 )
 from .ops.indexing import gather, index_put, index_select, scatter, scatter_add
-from .ops.linalg import bmm, dot, linear, matmul, mm, mv, outer
+from .ops.linalg import bmm, dot, inner, linear, matmul, mm, mv, outer
 from .ops.matrices import (
     block_diag,
     diag,
@@ -328,6 +332,7 @@ from .random import (
 )
 from .settings import (
     are_deterministic_algorithms_enabled,
+    compile,
     get_float32_matmul_precision,
     get_num_threads,
     is_deterministic_algorithms_warn_only_enabled,
@@ -372,6 +377,15 @@ def Variable(data: Tensor, requires_grad: bool = False, volatile: bool = False) 
     return data.detach().requires_grad_(requires_grad)
 
 
+def is_nonzero(x: Tensor) -> bool:
+    """The truth of a one-element tensor (PyTorch's errors for more or fewer)."""
+    return x.__bool__()
+
+
+def is_complex(x: Tensor) -> bool:
+    return False   # (no complex dtypes here)
+
+
 def numel(x: Tensor) -> int:
     return x.numel()
 
@@ -390,7 +404,8 @@ add_out_arguments(globals())   # out= on the functions PyTorch gives it (out_arg
 def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
-    if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx"):
+    if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx",
+                "distributions"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

@@ -10,7 +10,8 @@ from . import dtypes, grad_mode
 from .device import check as _check_device
 from .tensor import Tensor, _make, size_args
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
+__all__ = ["tensor", "as_tensor", "asarray",
+           "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "zeros_like", "ones_like", "full_like",
            "empty_like", "scalar_tensor"]
 
@@ -341,3 +342,11 @@ def eye(n: int, m: int | None = None, *, dtype=None, layout=None, device=None,
         requires_grad: bool = False) -> Tensor:
     _check_device(device, "eye")
     return _leaf(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def asarray(obj, *, dtype=None, device=None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """A tensor from `obj`, sharing memory with a numpy array or tensor unless `copy` or
+    a dtype conversion asks otherwise."""
+    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
+    return t.requires_grad_() if requires_grad else t

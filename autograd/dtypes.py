@@ -11,6 +11,7 @@ _pyfloat, _pyint, _pybool = _b.float, _b.int, _b.bool
 __all__ = [
     "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
     "bool", "get_default_dtype", "set_default_dtype", "promote_types", "result_type",
+    "finfo", "iinfo", "can_cast",
 ]
 
 _BOOL, _INT, _FLOAT = 0, 1, 2  # type categories, in promotion order
@@ -149,3 +150,49 @@ def result_type(*operands) -> dtype:
     if scalar_cat > res.category:
         res = int64 if scalar_cat == _INT else _DEFAULT[0]
     return res
+
+
+def _info_value(v) -> str:
+    return f"{v:g}"
+
+
+class finfo:  # noqa: N801  (PyTorch's name)
+    """Machine limits of a floating dtype (the default one if none): `finfo(float32).eps`."""
+
+    def __init__(self, type: dtype | None = None) -> None:  # noqa: A002
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, dtype) or d.np.kind != "f":
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.max, self.min = _pyfloat(info.eps), _pyfloat(info.max), _pyfloat(info.min)
+        self.tiny = self.smallest_normal = _pyfloat(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self) -> str:
+        fields = ("resolution", "min", "max", "eps", "smallest_normal", "tiny")
+        body = ", ".join(f"{k}={_info_value(getattr(self, k))}" for k in fields)
+        return f"finfo({body}, dtype={self.dtype})"
+
+
+class iinfo:  # noqa: N801
+    """Limits of an integer dtype: `iinfo(int32).max`."""
+
+    def __init__(self, type: dtype) -> None:  # noqa: A002
+        if not isinstance(type, dtype) or type.np.kind not in "iu":
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(type.np)
+        self.bits, self.max, self.min, self.dtype = info.bits, _pyint(info.max), _pyint(info.min), \
+            type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={_info_value(self.min)}, max={_info_value(self.max)}, " \
+               f"dtype={self.dtype})"
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether PyTorch's type promotion allows casting `from_` to `to` (no downcast of
+    category: float to int, or anything to bool, is refused)."""
+    return from_.category <= to.category

@@ -9,9 +9,9 @@ seeded as PyTorch seeds it, and PyTorch's CPU kernels on top of its 32-bit draws
 `multinomial`, the in-place samplers, `nn.init` and the layers' default initialisation give
 PyTorch's numbers, as its x86 builds compute them (float32 `randn` uses its AVX2 kernel's log,
 sin and cos: see _avx_mathfun.py). `get_state()` is PyTorch's 5056-byte state, so states
-move between the two. `poisson` and a few internal users (dropout's masks) draw from a numpy
-`Generator` over the same bit generator: one seed drives everything, but those numbers are
-not PyTorch's.
+move between the two; dropout's masks are PyTorch's too (`_bernoulli_mask`). `poisson`
+draws from a numpy `Generator` over the same bit generator: one seed drives everything, but
+its numbers are not PyTorch's.
 """
 
 from __future__ import annotations

@@ -163,7 +163,14 @@ def dot(a, b) -> Tensor:
     return matmul(a, b)
 
 
-Tensor.inner = dot
+
+
+@method("inner")
+def inner(a, b) -> Tensor:
+    """Inner product over the last dims (a dot product for vectors)."""
+    if a.ndim <= 1 and b.ndim <= 1:
+        return a * b if a.ndim == 0 or b.ndim == 0 else dot(a, b)
+    return matmul(a, b.transpose(-1, -2) if b.ndim > 1 else b)
 
 
 @method("outer")

@@ -1,0 +1,72 @@
+"""Small top-level utilities PyTorch programs call: finfo/iinfo, compile, asarray, inner,
+is_nonzero, is_complex, can_cast."""
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+def test_finfo_iinfo():
+    f = ag.finfo(ag.float32)
+    assert f.eps == np.finfo(np.float32).eps and f.bits == 32 and f.dtype == "float32"
+    assert f.min == -f.max and f.tiny == f.smallest_normal and f.resolution == 1e-6
+    assert repr(ag.finfo(ag.float16)) == (
+        "finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, "
+        "smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)")
+    assert ag.finfo().dtype == "float32"
+    i = ag.iinfo(ag.int32)
+    assert (i.min, i.max, i.bits) == (-2 ** 31, 2 ** 31 - 1, 32)
+    with pytest.raises(TypeError, match="requires a floating point input type"):
+        ag.finfo(ag.int32)
+    with pytest.raises(TypeError, match="requires an integer input type"):
+        ag.iinfo(ag.float32)
+
+
+def test_compile_runs_eagerly():
+    m = nn.Linear(2, 2)
+    assert ag.compile(m) is m
+
+    @ag.compile
+    def f(x):
+        return x * 2
+
+    @ag.compile(mode="max-autotune")
+    def g(x):
+        return x * 3
+
+    assert f(ag.ones(1)).item() == 2 and g(ag.ones(1)).item() == 3
+
+
+def test_asarray_inner_and_predicates():
+    a = np.ones(3, np.float32)
+    t = ag.asarray(a)
+    a[0] = 5
+    assert t[0].item() == 5                       # shares memory
+    assert ag.asarray(a, copy=True) is not None and ag.asarray([1, 2]).dtype is ag.int64
+    assert ag.inner(ag.ones(3), ag.ones(3)).item() == 3
+    assert ag.ones(2, 3).inner(ag.ones(4, 3)).shape == (2, 4)
+    assert ag.is_nonzero(ag.tensor([1.0])) and not ag.is_nonzero(ag.tensor(0))
+    for bad, words in ((ag.tensor([1.0, 2.0]), "more than one value"),
+                       (ag.tensor([]), "no values")):
+        with pytest.raises(RuntimeError, match=f"Boolean value of Tensor with {words}"):
+            ag.is_nonzero(bad)
+    assert not ag.is_complex(ag.ones(1))
+    assert ag.can_cast(ag.int32, ag.float32) and not ag.can_cast(ag.float32, ag.int32)
+
+
+def test_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for name in ("float16", "float32", "float64"):
+        want, got = torch.finfo(getattr(torch, name)), ag.finfo(getattr(ag, name))
+        assert repr(want) == repr(got)
+        for k in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+            assert getattr(want, k) == getattr(got, k), (name, k)
+    for name in ("uint8", "int8", "int16", "int32", "int64"):
+        assert repr(torch.iinfo(getattr(torch, name))) == repr(ag.iinfo(getattr(ag, name)))
+    kinds = ("bool", "uint8", "int32", "int64", "float16", "float32", "float64")
+    for a in kinds:
+        for b in kinds:
+            assert torch.can_cast(getattr(torch, a), getattr(torch, b)) == \
+                ag.can_cast(getattr(ag, a), getattr(ag, b)), (a, b)
