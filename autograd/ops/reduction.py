@@ -522,16 +522,8 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         return record(Norm, out, (x,), x=x, shape=x._data.shape, dims=dims, keepdim=keepdim)
     if p == "nuc":
         raise NotImplementedError("norm(p='nuc') is not supported")
-    a = x.abs()
-    if p == float("inf"):
-        return a.amax(dim if dim is not None else (), keepdim)
-    if p == float("-inf"):
-        return a.amin(dim if dim is not None else (), keepdim)
-    if p == 0:
-        return (a != 0).to(x.dtype).sum(dim, keepdim)
-    if p == 1:
-        return a.sum(dim, keepdim)
-    return (a ** p).sum(dim, keepdim) ** (1.0 / p)
+    from ..linalg.norms import vector_norm  # (which builds on this module)
+    return vector_norm(x, p, dim, keepdim)   # PyTorch's gradient: 0 where the norm is 0
 
 
 @method("cumsum")

@@ -289,3 +289,19 @@ def test_matrix_rank_matches_pytorch():
     for kw in ({}, {"hermitian": True}, {"atol": 1.0}, {"rtol": 0.5}, {"atol": 0.1, "rtol": 0.1}):
         compare(torch, "linalg.matrix_rank", None, np.stack([SINGULAR, np.eye(3)]), kwargs=kw,
                 grad=False)
+
+
+@pytest.mark.parametrize("p", [0.5, 1, 1.5, 3, math.inf, -math.inf])
+def test_tensor_norm_at_a_zero_vector_has_pytorchs_gradient_not_nan(p):
+    """Tensor.norm(p) for p other than 2 is vector_norm: its gradient is 0 where the norm
+    is 0 (it was (sum |x|^p)^(1/p) composed, whose gradient there is NaN)."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    up = np.array([0.7, -1.3])
+    a, t = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = a.norm(p, dim=1), t.norm(p, dim=1)
+    assert type(out.grad_fn).__name__ == type(tout.grad_fn).__name__
+    out.backward(ag.tensor(up))
+    tout.backward(torch.tensor(up))
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-15)
