@@ -2,16 +2,20 @@
 
 affine_grid maps each output pixel's normalised position [x, y, (z,) 1] through a batch of
 affine matrices. grid_sample reads the input at those positions: each output is a weighted
-sum of up to four input pixels (bilinear) or one (nearest), gathered with `Tensor.gather`.
+sum of up to four input pixels (bilinear; eight voxels for 5-D input, trilinear) or one
+(nearest), gathered with `Tensor.gather`.
 Both are composites of differentiable Tensor ops, so gradients reach the input and the
 grid and differentiate again. Sample positions are computed as PyTorch's CPU kernel
-computes them (same arithmetic, same rounding), because the grid's gradient jumps where a
-position crosses a pixel centre: a position that lands exactly on one must fall on the
-same side as in PyTorch.
+computes them (same arithmetic, same rounding: its 2-D kernel is vectorised, its 3-D one
+scalar, and they differ), because the grid's gradient jumps where a position crosses a
+pixel centre: a position that lands exactly on one must fall on the same side as in
+PyTorch.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 
 import numpy as np
@@ -124,10 +128,14 @@ def _reflect(ix: Tensor, size: int, align_corners: bool) -> Tensor:
     return _clip(_constant_with_slope(value.astype(v.dtype), ix, slope), size)
 
 
-def _source_index(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
-    """A grid coordinate in [-1, 1] as a pixel position, padded as asked."""
+def _source_index(coord: Tensor, size: int, padding_mode: str, align_corners: bool,
+                  volumetric: bool) -> Tensor:
+    """A grid coordinate in [-1, 1] as a pixel position, padded as asked. PyTorch's 2-D
+    (vectorised) and 3-D (scalar) CPU kernels round this differently; each is followed."""
     if align_corners:
-        ix = (coord + 1) * ((size - 1) / 2)
+        ix = ((coord + 1) / 2) * (size - 1) if volumetric else (coord + 1) * ((size - 1) / 2)
+    elif volumetric:
+        ix = ((coord + 1) * size - 1) / 2
     else:
         ix = (coord + 1) * (size / 2) - 0.5
     if padding_mode == "border":
@@ -156,9 +164,6 @@ def _check_grid_sample(x: Tensor, grid: Tensor) -> None:
         raise RuntimeError(f"grid_sampler(): expected {kind} input and grid with same number "
                            f"of dimensions, but got input with sizes {_sizes(x)} and grid with "
                            f"sizes {_sizes(grid)}")
-    if x.ndim == 5:
-        raise NotImplementedError("grid_sample: 5-D (volumetric) input is not supported here "
-                                  "yet; only 4-D input (N, C, H, W)")
     if x.dtype != grid.dtype:
         raise RuntimeError(f"grid_sample: expected scalar type {grid.dtype._legacy} but found "
                            f"{x.dtype._legacy} (input is {x.dtype}, grid is {grid.dtype}; "
@@ -169,11 +174,13 @@ def _check_grid_sample(x: Tensor, grid: Tensor) -> None:
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
-    """Sample `input` (N, C, H, W) at the normalised positions `grid` (N, Ho, Wo, 2).
+    """Sample `input` (N, C, H, W) at the normalised positions `grid` (N, Ho, Wo, 2), or
+    (N, C, D, H, W) at grid (N, Do, Ho, Wo, 3).
 
-    grid[..., 0] is x (along W) and grid[..., 1] is y (along H), -1 and 1 the image's
-    edges (or its corner pixels' centres when align_corners=True). Positions outside read
-    zeros, the border pixels ('border') or the image reflected ('reflection')."""
+    grid[..., 0] is x (along W), grid[..., 1] y (along H), grid[..., 2] z (along D); -1 and
+    1 are the image's edges (or its corner pixels' centres when align_corners=True).
+    Positions outside read zeros, the border pixels ('border') or the image reflected
+    ('reflection'). mode='bicubic' is not supported yet."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
@@ -185,34 +192,46 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         align_corners = False
     x, grid = to_tensor(input, "input"), to_tensor(grid, "grid")
     _check_grid_sample(x, grid)
+    if mode == "bicubic" and x.ndim == 5:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if mode == "bicubic":
         raise NotImplementedError("grid_sample: mode='bicubic' is not supported here yet; "
                                   "use 'bilinear' or 'nearest'")
-    n, c, h, w = x.shape
-    ho, wo = grid.shape[1:3]
-    ix = _source_index(grid[..., 0], w, padding_mode, align_corners)
-    iy = _source_index(grid[..., 1], h, padding_mode, align_corners)
+    n, c, *spatial = x.shape
+    nd, out_shape = len(spatial), tuple(grid.shape[1:-1])
+    # pos[d]: positions along spatial dim d (grid's last axis lists x, y, (z): reversed)
+    pos = [_source_index(grid[..., nd - 1 - d], size, padding_mode, align_corners, nd == 3)
+           for d, size in enumerate(spatial)]
     if mode == "nearest":
-        corners = [(np.round(iy._data), np.round(ix._data))]
+        corners = [[np.round(p._data) for p in pos]]   # half to even, as nearbyint
         # no gradient in the grid, but a zero one (as PyTorch's) rather than none
-        weights = [_constant_with_slope(np.ones_like(ix._data), ix + iy, 0)]
+        weights = [_constant_with_slope(np.ones_like(pos[0]._data), sum(pos), 0)]
     else:
-        y0, x0 = np.floor(iy._data), np.floor(ix._data)
-        fx, fy = ix - autograd.from_numpy(x0), iy - autograd.from_numpy(y0)
-        ex, ey = 1 - fx, 1 - fy
-        corners = [(y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1)]
-        weights = [ey * ex, ey * fx, fy * ex, fy * fx]
-    # one gather for every corner: flat pixel indices (N, K * Ho * Wo), clipped into the
+        lo = [np.floor(p._data) for p in pos]
+        if nd == 2:   # (1 - f, f), f = pos - floor(pos)
+            factors = [(1 - f, f) for f in (p - autograd.from_numpy(k) for p, k in zip(pos, lo))]
+        else:         # (floor(pos) + 1 - pos, pos - floor(pos))
+            factors = [(autograd.from_numpy(k + 1) - p, p - autograd.from_numpy(k))
+                       for p, k in zip(pos, lo)]
+        corners, weights = [], []
+        for offsets in itertools.product((0, 1), repeat=nd):
+            corners.append([k + o for k, o in zip(lo, offsets)])
+            w = factors[-1][offsets[-1]]   # the product x * y (* z), in PyTorch's order
+            for d in reversed(range(nd - 1)):
+                w = w * factors[d][offsets[d]]
+            weights.append(w)
+    # one gather for every corner: flat pixel indices (N, K * out), clipped into the
     # image; the corners outside it get weight zero
     index, inside = [], []
-    for cy, cx in corners:
-        inside.append((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1))
-        index.append(np.clip(cy, 0, h - 1).astype(np.int64) * w
-                     + np.clip(cx, 0, w - 1).astype(np.int64))
-    k = len(corners)
-    index = np.stack(index, 1).reshape(n, 1, k * ho * wo)
-    vals = x.reshape(n, c, h * w).gather(2, autograd.from_numpy(
-        np.broadcast_to(index, (n, c, k * ho * wo)))).view(n, c, k, ho, wo)
+    for corner in corners:
+        inside.append(np.logical_and.reduce([(k >= 0) & (k <= size - 1)
+                                             for k, size in zip(corner, spatial)]))
+        index.append(np.ravel_multi_index([np.clip(k, 0, size - 1).astype(np.int64)
+                                           for k, size in zip(corner, spatial)], spatial))
+    k, m = len(corners), math.prod(out_shape)
+    index = np.stack(index, 1).reshape(n, 1, k * m)
+    vals = x.reshape(n, c, -1).gather(2, autograd.from_numpy(
+        np.broadcast_to(index, (n, c, k * m)))).view(n, c, k, *out_shape)
     mask = autograd.from_numpy(np.stack(inside, 1).astype(x._data.dtype))
     weight = (autograd.stack(weights, 1) * mask).unsqueeze(1)
     return (vals * weight).sum(2)

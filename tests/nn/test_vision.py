@@ -1,6 +1,6 @@
-"""affine_grid and grid_sample against PyTorch: values and the gradients of the input, the
-grid and theta in float64 (positions outside the image and exactly on pixel centres),
-float32, warnings and errors."""
+"""affine_grid and grid_sample (4-D and 5-D) against PyTorch: values and the gradients of
+the input, the grid and theta in float64 (positions outside the image and exactly on pixel
+centres), float32, warnings and errors."""
 
 from __future__ import annotations
 
@@ -19,12 +19,18 @@ rng = np.random.default_rng(11)
 MODES = [(m, p) for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection")]
 
 
-def _random_grid(n, ho, wo, h, w, align_corners, on_pixels):
+def _random_grid(n, out, spatial, align_corners, on_pixels):
     """Positions in and around the image; `on_pixels`: exactly on pixel centres."""
     if not on_pixels:
-        return rng.uniform(-1.7, 1.7, (n, ho, wo, 2))
-    px, py = (rng.integers(-2, size + 2, (n, ho, wo)).astype(float) for size in (w, h))
-    return to_grid(px, py, h, w, align_corners)
+        return rng.uniform(-1.7, 1.7, (n, *out, len(spatial)))
+    positions = [rng.integers(-2, size + 2, (n, *out)).astype(float) for size in spatial]
+    return to_grid(positions, spatial, align_corners)
+
+
+SHAPES = [  # input shape, output's spatial shape
+    ((2, 3, 4, 5), (3, 4)), ((1, 2, 1, 3), (2, 2)), ((2, 1, 3, 1), (2, 3)),
+    ((2, 2, 3, 4, 2), (2, 3, 2)), ((1, 1, 1, 2, 3), (2, 1, 2)),
+]
 
 
 @pytest.mark.parametrize("mode,padding_mode", MODES)
@@ -34,9 +40,9 @@ def test_grid_sample_values_and_both_gradients_match_pytorch(mode, padding_mode,
                                                              on_pixels):
     torch = pytest.importorskip("torch")
     kw = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
-    for n, c, h, w, ho, wo in [(2, 3, 4, 5, 3, 4), (1, 2, 1, 3, 2, 2), (2, 1, 3, 1, 2, 3)]:
-        x = rng.standard_normal((n, c, h, w))
-        g = _random_grid(n, ho, wo, h, w, align_corners, on_pixels)
+    for shape, out_shape in SHAPES:
+        x = rng.standard_normal(shape)
+        g = _random_grid(shape[0], out_shape, shape[2:], align_corners, on_pixels)
         out, tout, (ax, agr), (tx, tgr) = both_ways(
             lambda a, b: F.grid_sample(a, b, **kw),
             lambda a, b: torch.nn.functional.grid_sample(a, b, **kw), [x, g], rng)
@@ -131,6 +137,9 @@ def test_default_align_corners_warns_as_pytorch():
     lambda: F.grid_sample(ag.zeros(3, 4, 5), ag.zeros(2, 3, 3, 2), align_corners=False),
     lambda: F.grid_sample(ag.zeros(2, 4, 5), ag.zeros(2, 3, 1), align_corners=False),
     lambda: F.grid_sample(ag.zeros(2, 3, 4, 5, 6), ag.zeros(2, 3, 3, 3), align_corners=False),
+    lambda: F.grid_sample(ag.zeros(2, 3, 4, 5, 6), ag.zeros(2, 3, 3, 1, 2), align_corners=False),
+    lambda: F.grid_sample(ag.zeros(1, 1, 2, 2, 2), ag.zeros(1, 1, 1, 1, 3), mode="bicubic",
+                          align_corners=False),
     lambda: F.grid_sample(ag.zeros(2, 3, 0, 5), ag.zeros(2, 3, 3, 2), align_corners=False),
     lambda: F.grid_sample(ag.zeros(1, 1, 2, 2), ag.zeros(1, 1, 1, 2), mode="cubic"),
     lambda: F.grid_sample(ag.zeros(1, 1, 2, 2), ag.zeros(1, 1, 1, 2), padding_mode="wrap"),

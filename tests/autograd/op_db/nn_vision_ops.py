@@ -1,13 +1,14 @@
 """Registry entries: affine_grid and grid_sample (spatial transformers).
 
 The references follow PyTorch's scalar CPU kernel one output position at a time
-(unnormalise, pad by clipping or reflecting, then read 1 or 4 pixels), independent of the
-vectorised composite. Sample grids keep positions away from pixel centres (where the
+(unnormalise, pad by clipping or reflecting, then read 1 or 2^nd pixels), independent of
+the vectorised composite. Sample grids keep positions away from pixel centres (where the
 grid's gradient jumps), and reach outside the image.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -69,44 +70,49 @@ def _ref_source(coord, size, padding_mode, align_corners):
 
 
 def ref_grid_sample(x, grid, mode, padding_mode, align_corners):
-    n, c, h, w = x.shape
-    out = np.zeros((n, c, *grid.shape[1:3]))
-    for b, i, j in np.ndindex(n, *grid.shape[1:3]):
-        px = _ref_source(grid[b, i, j, 0], w, padding_mode, align_corners)
-        py = _ref_source(grid[b, i, j, 1], h, padding_mode, align_corners)
+    spatial = x.shape[2:]
+    nd = len(spatial)
+    out = np.zeros(x.shape[:2] + grid.shape[1:-1])
+    for b, *at in np.ndindex(x.shape[0], *grid.shape[1:-1]):
+        # the position along each spatial dim (grid lists x, y, z: the dims reversed)
+        pos = [_ref_source(grid[(b, *at, nd - 1 - d)], size, padding_mode, align_corners)
+               for d, size in enumerate(spatial)]
         if mode == "nearest":
-            taps = [(round(py), round(px), 1.0)]   # round half to even, as nearbyint
+            taps = [([round(p) for p in pos], 1.0)]   # round half to even, as nearbyint
         else:
-            x0, y0 = math.floor(px), math.floor(py)
-            fx, fy = px - x0, py - y0
-            taps = [(y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx),
-                    (y0 + 1, x0, fy * (1 - fx)), (y0 + 1, x0 + 1, fy * fx)]
-        for yy, xx, wt in taps:
-            if 0 <= yy < h and 0 <= xx < w:
-                out[b, :, i, j] += wt * x[b, :, yy, xx]
+            taps = []
+            for offsets in itertools.product((0, 1), repeat=nd):
+                corner = [math.floor(p) + o for p, o in zip(pos, offsets)]
+                weight = math.prod(1 - abs(p - k) for p, k in zip(pos, corner))
+                taps.append((corner, weight))
+        for corner, wt in taps:
+            if all(0 <= k < size for k, size in zip(corner, spatial)):
+                out[(b, slice(None), *at)] += wt * x[(b, slice(None), *corner)]
     return out
 
 
-def to_grid(px, py, h, w, align_corners):
-    """The normalised grid (..., 2) whose points sit at pixel positions (px, py)."""
+def to_grid(positions, spatial, align_corners):
+    """The normalised grid (..., nd) whose points sit at the pixel positions `positions`
+    (one array per spatial dim, in the input's dim order)."""
     return np.stack([p / max(size - 1, 1) * 2 - 1 if align_corners else (2 * p + 1) / size - 1
-                     for p, size in ((px, w), (py, h))], -1)
+                     for p, size in reversed(list(zip(positions, spatial)))], -1)
 
 
 @hs.composite
-def _grid_sample_sample(draw, mode, padding_mode):
+def _grid_sample_sample(draw, mode, padding_mode, nd=2):
     n, c = draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
-    h, w, ho, wo = (draw(hs.integers(1, 3)) for _ in range(4))
+    spatial = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    out = tuple(draw(hs.integers(1, 3 if nd == 2 else 2)) for _ in range(nd))
     align_corners = draw(hs.booleans())
 
     def positions(size):   # pixels -2 .. size + 1 plus a fraction, not near 0 or 0.5
-        whole = draw(hs.lists(hs.integers(-2, size + 1), min_size=n * ho * wo,
-                              max_size=n * ho * wo))
-        part = draw(floats((n, ho, wo), 0.1, 0.9, avoid=(0.5,), gap=0.1))
-        return np.reshape(whole, (n, ho, wo)) + part
+        whole = draw(hs.lists(hs.integers(-2, size + 1), min_size=n * math.prod(out),
+                              max_size=n * math.prod(out)))
+        part = draw(floats((n, *out), 0.1, 0.9, avoid=(0.5,), gap=0.1))
+        return np.reshape(whole, (n, *out)) + part
 
-    grid = to_grid(positions(w), positions(h), h, w, align_corners)
-    return Sample((draw(floats((n, c, h, w))), grid),
+    grid = to_grid([positions(size) for size in spatial], spatial, align_corners)
+    return Sample((draw(floats((n, c, *spatial))), grid),
                   dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners))
 
 
@@ -115,5 +121,8 @@ OPS = [
            ref_atol=1e-12),
     *[OpInfo(f"nn.functional.grid_sample_{mode}_{pad}", F.grid_sample, ref_grid_sample,
              _grid_sample_sample(mode, pad), ref_atol=1e-12)
+      for mode in ("bilinear", "nearest") for pad in ("zeros", "border", "reflection")],
+    *[OpInfo(f"nn.functional.grid_sample_3d_{mode}_{pad}", F.grid_sample, ref_grid_sample,
+             _grid_sample_sample(mode, pad, nd=3), ref_atol=1e-12)
       for mode in ("bilinear", "nearest") for pad in ("zeros", "border", "reflection")],
 ]
