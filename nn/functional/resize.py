@@ -69,12 +69,17 @@ def _taps(mode: str, n_in: int, n_out: int, align_corners: bool, scale, t) -> tu
         return np.stack([i0, i1]), np.stack([t(1) - lam, lam])
     i0 = np.floor(src).astype(np.int64)
     x = src - i0.astype(t)
-    a = t(-0.75)
-    near = lambda v: ((a + 2) * v - (a + 3)) * v * v + 1   # noqa: E731  (|v| <= 1)
-    far = lambda v: ((a * v - 5 * a) * v + 8 * a) * v - 4 * a   # noqa: E731  (1 < |v| < 2)
-    w = np.stack([far(x + 1), near(x), near(1 - x), far(2 - x)]).astype(t)
+    w = np.stack(cubic_weights(x, t(-0.75))).astype(t)
     idx = np.clip(i0[None] + np.arange(-1, 3)[:, None], 0, n_in - 1)
     return idx, w
+
+
+def cubic_weights(x, a) -> list:
+    """Keys' cubic convolution (A = a) as PyTorch writes it: the weights of the taps at
+    floor - 1, floor, floor + 1, floor + 2 for the fraction x (arrays or Tensors)."""
+    near = lambda v: ((a + 2) * v - (a + 3)) * v * v + 1   # noqa: E731  (|v| <= 1)
+    far = lambda v: ((a * v - 5 * a) * v + 8 * a) * v - 4 * a   # noqa: E731  (1 < |v| < 2)
+    return [far(x + 1), near(x), near(1 - x), far(2 - x)]
 
 
 def _gather(x: np.ndarray, axis: int, idx: np.ndarray, w) -> np.ndarray:

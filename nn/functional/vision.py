@@ -2,8 +2,8 @@
 
 affine_grid maps each output pixel's normalised position [x, y, (z,) 1] through a batch of
 affine matrices. grid_sample reads the input at those positions: each output is a weighted
-sum of up to four input pixels (bilinear; eight voxels for 5-D input, trilinear) or one
-(nearest), gathered with `Tensor.gather`.
+sum of up to four input pixels (bilinear; eight voxels for 5-D input, trilinear), sixteen
+(bicubic) or one (nearest), gathered with `Tensor.gather`.
 Both are composites of differentiable Tensor ops, so gradients reach the input and the
 grid and differentiate again. Sample positions are computed as PyTorch's CPU kernel
 computes them (same arithmetic, same rounding: its 2-D kernel is vectorised, its 3-D one
@@ -25,6 +25,7 @@ from autograd.ops.base import to_tensor
 from autograd.tensor import Tensor
 
 from ._checks import require_tensor
+from .resize import cubic_weights
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -111,21 +112,34 @@ def _clip(ix: Tensor, size: int) -> Tensor:
     return _constant_with_slope(np.clip(v, 0, size - 1), ix, inside.astype(v.dtype))
 
 
-def _reflect(ix: Tensor, size: int, align_corners: bool) -> Tensor:
-    """Reflect into the image by its borders (align_corners) or its edges, then clip."""
-    v = ix._data
+def _reflect_np(v: np.ndarray, size: int, align_corners: bool) -> tuple:
+    """Positions reflected into the image by its borders (align_corners) or its edges,
+    and the derivative (+-1) of each; not yet clipped."""
     t = v.dtype.type
     low = t(0) if align_corners else t(-0.5)
     twice_span = t(2 * (size - 1)) if align_corners else t(2 * size)
     if twice_span == 0:
-        return _constant_with_slope(np.zeros_like(v), ix, t(0))
+        return np.zeros_like(v), np.zeros_like(v)
     m = v - low
     a = np.abs(m)
     extra = a - np.trunc(a / twice_span) * twice_span
     flip = extra > twice_span / 2
     value = np.where(flip, twice_span - extra, extra) + low
     slope = np.where(m < 0, t(-1), t(1)) * np.where(flip, t(-1), t(1))
-    return _clip(_constant_with_slope(value.astype(v.dtype), ix, slope), size)
+    return value.astype(v.dtype), slope
+
+
+def _reflect(ix: Tensor, size: int, align_corners: bool) -> Tensor:
+    """Reflect into the image, then clip."""
+    value, slope = _reflect_np(ix._data, size, align_corners)
+    return _clip(_constant_with_slope(value, ix, slope), size)
+
+
+def _pad_taps(k: np.ndarray, size: int, padding_mode: str, align_corners: bool) -> np.ndarray:
+    """Bicubic's integer tap positions, padded (PyTorch pads each tap, not the position)."""
+    if padding_mode == "reflection":
+        k = _reflect_np(k, size, align_corners)[0]
+    return k if padding_mode == "zeros" else np.clip(k, 0, size - 1)
 
 
 def _source_index(coord: Tensor, size: int, padding_mode: str, align_corners: bool,
@@ -180,7 +194,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     grid[..., 0] is x (along W), grid[..., 1] y (along H), grid[..., 2] z (along D); -1 and
     1 are the image's edges (or its corner pixels' centres when align_corners=True).
     Positions outside read zeros, the border pixels ('border') or the image reflected
-    ('reflection'). mode='bicubic' is not supported yet."""
+    ('reflection'). mode='bicubic' (4-D input only) reads 4 x 4 pixels."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
@@ -194,15 +208,23 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     _check_grid_sample(x, grid)
     if mode == "bicubic" and x.ndim == 5:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported here yet; "
-                                  "use 'bilinear' or 'nearest'")
     n, c, *spatial = x.shape
     nd, out_shape = len(spatial), tuple(grid.shape[1:-1])
-    # pos[d]: positions along spatial dim d (grid's last axis lists x, y, (z): reversed)
-    pos = [_source_index(grid[..., nd - 1 - d], size, padding_mode, align_corners, nd == 3)
+    # pos[d]: positions along spatial dim d (grid's last axis lists x, y, (z): reversed);
+    # bicubic pads its taps instead
+    pos = [_source_index(grid[..., nd - 1 - d], size,
+                         "zeros" if mode == "bicubic" else padding_mode, align_corners, nd == 3)
            for d, size in enumerate(spatial)]
-    if mode == "nearest":
+    if mode == "bicubic":   # 4 x 4 taps around floor(pos), weighted by cubic convolution
+        lo = [np.floor(p._data) for p in pos]
+        coeffs = [cubic_weights(p - autograd.from_numpy(k), -0.75) for p, k in zip(pos, lo)]
+        taps = [[_pad_taps(k + i, size, padding_mode, align_corners) for i in range(-1, 3)]
+                for k, size in zip(lo, spatial)]
+        corners, weights = [], []
+        for offsets in itertools.product(range(4), repeat=nd):
+            corners.append([taps[d][o] for d, o in enumerate(offsets)])
+            weights.append(coeffs[1][offsets[1]] * coeffs[0][offsets[0]])
+    elif mode == "nearest":
         corners = [[np.round(p._data) for p in pos]]   # half to even, as nearbyint
         # no gradient in the grid, but a zero one (as PyTorch's) rather than none
         weights = [_constant_with_slope(np.ones_like(pos[0]._data), sum(pos), 0)]

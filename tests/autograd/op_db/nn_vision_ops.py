@@ -1,9 +1,9 @@
 """Registry entries: affine_grid and grid_sample (spatial transformers).
 
 The references follow PyTorch's scalar CPU kernel one output position at a time
-(unnormalise, pad by clipping or reflecting, then read 1 or 2^nd pixels), independent of
-the vectorised composite. Sample grids keep positions away from pixel centres (where the
-grid's gradient jumps), and reach outside the image.
+(unnormalise, pad by clipping or reflecting, then read 1, 2^nd or 4 x 4 pixels),
+independent of the vectorised composite. Sample grids keep positions away from pixel
+centres (where the grid's gradient jumps), and reach outside the image.
 """
 
 from __future__ import annotations
@@ -53,8 +53,11 @@ def _affine_sample(draw):
 # grid_sample
 
 
-def _ref_source(coord, size, padding_mode, align_corners):
-    x = (coord + 1) / 2 * (size - 1) if align_corners else ((coord + 1) * size - 1) / 2
+def _ref_unnormalize(coord, size, align_corners):
+    return (coord + 1) / 2 * (size - 1) if align_corners else ((coord + 1) * size - 1) / 2
+
+
+def _ref_pad(x, size, padding_mode, align_corners):
     if padding_mode == "reflection":
         lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
         if lo == hi:
@@ -69,22 +72,36 @@ def _ref_source(coord, size, padding_mode, align_corners):
     return x
 
 
+def _keys(d, a=-0.75):
+    """Keys' cubic convolution kernel at distance d."""
+    d = abs(d)
+    if d <= 1:
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+    return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a if d < 2 else 0.0
+
+
 def ref_grid_sample(x, grid, mode, padding_mode, align_corners):
     spatial = x.shape[2:]
     nd = len(spatial)
     out = np.zeros(x.shape[:2] + grid.shape[1:-1])
     for b, *at in np.ndindex(x.shape[0], *grid.shape[1:-1]):
         # the position along each spatial dim (grid lists x, y, z: the dims reversed)
-        pos = [_ref_source(grid[(b, *at, nd - 1 - d)], size, padding_mode, align_corners)
+        raw = [_ref_unnormalize(grid[(b, *at, nd - 1 - d)], size, align_corners)
                for d, size in enumerate(spatial)]
+        pos = [_ref_pad(p, size, padding_mode, align_corners) for p, size in zip(raw, spatial)]
+        taps = []
         if mode == "nearest":
             taps = [([round(p) for p in pos], 1.0)]   # round half to even, as nearbyint
-        else:
-            taps = []
+        elif mode == "bilinear":
             for offsets in itertools.product((0, 1), repeat=nd):
                 corner = [math.floor(p) + o for p, o in zip(pos, offsets)]
-                weight = math.prod(1 - abs(p - k) for p, k in zip(pos, corner))
-                taps.append((corner, weight))
+                taps.append((corner, math.prod(1 - abs(p - k) for p, k in zip(pos, corner))))
+        else:   # bicubic: 4 x 4 taps around the unpadded position, each tap padded
+            for offsets in itertools.product(range(-1, 3), repeat=nd):
+                corner = [math.floor(p) + o for p, o in zip(raw, offsets)]
+                weight = math.prod(_keys(p - k) for p, k in zip(raw, corner))
+                taps.append(([round(_ref_pad(k, size, padding_mode, align_corners))
+                              for k, size in zip(corner, spatial)], weight))
         for corner, wt in taps:
             if all(0 <= k < size for k, size in zip(corner, spatial)):
                 out[(b, slice(None), *at)] += wt * x[(b, slice(None), *corner)]
@@ -122,6 +139,9 @@ OPS = [
     *[OpInfo(f"nn.functional.grid_sample_{mode}_{pad}", F.grid_sample, ref_grid_sample,
              _grid_sample_sample(mode, pad), ref_atol=1e-12)
       for mode in ("bilinear", "nearest") for pad in ("zeros", "border", "reflection")],
+    *[OpInfo(f"nn.functional.grid_sample_bicubic_{pad}", F.grid_sample, ref_grid_sample,
+             _grid_sample_sample("bicubic", pad), ref_atol=1e-12)
+      for pad in ("zeros", "border", "reflection")],
     *[OpInfo(f"nn.functional.grid_sample_3d_{mode}_{pad}", F.grid_sample, ref_grid_sample,
              _grid_sample_sample(mode, pad, nd=3), ref_atol=1e-12)
       for mode in ("bilinear", "nearest") for pad in ("zeros", "border", "reflection")],
