@@ -421,6 +421,77 @@ def type_as(x, other) -> Tensor:
     return to_dtype(x, other.dtype)
 
 
+# ---- complex views of real tensors: the tensor itself --------------------------------------
+Tensor.conj = Tensor.resolve_conj = lambda self: self
+Tensor.real = property(lambda self: self)
+Tensor.H = property(lambda self: self.T if self._data.ndim == 2 else _raise_h(self))
+Tensor.mH = property(lambda self: self.mT)
+
+
+def _raise_h(x):
+    raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                       f"{x._data.ndim}-D tensor.")
+
+
+def _imag(x):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+Tensor.imag = property(_imag)
+
+
+# ---- sliding windows ---------------------------------------------------------------------
+def _unfold_backward(g, shape, dim, size, step):
+    """Each window's gradient added back where it read (windows overlap when step < size)."""
+    starts = _make(np.arange(g.shape[dim]) * step)
+    gx = g.new_zeros(shape)
+    for j in range(size):
+        gx = gx.index_add(dim, starts + j, g.select(-1, j))
+    return gx
+
+
+Unfold = derivative("UnfoldBackward0", _unfold_backward)
+
+
+@method("unfold")
+def unfold(x, dimension: int, size: int, step: int) -> Tensor:
+    """The windows of `size` elements along `dimension`, every `step`, as a new last dim
+    (a view: windows share x's memory)."""
+    d = x._data
+    if d.ndim == 0:
+        if size > 1:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        return x.reshape(1)
+    dim = x._wrap_dim(dimension)
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size > d.shape[dim]:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {d.shape[dim]} but "
+                           f"size is {size}")
+    n = (d.shape[dim] - size) // step + 1
+    shape = d.shape[:dim] + (n,) + d.shape[dim + 1:] + (size,)
+    strides = d.strides[:dim] + (d.strides[dim] * step,) + d.strides[dim + 1:] + \
+        (d.strides[dim],)
+    out = np.lib.stride_tricks.as_strided(d, shape, strides, writeable=False)
+    return record(Unfold, out, (x,), view_of=x, shape=d.shape, dim=dim, size=size, step=step)
+
+
+def _fill_diagonal_(x, fill_value, wrap: bool = False) -> Tensor:
+    """Set the main diagonal (of a matrix, or of a tensor whose dims are all equal) to
+    `fill_value`, in place; `wrap` continues it below the square part of a tall matrix."""
+    d = x._data
+    if d.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if d.ndim > 2 and len(set(d.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(d.shape, bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return x.masked_fill_(_make(mask), fill_value)
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+
+
 # ---- joining and splitting ------------------------------------------------------------------
 @numpy_names
 def cat(tensors, dim: int = 0) -> Tensor:

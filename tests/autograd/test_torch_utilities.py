@@ -70,3 +70,40 @@ def test_matches_pytorch():
         for b in kinds:
             assert torch.can_cast(getattr(torch, a), getattr(torch, b)) == \
                 ag.can_cast(getattr(ag, a), getattr(ag, b)), (a, b)
+
+
+def test_unfold_fill_diagonal_and_real_views():
+    x = ag.arange(10.0, requires_grad=True)
+    y = x.unfold(0, 3, 2)
+    assert y.grad_fn.name() == "UnfoldBackward0" and y.shape == (4, 3)
+    y.sum().backward()
+    assert x.grad.tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1, 0]   # overlaps counted twice
+    with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 0 is 5"):
+        ag.arange(5.0).unfold(0, 6, 1)
+    with pytest.raises(RuntimeError, match="step is 0 but must be > 0"):
+        ag.arange(5.0).unfold(0, 2, 0)
+    b = ag.zeros(5, 3)
+    b.fill_diagonal_(1, wrap=True)
+    assert b.nonzero().tolist() == [[0, 0], [1, 1], [2, 2], [4, 0]]
+    leaf = ag.ones(3, 3, requires_grad=True)
+    w = leaf * 2
+    w.fill_diagonal_(0)
+    w.sum().backward()
+    assert w.sum().item() == 12 and leaf.grad.tolist() == (2 - 2 * np.eye(3)).tolist()
+    m = ag.ones(2, 3)
+    assert m.conj() is m and m.real is m and m.H.shape == (3, 2) and m.mH.shape == (3, 2)
+    with pytest.raises(RuntimeError, match="imag is not implemented"):
+        _ = m.imag
+
+
+def test_unfold_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((2, 7, 3))
+    for dim, size, step in ((1, 3, 2), (-1, 2, 1), (0, 1, 1), (1, 7, 3)):
+        t = torch.tensor(a, requires_grad=True)
+        o = ag.tensor(a, requires_grad=True)
+        tu, ou = t.unfold(dim, size, step), o.unfold(dim, size, step)
+        np.testing.assert_array_equal(ou.detach().numpy(), tu.detach().numpy())
+        (tu * tu).sum().backward()
+        (ou * ou).sum().backward()
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy())

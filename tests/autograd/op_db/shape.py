@@ -52,6 +52,22 @@ def _unsqueeze_sample(draw):
 
 
 @hs.composite
+def _unfold_sample(draw):
+    s = draw(_x(min_dims=1, min_side=1))
+    x = s.args[0]
+    d = draw(hs.integers(-x.ndim, x.ndim - 1))
+    s.kwargs.update(dimension=d, size=draw(hs.integers(1, x.shape[d])),
+                    step=draw(hs.integers(1, 3)))
+    return s
+
+
+def _np_unfold(x, dimension, size, step):
+    dimension %= x.ndim   # (the windows add a last axis: a negative dim would move)
+    w = np.lib.stride_tricks.sliding_window_view(x, size, axis=dimension)
+    return np.take(w, range(0, x.shape[dimension] - size + 1, step), axis=dimension)
+
+
+@hs.composite
 def _expand_sample(draw):
     shape = draw(st.shapes(max_side=3))
     target = tuple(draw(hs.sampled_from([1, 3])) if d == 1 else d for d in shape)
@@ -218,4 +234,5 @@ OPS = [
     OpInfo("triu", lambda x, k: x.triu(k), lambda x, k: np.triu(x, k), _tri_sample()),
     OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
            _two_dims()),
+    OpInfo("unfold", lambda x, **kw: x.unfold(**kw), _np_unfold, _unfold_sample()),
 ]
