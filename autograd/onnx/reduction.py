@@ -3,6 +3,8 @@ var/std, logsumexp, norm), softmax and cumsum."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..ops import reduction as R
@@ -41,9 +43,26 @@ converts(R.prod)(_reduction("ReduceProd"))
 converts(R.amax)(_reduction("ReduceMax"))
 converts(R.amin)(_reduction("ReduceMin"))
 converts(R.logsumexp)(_reduction("ReduceLogSumExp"))
-converts(R.norm, accepts=lambda x, p="fro", *a, **k: p in ("fro", 2, 2.0, None))(
-    lambda g, x, p="fro", dim=None, keepdim=False, dtype=None: reduce(
-        g, "ReduceL2", g.vt(x, g.out._data.dtype), axes_of(x, dim), keepdim))
+
+
+@converts(R.norm, accepts=lambda x, p="fro", *a, **k: p != "nuc")
+def _norm(g: Graph, x: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> str:
+    """ReduceL2 / ReduceL1, the largest (smallest) |x| for inf (-inf), the count of
+    non-zeros for 0, else (sum |x|^p)^(1/p)."""
+    d = g.out._data.dtype
+    v, axes = g.vt(x, d), axes_of(x, dim)
+    if p in ("fro", 2, 2.0, None):
+        return reduce(g, "ReduceL2", v, axes, keepdim)
+    if p == 1:
+        return reduce(g, "ReduceL1", v, axes, keepdim)
+    if p == 0:
+        nonzero = g.cast(g.op("Not", g.op("Equal", v, g.scalar(0, d))), d)
+        return reduce(g, "ReduceSum", nonzero, axes, keepdim)
+    a = g.op("Abs", v)
+    if math.isinf(p):
+        return reduce(g, "ReduceMax" if p > 0 else "ReduceMin", a, axes, keepdim)
+    total = reduce(g, "ReduceSum", g.op("Pow", a, g.scalar(p, d)), axes, keepdim)
+    return g.op("Pow", total, g.scalar(1 / p, d))
 
 
 def _extreme(reduce_op: str, arg_op: str):

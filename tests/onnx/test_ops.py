@@ -3,6 +3,8 @@ batch sizes, against the op itself (floats, ints, bools, Python numbers, in-plac
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -119,7 +121,9 @@ REDUCTIONS = {
     "var": lambda x: x.var(1), "std": lambda x: x.std((1, 2), correction=0),
     "var_all": lambda x: x.var(), "logsumexp": lambda x: x.logsumexp(2),
     "norm": lambda x: x.norm(dim=-1), "norm_1": lambda x: x.norm(1, dim=1),
-    "norm_inf": lambda x: x.norm(float("inf")), "softmax": lambda x: x.softmax(0),
+    "norm_inf": lambda x: x.norm(float("inf")), "norm_3": lambda x: x.norm(3, dim=0),
+    "norm_0": lambda x: x.norm(0, dim=1), "norm_neg_inf": lambda x: x.norm(-math.inf, dim=1),
+    "softmax": lambda x: x.softmax(0),
     "log_softmax": lambda x: x.log_softmax(-1), "cumsum": lambda x: x.cumsum(1),
     "sum_int": lambda x: (x > 0).sum(-1), "mean_dtype": lambda x: x.mean(dtype=ag.float64),
 }
