@@ -19,7 +19,7 @@ class LazyModuleMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._initialize_hook = self.register_forward_pre_hook(_infer_parameters)
+        self.register_forward_pre_hook(_infer_parameters)
 
     def has_uninitialized_params(self) -> bool:
         return any(isinstance(p, UninitializedParameter)
@@ -48,7 +48,8 @@ def _infer_parameters(module: LazyModuleMixin, args: tuple) -> None:
     module.initialize_parameters(*args)
     if module.has_uninitialized_params():
         raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
-    module._initialize_hook.remove()
-    del module._initialize_hook
+    hooks = module._forward_pre_hooks   # found by value: a deep copy has its own
+    for hid in [h for h, fn in hooks.items() if fn is _infer_parameters]:
+        del hooks[hid]
     if module.cls_to_become is not None:
         module.__class__ = module.cls_to_become

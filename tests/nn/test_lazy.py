@@ -4,6 +4,8 @@ call, state dicts, dtypes, reprs and errors."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,14 @@ def test_numel_and_wrong_inputs_raise():
         m(ag.zeros(2, 5))
     with pytest.raises(TypeError, match="out_features must be an int"):
         nn.LazyLinear(2.5)
+
+
+def test_a_deep_copy_materialises_on_its_own():
+    m = nn.LazyLinear(3)
+    twin = copy.deepcopy(m)
+    twin(ag.zeros(2, 4))
+    assert type(twin) is nn.Linear and twin.in_features == 4
+    assert type(m) is nn.LazyLinear and m.has_uninitialized_params()
+    m(ag.zeros(2, 5))
+    assert type(m) is nn.Linear and m.weight.shape == (3, 5)
+    assert not m._forward_pre_hooks and not twin._forward_pre_hooks
