@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 from . import grad_mode
-from .creation import as_tensor, empty
+from .creation import as_tensor, empty, zeros_like
 from .dtypes import finfo
 from .ops.shape import broadcast_shapes, broadcast_tensors
+from .ops.special import logaddexp
 from .random import bernoulli, multinomial, normal, rand
 from .tensor import Size, Tensor
 
@@ -215,16 +216,21 @@ class Bernoulli(Distribution):
             return bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value) -> Tensor:
-        from nn.functional import binary_cross_entropy_with_logits  # (on use: nn is above)
         logits, value = self.logits, _param(value)
         if logits.shape != value.shape:
             shape = broadcast_shapes(logits.shape, value.shape)
             logits, value = logits.expand(shape), value.expand(shape)
-        return -binary_cross_entropy_with_logits(logits, value, reduction="none")
+        return -_bce_with_logits(logits, value)
 
     def entropy(self) -> Tensor:
-        from nn.functional import binary_cross_entropy_with_logits
-        return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+        return _bce_with_logits(self.logits, self.probs)
+
+
+def _bce_with_logits(x: Tensor, y: Tensor) -> Tensor:
+    """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)) = softplus(x) - x y, stable, and with
+    the gradient sigmoid(x) - y everywhere (max(x, 0) + log1p(exp(-|x|)) has the same
+    values but a kink's subgradient at x = 0)."""
+    return logaddexp(x, zeros_like(x)) - x * y
 
 
 class Uniform(Distribution):

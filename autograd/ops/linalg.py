@@ -167,10 +167,18 @@ def dot(a, b) -> Tensor:
 
 @method("inner")
 def inner(a, b) -> Tensor:
-    """Inner product over the last dims (a dot product for vectors)."""
-    if a.ndim <= 1 and b.ndim <= 1:
-        return a * b if a.ndim == 0 or b.ndim == 0 else dot(a, b)
-    return matmul(a, b.transpose(-1, -2) if b.ndim > 1 else b)
+    """Inner product over the last dims: shape a.shape[:-1] + b.shape[:-1] (a dot
+    product for vectors)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                           f"got shapes {list(a.shape)} and {list(b.shape)}")
+    if a.ndim == 1 and b.ndim == 1:
+        return dot(a, b)
+    k = a.shape[-1]   # every row of a with every row of b: a's leading dims, then b's
+    out = matmul(a.reshape(-1, k), b.reshape(-1, k).T)
+    return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
 @method("outer")

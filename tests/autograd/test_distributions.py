@@ -68,3 +68,21 @@ def test_samples_are_pytorchs():
     assert repr(ag.distributions.Normal(ag.zeros(2), ag.ones(2))) == \
         repr(torch.distributions.Normal(torch.zeros(2), torch.ones(2))).replace("torch.",
                                                                                  "autograd.")
+
+
+def test_gradients_checked_numerically():
+    loc = ag.tensor([0.3, -1.0], dtype=ag.float64, requires_grad=True)
+    scale = ag.tensor([0.7, 1.9], dtype=ag.float64, requires_grad=True)
+    v = ag.tensor([0.5, 0.1], dtype=ag.float64)
+    for fn in (lambda m, s: Normal(m, s).log_prob(v), lambda m, s: Normal(m, s).entropy(),
+               lambda m, s: kl_divergence(Normal(m, s), Normal(m * 0 + 1.0, s * 2))):
+        assert ag.gradcheck(fn, (loc, scale)) and ag.gradgradcheck(fn, (loc, scale))
+    logits = ag.tensor([[0.2, -0.4, 1.1], [0.0, 0.3, -2.0]], dtype=ag.float64,
+                       requires_grad=True)
+    idx = ag.tensor([2, 0])
+    target = ag.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype=ag.float64)
+    for fn in (lambda lg: Categorical(logits=lg).log_prob(idx),
+               lambda lg: Categorical(logits=lg).entropy(),
+               lambda lg: Bernoulli(logits=lg).log_prob(target).sum(),
+               lambda lg: Bernoulli(logits=lg).entropy()):
+        assert ag.gradcheck(fn, (logits,)) and ag.gradgradcheck(fn, (logits,))

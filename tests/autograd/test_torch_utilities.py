@@ -107,3 +107,44 @@ def test_unfold_matches_pytorch():
         (tu * tu).sum().backward()
         (ou * ou).sum().backward()
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy())
+
+
+def test_inner_shapes_and_errors():
+    a, b = ag.ones(2, 3), ag.ones(4, 5, 3)
+    assert ag.inner(a, b).shape == (2, 4, 5)   # a's leading dims, then b's
+    assert ag.inner(ag.tensor(2.0), ag.ones(3)).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match=r"inner\(\) the last dimension must match on both "
+                                           r"input tensors but got shapes \[2, 3\] and \[4\]"):
+        ag.inner(ag.ones(2, 3), ag.ones(4))
+    with pytest.raises(RuntimeError, match="dimensions must larger than 1"):
+        ag.ones(3).fill_diagonal_(1)
+    with pytest.raises(RuntimeError, match="all dimensions of input must be of equal length"):
+        ag.ones(2, 3, 4).fill_diagonal_(1)
+
+
+def test_inner_and_fill_diagonal_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 1, 3))
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    oa, ob = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
+    tr, orr = torch.inner(ta, tb), ag.inner(oa, ob)
+    np.testing.assert_allclose(orr.detach().numpy(), tr.detach().numpy())
+    (tr ** 2).sum().backward()
+    (orr ** 2).sum().backward()
+    np.testing.assert_allclose(oa.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(ob.grad.numpy(), tb.grad.numpy())
+    for shape, wrap in (((5, 3), True), ((5, 3), False), ((2, 4), False), ((3, 3, 3), False)):
+        want = torch.zeros(shape).fill_diagonal_(7, wrap=wrap)
+        got = ag.zeros(*shape).fill_diagonal_(7, wrap=wrap)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_named_tuples_and_softplus_print_as_pytorch():
+    torch = pytest.importorskip("torch")
+    import nn
+    x, t = ag.arange(6).reshape(2, 3), torch.arange(6).reshape(2, 3)
+    for name in ("max", "min"):
+        assert repr(getattr(x, name)(dim=1)) == \
+            repr(getattr(t, name)(dim=1)).replace("torch.", "autograd.")
+    assert repr(nn.Softplus(beta=2, threshold=3)) == repr(torch.nn.Softplus(beta=2, threshold=3))

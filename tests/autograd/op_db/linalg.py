@@ -31,8 +31,17 @@ def _linear_sample(draw):
     return Sample(tuple(args))
 
 
+@hs.composite
+def _inner_sample(draw):
+    k = draw(hs.integers(1, 4))
+    lead_a = tuple(draw(hs.lists(hs.integers(1, 3), max_size=2)))
+    lead_b = tuple(draw(hs.lists(hs.integers(1, 3), max_size=2)))
+    return Sample((draw(floats(lead_a + (k,))), draw(floats(lead_b + (k,)))))
+
+
 OPS = [
     OpInfo("matmul", ag.matmul, np.matmul, _matmul_sample()),
+    OpInfo("inner", ag.inner, np.inner, _inner_sample()),
     OpInfo("dot", ag.dot, np.dot, _matmul_sample(("1x1",))),
     OpInfo("mv", ag.mv, np.matmul, _matmul_sample(("2x1",))),
     OpInfo("mm", ag.mm, np.matmul, _matmul_sample(("2x2",))),

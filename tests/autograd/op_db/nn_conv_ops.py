@@ -381,8 +381,9 @@ def _pool1d_sample(draw, avg=False):
     s2 = draw(_pool_sample(avg=avg))
     kw = {k: (v[1] if isinstance(v, tuple) else v) for k, v in s2.kwargs.items()
           if k != "divisor_override"}
-    if not avg:
+    if not avg:   # (the 2-D sample's padding may have been drawn for a dilation of 2)
         kw["dilation"] = 1
+        kw["padding"] = min(kw["padding"], kw["kernel_size"] // 2)
     x = _distinct(s2.args[0][:, :, 0])
     if not avg:   # a window wholly in the padding: -inf
         assume(np.isfinite(_as_1d(ref_max_pool2d)(x, **kw)).all())

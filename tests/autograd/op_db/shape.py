@@ -68,6 +68,18 @@ def _np_unfold(x, dimension, size, step):
 
 
 @hs.composite
+def _fill_diagonal_sample(draw):
+    rows, cols = draw(hs.integers(1, 5)), draw(hs.integers(1, 4))
+    return Sample((draw(floats((rows, cols))),), {"wrap": draw(hs.booleans())})
+
+
+def _np_fill_diagonal(x, wrap):
+    out = x.copy()
+    np.fill_diagonal(out, 0.5, wrap=wrap)
+    return out
+
+
+@hs.composite
 def _expand_sample(draw):
     shape = draw(st.shapes(max_side=3))
     target = tuple(draw(hs.sampled_from([1, 3])) if d == 1 else d for d in shape)
@@ -235,4 +247,6 @@ OPS = [
     OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
            _two_dims()),
     OpInfo("unfold", lambda x, **kw: x.unfold(**kw), _np_unfold, _unfold_sample()),
+    OpInfo("fill_diagonal_", lambda x, wrap: x.clone().fill_diagonal_(0.5, wrap=wrap),
+           _np_fill_diagonal, _fill_diagonal_sample()),
 ]
