@@ -103,8 +103,11 @@ def _legacy(dtype, args: tuple, kwargs: dict) -> Tensor:
     sizes = args[0] if len(args) == 1 and type(args[0]).__name__ == "Size" else args
     if all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
         return zeros(*sizes, dtype=dtype)
-    if len(args) != 1:
-        raise TypeError(f"Tensor(): expected sizes or one sequence of data, got {args!r}")
+    if len(args) != 1:   # sizes, one of which is not an int
+        pos, bad = next((i, n) for i, n in enumerate(sizes, 1)
+                        if not isinstance(n, (int, np.integer)) or isinstance(n, bool))
+        raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {pos} with "
+                        f'error "type must be tuple of ints,but got {type(bad).__name__}"')
     return tensor(args[0], dtype=dtype)
 
 

@@ -55,3 +55,12 @@ def test_matches_pytorch():
         want, got = getattr(torch, name)([1.5, 0, 2]), getattr(ag, name)([1.5, 0, 2])
         assert str(want.dtype).split(".")[1] == str(got.dtype).split(".")[1], name
         assert want.tolist() == got.tolist(), name
+
+
+def test_bad_sizes_raise_pytorchs_error():
+    for args, kind in (((2, "a"), "str"), ((2, 3.5), "float")):
+        with pytest.raises(TypeError, match=f"argument 'size' failed to unpack the object at "
+                                            f"pos 2 .*but got {kind}"):
+            ag.Tensor(*args)
+    with pytest.raises(TypeError, match="but got str"):
+        ag.FloatTensor(2, "a")
