@@ -455,16 +455,17 @@ def _rows(d: np.ndarray, dim: int) -> np.ndarray | None:
 
 def _softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     """Along a C-contiguous last dim (attention's): one (rows, cols) pass, the row sums
-    as a matrix-vector product, the result C-contiguous as PyTorch's."""
+    as a matrix-vector product, the result C-contiguous as PyTorch's. The max subtracted
+    is the row's own: a row holding inf or NaN, or all -inf, comes out NaN, as PyTorch."""
     d2 = _rows(d, dim)
-    if d2 is None:
-        e = np.exp(d - _max_shift(d, (dim,)))
-        s = np.add.reduce(e, axis=dim, keepdims=True)
-    else:
-        e = d2 - _finite_or_zero(row_max(d2))[:, None]
-        np.exp(e, out=e)
-        s = row_sum(e)[:, None]
-    with np.errstate(invalid="ignore"):   # (a row of -inf: NaN, silently, as PyTorch)
+    with np.errstate(invalid="ignore"):   # (inf - inf in such a row: NaN, silently)
+        if d2 is None:
+            e = np.exp(d - _row_max_kept(d, dim))
+            s = np.add.reduce(e, axis=dim, keepdims=True)
+        else:
+            e = d2 - row_max(d2)[:, None]
+            np.exp(e, out=e)
+            s = row_sum(e)[:, None]
         np.divide(e, s, out=e)
     return e.reshape(d.shape)
 
@@ -473,14 +474,21 @@ def _log_softmax_np(d: np.ndarray, dim: int) -> np.ndarray:
     """As `_softmax_np`: x - max - log(sum(exp(x - max))), along a C-contiguous last dim in
     one (rows, cols) pass, the result C-contiguous as PyTorch's."""
     d2 = _rows(d, dim)
-    with np.errstate(divide="ignore"):   # (a row of -inf: log 0)
+    with np.errstate(invalid="ignore"):
         if d2 is None:
-            s = d - _max_shift(d, (dim,))
+            s = d - _row_max_kept(d, dim)
             return s - np.log(np.add.reduce(np.exp(s), axis=dim, keepdims=True))
-        s = d2 - _finite_or_zero(row_max(d2))[:, None]
+        s = d2 - row_max(d2)[:, None]
         lse = np.log(row_sum(np.exp(s)))
-    np.subtract(s, lse[:, None], out=s)
+        np.subtract(s, lse[:, None], out=s)
     return s.reshape(d.shape)
+
+
+def _row_max_kept(d: np.ndarray, dim: int) -> np.ndarray:
+    """The max along `dim`, kept (nothing for a size-0 input)."""
+    if not d.size:
+        return np.zeros(d.shape[:dim] + (1,) + d.shape[dim + 1:], d.dtype)
+    return np.maximum.reduce(d, axis=dim, keepdims=True)
 
 
 def _softmax_family(x, dim, dtype, name: str, np_fn, cls, zero_d) -> Tensor:

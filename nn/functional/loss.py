@@ -16,6 +16,7 @@ import autograd
 from autograd import dtypes
 from autograd.function import Node
 from autograd.ops.base import derivative, needs_graph, record, shape_mismatch, to_tensor
+from autograd.ops.reduction import LogSoftmax
 from autograd.tensor import Tensor, _make
 
 from .activation import logsigmoid
@@ -313,6 +314,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             t = t.to(x.dtype)
         return _cross_entropy_probs(x, t, weight, reduction, eps)
     ct = _ClassTarget(x, t, weight, ignore_index, "cross_entropy")
+    if ct.plain and not eps and reduction == "mean" and x._data.ndim == 2 and \
+            0 < ct.C < 32 <= ct.M and x._data.itemsize >= 4:
+        loss = _cross_entropy_few_classes(x, ct)
+        if loss is not None:
+            return loss
     logp = x.log_softmax(0 if x._data.ndim == 1 else 1)   # LogSoftmaxBackward0
     loss = _nll(logp, ct, reduction)                       # NllLossBackward0, as PyTorch
     if not eps:
@@ -328,6 +334,24 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     elif reduction == "sum":
         smooth = smooth.sum()
     return loss * (1.0 - eps) + smooth * eps
+
+
+def _cross_entropy_few_classes(x: Tensor, ct: _ClassTarget) -> Tensor | None:
+    """A classifier's usual loss: (N, C) logits of few classes, valid targets, no weights
+    or smoothing, 'mean'. numpy reduces short rows slowly, so the log-softmax is computed
+    on the transposed (C, N) copy (C vectorized steps) and the loss picked from it, in one
+    pass; the graph is PyTorch's, NllLossBackward0 over LogSoftmaxBackward0. None when a
+    row's max is not finite (inf, NaN, all -inf: the general path's NaN rows)."""
+    xt = np.ascontiguousarray(x._data.T)
+    mx = np.maximum.reduce(xt, axis=0)
+    if not np.isfinite(np.add.reduce(mx)):
+        return None
+    s = np.subtract(xt, mx, out=xt)
+    np.subtract(s, np.log(np.add.reduce(np.exp(s), axis=0)), out=s)   # log-softmax, (C, N)
+    M = ct.M
+    total = np.add.reduce(s.reshape(-1)[ct.tsafe * M + ct.row_index])
+    logp = record(LogSoftmax, np.ascontiguousarray(s.T), (x,), dim=1)   # (N, C) as PyTorch's
+    return _nll_node(logp, np.asarray(-total / M, dtype=s.dtype), ct, "mean", M)
 
 
 # ---- NLL -------------------------------------------------------------------------------------
@@ -369,6 +393,10 @@ def _nll(x: Tensor, ct: _ClassTarget, reduction: str) -> Tensor:
         out, denom = np.asarray(-np.add.reduce(picked) / ct.M, dtype=x._data.dtype), ct.M
     else:
         out, denom = _finish((picked * -ct.wt).astype(x._data.dtype, copy=False), ct, reduction)
+    return _nll_node(x, out, ct, reduction, denom)
+
+
+def _nll_node(x: Tensor, out: np.ndarray, ct: _ClassTarget, reduction: str, denom) -> Tensor:
     if not needs_graph(x):
         return _make(out)
     n = NllLossBackward0((x,))

@@ -4,6 +4,8 @@ handling as PyTorch's."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,30 @@ def test_log_softmax_of_few_classes_is_contiguous():
     g = np.zeros((64, 10), np.float32)
     g.reshape(-1)[::7] = 1
     np.testing.assert_allclose(x.grad.numpy(), g - p * g.sum(1, keepdims=True), atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("rows", [1, 40])         # (40 rows of 3: the transposed-copy max)
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_a_row_with_inf_or_nan_or_all_minus_inf_is_nan_without_warnings(fn, rows, layout):
+    """PyTorch subtracts the row's own max: inf - inf makes a row holding inf (or NaN, or
+    only -inf) all NaN; a row with some -inf is finite. (It gave finite values beside the
+    inf, and numpy's 'invalid value' warning.)"""
+    inf, nan = np.inf, np.nan
+    cases = {(1.0, inf, 2.0): None, (inf, inf, 1.0): None, (-inf, -inf, -inf): None,
+             (1.0, nan, 2.0): None, (1.0, -inf, 2.0): "finite"}
+    for row, kind in cases.items():
+        x = np.array([row] * rows, np.float32)
+        dim = 1
+        if layout == "columns":
+            x, dim = np.ascontiguousarray(x.T), 0
+        with np.errstate(all="raise"), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = getattr(ag.tensor(x), fn)(dim).numpy()
+        if kind is None:
+            assert np.isnan(out).all(), (row, out)
+        else:
+            p = np.array([np.exp(-1) / (1 + np.exp(-1)), 0, 1 / (1 + np.exp(-1))], np.float32)
+            expect = p if fn == "softmax" else np.log(p)
+            expect = np.broadcast_to(expect, (rows, 3))
+            np.testing.assert_allclose(out if layout == "rows" else out.T, expect, rtol=1e-6)

@@ -3,6 +3,8 @@ torch is installed) agreement with PyTorch."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -321,6 +323,33 @@ def test_cross_entropy_plain_path_matches_weighted_path(ignore):
     b.backward(g)
     np.testing.assert_allclose(a.item(), b.item(), rtol=1e-6)
     np.testing.assert_allclose(xa.grad.numpy(), xb.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan, "row of -inf", -np.inf])
+def test_cross_entropy_few_classes_with_non_finite_logits(bad):
+    """A row holding inf or NaN, or only -inf, makes its log-softmax NaN (PyTorch's loss
+    and gradient: NaN, no warning); a -inf logit beside finite ones stays finite. (Both
+    the few-classes path and the general one.)"""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 10)).astype(np.float32)
+    if bad == "row of -inf":
+        x[3] = -np.inf
+    else:
+        x[3, 2] = bad
+    t = ag.tensor(np.r_[2, 2, 2, 5, rng.integers(0, 10, 36)])
+    for weight in (None, ag.ones(10)):   # the general path, through all-ones weights
+        X = ag.tensor(x, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss = F.cross_entropy(X, t, weight=weight)
+            loss.backward()
+        g = X.grad.numpy()
+        if bad == -np.inf:
+            assert np.isfinite(loss.item()) and np.isfinite(g).all()
+            assert g[3, 2] == 0
+        else:
+            assert np.isnan(loss.item()) and np.isnan(g[3]).all()
+            assert np.isfinite(np.delete(g, 3, axis=0)).all()
 
 
 def test_cross_entropy_in_range_ignore_index_is_not_plain():
