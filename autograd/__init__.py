@@ -135,6 +135,7 @@ from .ops.pointwise import (
     exp,
     exp2,
     expm1,
+    fix,
     floor,
     floor_divide,
     fmod,
