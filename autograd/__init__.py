@@ -99,9 +99,17 @@ from .ops.cumulative import (
     logcumsumexp,
     trapezoid,
 )
-from .ops.indexing import gather, index_put, index_select, scatter, scatter_add
+from .ops.indexing import (
+    gather,
+    index_put,
+    index_select,
+    scatter,
+    scatter_add,
+    unravel_index,
+)
 from .ops.linalg import bmm, dot, inner, linear, matmul, mm, mv, outer
 from .ops.matrices import (
+    adjoint,
     block_diag,
     diag,
     diag_embed,
@@ -110,6 +118,7 @@ from .ops.matrices import (
     trace,
     tril_indices,
     triu_indices,
+    vander,
 )
 from .ops.pointwise import (
     abs,
@@ -185,9 +194,11 @@ from .ops.products import (
     addbmm,
     addmm,
     addmv,
+    addr,
     baddbmm,
     cdist,
     cosine_similarity,
+    dist,
     einsum,
     kron,
     tensordot,
@@ -230,6 +241,7 @@ from .ops.reduction import (
     min,
     norm,
     prod,
+    renorm,
     softmax,
     std,
     sum,
@@ -237,17 +249,22 @@ from .ops.reduction import (
 )
 from .ops.selection import (
     argwhere,
+    diagonal_scatter,
     index_add,
     index_copy,
     index_fill,
+    index_reduce,
     masked_scatter,
     masked_select,
     nonzero,
+    put,
     scatter_reduce,
+    select_scatter,
+    slice_scatter,
     take,
     take_along_dim,
 )
-from .ops.set_ops import unique, unique_consecutive
+from .ops.set_ops import isin, unique, unique_consecutive
 from .ops.shape import (
     broadcast_shapes,
     broadcast_tensors,
@@ -260,15 +277,24 @@ from .ops.shape import (
     expand,
     flatten,
     flip,
+    is_conj,
+    is_inference,
+    is_neg,
+    is_same_size,
+    is_signed,
     movedim,
     narrow,
+    narrow_copy,
     pad,
     permute,
     ravel,
     repeat,
     reshape,
+    resolve_conj,
+    resolve_neg,
     select,
     split,
+    split_with_sizes,
     squeeze,
     stack,
     t,
@@ -299,7 +325,9 @@ from .ops.special import (
 )
 from .ops.statistics import (
     aminmax,
+    corrcoef,
     count_nonzero,
+    cov,
     median,
     mode,
     nanmean,

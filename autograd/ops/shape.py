@@ -471,7 +471,40 @@ def type_as(x, other) -> Tensor:
 
 
 # ---- complex views of real tensors: the tensor itself --------------------------------------
-Tensor.conj = Tensor.resolve_conj = lambda self: self
+Tensor.conj = Tensor.resolve_conj = Tensor.resolve_neg = lambda self: self
+Tensor.is_conj = Tensor.is_neg = lambda self: False   # (no lazy conjugate or negative bits)
+
+
+def resolve_conj(x: Tensor) -> Tensor:
+    return x
+
+
+resolve_neg = resolve_conj
+
+
+def is_conj(x: Tensor) -> bool:
+    return False
+
+
+is_neg = is_conj
+
+
+# ---- questions about a tensor --------------------------------------------------------------
+@method("is_same_size")
+def is_same_size(x, other) -> bool:
+    return x._data.shape == other._data.shape
+
+
+@method("is_signed")
+def is_signed(x) -> bool:
+    """Whether the dtype holds negative numbers (not bool, not uint8)."""
+    return x._data.dtype.kind in "if"
+
+
+@method("is_inference")
+def is_inference(x) -> bool:
+    """Whether x was made in inference_mode (and may not be saved for backward)."""
+    return bool(x._extra and x._extra.get("inference"))
 Tensor.real = property(lambda self: self)
 Tensor.H = property(lambda self: self.T if self._data.ndim == 2 else _raise_h(self))
 Tensor.mH = property(lambda self: self.mT)
@@ -674,6 +707,18 @@ def _split_views(x: Tensor, d: int, sizes: list, int_size: bool) -> tuple:
         if np.may_share_memory(t._data, x._data):
             _track_view(t, x)
     return _multi_view(outs, "Split" if int_size else "SplitWithSizes")
+
+
+@method("split_with_sizes")
+def split_with_sizes(x, split_sizes, dim: int = 0) -> tuple:
+    """Pieces of the given sizes along `dim` (views)."""
+    return split(x, [int(s) for s in split_sizes], dim)
+
+
+@method("narrow_copy")
+def narrow_copy(x, dim: int, start: int, length: int) -> Tensor:
+    """narrow, copied (not a view)."""
+    return clone(narrow(x, dim, start, length))
 
 
 @method("chunk")

@@ -259,6 +259,13 @@ OPS = [
     OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
            _two_dims()),
     OpInfo("unfold", lambda x, **kw: x.unfold(**kw), _np_unfold, _unfold_sample()),
+    OpInfo("narrow_copy", lambda x, d0, d1: x.narrow_copy(d0, 0, 1),
+           lambda x, d0, d1: np.take(x, [0], d0),
+           _two_dims(min_dims=1).filter(lambda s: s.args[0].size > 0)),
+    OpInfo("split_with_sizes", lambda x, sizes, dim: ag.cat([
+        p.sum().reshape(1) * (i + 1) for i, p in enumerate(x.split_with_sizes(sizes, dim))]),
+           _split_sizes_ref, _split_sizes_sample()),
+    OpInfo("adjoint", lambda x: x.adjoint(), lambda x: np.swapaxes(x, -1, -2), _x(min_dims=2)),
     OpInfo("fill_diagonal_", lambda x, wrap: x.clone().fill_diagonal_(0.5, wrap=wrap),
            _np_fill_diagonal, _fill_diagonal_sample()),
 ]
