@@ -656,7 +656,7 @@ def _r(op):
 Tensor.__add__, Tensor.__radd__ = add, _r(add)
 Tensor.__sub__, Tensor.__rsub__ = sub, _r(sub)
 Tensor.__mul__, Tensor.__rmul__ = mul, _r(mul)
-Tensor.__truediv__, Tensor.__rtruediv__ = _true_div, _r(_true_div)
+Tensor.__truediv__, Tensor.__rtruediv__ = div, _r(div)
 Tensor.__floordiv__, Tensor.__rfloordiv__ = floor_divide, _r(floor_divide)
 Tensor.__mod__, Tensor.__rmod__ = remainder, _r(remainder)
 Tensor.__pow__ = pow
