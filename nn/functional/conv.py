@@ -63,21 +63,23 @@ def _tuple(v, n: int, name: str, op: str = "") -> tuple:
 
 
 def _windows(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple):
-    """(N, C, OH, OW, kh, kw) read-only view of the windows of a padded (N, C, H, W) array."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = k, stride, dilation, out
-    s0, s1, s2, s3 = xp.strides
-    return as_strided(xp, (xp.shape[0], xp.shape[1], oh, ow, kh, kw),
-                      (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw), writeable=False)
+    """(N, C, *out, *k) read-only view of the windows of a padded (N, C, *spatial) array
+    (as many spatial dims as k has)."""
+    lead, sp = xp.strides[:-len(k)], xp.strides[-len(k):]
+    return as_strided(xp, xp.shape[:-len(k)] + tuple(out) + tuple(k),
+                      lead + tuple(st * s for st, s in zip(sp, stride)) +
+                      tuple(st * d for st, d in zip(sp, dilation)), writeable=False)
 
 
 def _pad_array(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
-    """Pad the last two dims by (top, bottom, left, right) with `value`."""
-    pt, pb, pl, pr = pads
-    if not (pt or pb or pl or pr):
+    """Pad the last len(pads) // 2 dims by (lo, hi) each, first dim first, with `value`."""
+    if not any(pads):
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = x
+    nd = len(pads) // 2
+    lo, hi = pads[0::2], pads[1::2]
+    out = np.full(x.shape[:-nd] + tuple(s + a + b for s, a, b in zip(x.shape[-nd:], lo, hi)),
+                  value, dtype=x.dtype)
+    out[(...,) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[-nd:]))] = x
     return out
 
 
