@@ -157,26 +157,43 @@ def _global_avg_pool1d(g: Graph, input, output_size) -> str:
     return _unbatched(g, input, 1, lambda v: g.op("GlobalAveragePool", v))
 
 
-_adaptive_max = getattr(PL, "adaptive_max_pool2d", None)
-if _adaptive_max is not None:
-    @converts(_adaptive_max, accepts=lambda input, output_size, return_indices=False:
-              not return_indices)
-    def _adaptive_max_pool2d(g: Graph, input, output_size, return_indices=False) -> str:
+def _adaptive_by_slices(g: Graph, input, nd: int, reducer: str) -> str:
+    """Adaptive pooling one dim at a time: window i of a dim spans floor(i*size/out) ..
+    ceil((i+1)*size/out); the max (or mean) of a box is the max (mean) along each dim."""
+    v = g.v(input)
+    for i, (size, out) in enumerate(zip(*_adaptive_sizes(g, input, nd))):
+        axis = input.ndim - nd + i
+        parts = [reduce(g, reducer, slice_(g, v, [axis], [j * size // out],
+                                           [-(-(j + 1) * size // out)]), [axis], True)
+                 for j in range(out)]
+        v = g.op("Concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
+    return v
+
+
+def _adaptive_max_pool(nd: int):
+    def adaptive_max_pool(g: Graph, input, output_size, return_indices=False) -> str:
         if _is_global(output_size):
-            return _unbatched(g, input, 2, lambda v: g.op("GlobalMaxPool", v))
-        (h, w), (oh, ow) = _adaptive_sizes(g, input, 2)
-        if h % oh == 0 and w % ow == 0:
-            k = [h // oh, w // ow]
-            return _unbatched(g, input, 2, lambda v: g.op("MaxPool", v, kernel_shape=k,
-                                                           strides=k))
-        v = g.v(input)
-        for axis, size, out in ((input.ndim - 2, h, oh), (input.ndim - 1, w, ow)):
-            # window i spans floor(i*size/out) .. ceil((i+1)*size/out): the max of each
-            parts = [reduce(g, "ReduceMax", slice_(g, v, [axis], [i * size // out],
-                                                   [-(-(i + 1) * size // out)]), [axis], True)
-                     for i in range(out)]
-            v = g.op("Concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
-        return v
+            return _unbatched(g, input, nd, lambda v: g.op("GlobalMaxPool", v))
+        sizes, outs = _adaptive_sizes(g, input, nd)
+        if all(s % o == 0 for s, o in zip(sizes, outs)):
+            k = [s // o for s, o in zip(sizes, outs)]
+            return _unbatched(g, input, nd, lambda v: g.op("MaxPool", v, kernel_shape=k,
+                                                            strides=k))
+        return _adaptive_by_slices(g, input, nd, "ReduceMax")
+    return adaptive_max_pool
+
+
+for _nd in (2, 3):
+    converts(getattr(PL, f"adaptive_max_pool{_nd}d"),
+             accepts=lambda input, output_size, return_indices=False: not return_indices)(
+        _adaptive_max_pool(_nd))
+
+
+@converts(PL.adaptive_avg_pool3d)
+def _adaptive_avg_pool3d(g: Graph, input, output_size) -> str:
+    if _is_global(output_size):
+        return _unbatched(g, input, 3, lambda v: g.op("GlobalAveragePool", v))
+    return _adaptive_by_slices(g, input, 3, "ReduceMean")
 
 
 # ---- normalisation ---------------------------------------------------------------------------

@@ -788,8 +788,7 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
 
 
 def _lp_pool(x: Tensor, norm_type: float, kernel_size, stride, ceil_mode: bool, nd: int,
-             op: str) -> Tensor:
-    max_pool, avg_pool = _LP_PARTS[nd]
+             op: str, max_pool, avg_pool) -> Tensor:
     k = _ntuple(kernel_size, nd, "kernel_size", op)
     if norm_type == float("inf"):
         return max_pool(x.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -802,24 +801,24 @@ def _lp_pool(x: Tensor, norm_type: float, kernel_size, stride, ceil_mode: bool, 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None,
               ceil_mode: bool = False) -> Tensor:
     """(sum of x^p over each window)^(1/p) of (N, C, L) or (C, L)."""
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, "lp_pool1d",
+                    max_pool1d, avg_pool1d)
 
 
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
               ceil_mode: bool = False) -> Tensor:
     """(sum of x^p over each window)^(1/p) of (N, C, H, W) or (C, H, W); p = inf is max
     pooling of |x|."""
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d",
+                    max_pool2d, avg_pool2d)
 
 
 def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
               ceil_mode: bool = False) -> Tensor:
     """(sum of x^p over each window)^(1/p) of (N, C, D, H, W) or (C, D, H, W)."""
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d",
+                    max_pool3d, avg_pool3d)
 
-
-_LP_PARTS = {1: (max_pool1d, avg_pool1d), 2: (max_pool2d, avg_pool2d),
-             3: (max_pool3d, avg_pool3d)}
 
 max_pool1d_with_indices = _max_with_indices(max_pool1d, "L")
 max_pool2d_with_indices = _max_with_indices(max_pool2d, "H*W")

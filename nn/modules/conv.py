@@ -14,9 +14,6 @@ from ..parameter import Parameter
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
@@ -140,7 +137,7 @@ class _Conv(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        fn = _CONV[self._nd]
+        fn = getattr(F, f"conv{self._nd}d")   # (looked up per call: ONNX tracing wraps it)
         if self.padding_mode != "zeros":
             x = F.pad(input, tuple(self._reversed_padding_repeated_twice), self.padding_mode)
             return fn(x, weight, bias, self.stride, 0, self.dilation, self.groups)
@@ -210,7 +207,7 @@ class _ConvTranspose(_ConvNd):
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_input(input)
-        fn = _CONV_TRANSPOSE[self._nd]
+        fn = getattr(F, f"conv_transpose{self._nd}d")
         return fn(input, self.weight, self.bias, self.stride, self.padding,
                   self._output_padding(input, output_size), self.groups, self.dilation)
 
