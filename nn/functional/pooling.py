@@ -542,8 +542,8 @@ def _along(x, mats: list):
     """x with mats[i] (out_i, size_i) applied along its i-th of len(mats) trailing dims
     (numpy arrays for an array x, Tensors for a Tensor x)."""
     nd = len(mats)
-    x = x @ mats[-1].T
-    for i in range(nd - 2, -1, -1):
+    x = mats[-2] @ (x @ mats[-1].T) if nd > 1 else x @ mats[-1].T
+    for i in range(nd - 3, -1, -1):   # (earlier dims: the dims after them as one)
         shape = tuple(x.shape)
         ax = len(shape) - nd + i
         x = (mats[i] @ x.reshape(*shape[:ax], shape[ax], -1)).reshape(
