@@ -9,6 +9,7 @@
 
 from . import (
     _conflicts,  # noqa: F401  (first: warns if HIPS autograd's files are mixed with ours)
+    _float_warnings,  # noqa: F401  (numpy's log(0) / overflow warnings: silent, as PyTorch)
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
     accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
     backends,
