@@ -12,11 +12,14 @@ from . import (
     _float_warnings,  # noqa: F401  (numpy's log(0) / overflow warnings: silent, as PyTorch)
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
     accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
+    amp,  # noqa: F401  (torch.amp: autocast, GradScaler)
     backends,
+    cpu,  # noqa: F401
     cuda,
     linalg,  # noqa: F401  (torch.linalg; attaches det, inverse, qr, svd, ... to Tensor)
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
     BoolTensor,
