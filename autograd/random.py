@@ -619,11 +619,44 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     d = input._data
     if not (d >= 0).all():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    try:
-        out = _rng(generator).poisson(d)
-    except ValueError as e:
-        raise RuntimeError(f"poisson(): {e}") from None
-    return record(PoissonBackward0, np.asarray(out).astype(d.dtype), (input,))
+    g = _gen(generator)
+    out = np.array([_poisson_sample(float(rate), g) for rate in d.reshape(-1).tolist()],
+                   np.float64).reshape(d.shape)
+    return record(PoissonBackward0, out.astype(d.dtype), (input,))
+
+
+def _poisson_sample(rate: float, g: Generator) -> int:
+    """PyTorch's CPU sampler, one rate at a time on 53-bit uniforms: Hoermann's transformed
+    rejection (1993) for rates of 10 or more, else multiplying uniforms until the product
+    falls below exp(-rate)."""
+    def uniform() -> float:
+        return float(g._u64(1)[0] & np.uint64((1 << 53) - 1)) * 2.0 ** -53
+    if rate >= 10:
+        slam, loglam = math.sqrt(rate), math.log(rate)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= \
+                    -rate + k * loglam - math.lgamma(k + 1):
+                return k
+    if rate == 0:
+        return 0
+    enlam, k, prod = math.exp(-rate), 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod <= enlam:
+            return k
+        k += 1
 
 
 def _like(sample, name: str):
