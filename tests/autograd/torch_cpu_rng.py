@@ -130,6 +130,31 @@ class TorchCPUStream:
         return np.array([median + sigma * math.tan(math.pi * (self.uniform_double() - 0.5))
                          for _ in range(n)])
 
+    def poisson_(self, rates: np.ndarray) -> np.ndarray:
+        """native/Distributions.cpp's sample_poisson, element by element."""
+        return np.array([self._poisson(float(r)) for r in np.ravel(rates)]).reshape(
+            np.shape(rates))
+
+    def _poisson(self, lam: float) -> int:
+        if lam < 10:   # (0 for lam == 0: the first product is already <= exp(0) = 1)
+            x, prod = 0, self.uniform_double() if lam else 0.0
+            while prod > math.exp(-lam):
+                x, prod = x + 1, prod * self.uniform_double()
+            return x
+        b = 0.931 + 2.53 * math.sqrt(lam)   # transformed rejection (Hoermann, 1993)
+        a, inv_alpha = -0.059 + 0.02483 * b, 1.1239 + 1.1328 / (b - 3.4)
+        v_r = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u, v = self.uniform_double() - 0.5, self.uniform_double()
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= v_r:
+                return k
+            if k >= 0 and not (us < 0.013 and v > us) and \
+                    math.log(v) + math.log(inv_alpha) - math.log(a / (us * us) + b) <= \
+                    -lam + k * math.log(lam) - math.lgamma(k + 1):
+                return k
+
     def numpy_generator(self) -> np.random.Generator:
         """A numpy Generator over this mt19937 (autograd's draws without torch parity)."""
         bits = np.random.MT19937()
