@@ -84,7 +84,7 @@ class Adafactor(Optimizer):
                 if group["maximize"]:
                     g = np.negative(g)
                 v = _second_moment(g, st, t ** beta2_decay, eps1)
-                np.maximum(v, eps1 * eps1, v)
+                np.maximum(v, eps1 * eps1, out=v)
                 u = np.multiply(np.divide(1, np.sqrt(v, v), v), g, v)     # g / sqrt(v)
                 denom = max(1.0, float(np.sqrt(np.vdot(u, u))) / (u.size ** 0.5 * d))
                 np.add(x, np.multiply(u, -alpha / denom, u), x)

@@ -95,7 +95,7 @@ def _adam(x: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, vmax: np.n
           maximize: bool, lr: float, step_size: float, bc2_sqrt: float) -> None:
     g, tmp = _moments_(x, g, m, v, w1, beta2, w2, lr, wd, decoupled, maximize)
     if vmax is not None:
-        v = np.maximum(vmax, v, vmax)
+        v = np.maximum(vmax, v, out=vmax)
     np.sqrt(v, tmp)
     np.divide(tmp, bc2_sqrt, tmp)
     np.add(tmp, eps, tmp)

@@ -72,6 +72,6 @@ def _adamax(x: np.ndarray, g: np.ndarray, m: np.ndarray, u: np.ndarray, beta1: f
     tmp = np.empty(x.shape, x.dtype)
     _lerp_(m, g, 1 - beta1, tmp)
     np.multiply(u, beta2, u)
-    np.maximum(u, np.add(np.abs(g, tmp), eps, tmp), u)
+    np.maximum(u, np.add(np.abs(g, tmp), eps, tmp), out=u)
     np.divide(m, u, tmp)
     np.add(x, np.multiply(tmp, -clr, tmp), x)
