@@ -114,12 +114,15 @@ from .ops.matrices import (
 from .ops.pointwise import (
     abs,
     acos,
+    acosh,
     add,
     addcdiv,
     addcmul,
     asin,
+    asinh,
     atan,
     atan2,
+    atanh,
     bitwise_and,
     bitwise_or,
     bitwise_xor,
@@ -129,6 +132,7 @@ from .ops.pointwise import (
     clamp_min,
     cos,
     cosh,
+    deg2rad,
     div,
     eq,
     erf,
@@ -162,6 +166,7 @@ from .ops.pointwise import (
     ne,
     neg,
     pow,
+    rad2deg,
     reciprocal,
     relu,
     remainder,
@@ -280,17 +285,26 @@ from .ops.shape import (
 )
 from .ops.sorting import argsort, bucketize, kthvalue, msort, searchsorted, sort, topk
 from .ops.special import (
+    copysign,
     erfc,
     erfinv,
+    float_power,
+    fmax,
+    fmin,
+    frexp,
     gcd,
+    heaviside,
     hypot,
     isneginf,
     isposinf,
     lcm,
+    ldexp,
     logaddexp,
     logaddexp2,
     logit,
     nan_to_num,
+    nextafter,
+    positive,
     sgn,
     signbit,
     sinc,
@@ -357,6 +371,7 @@ from .tensor import (
 clip = clamp
 multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
 absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 swapaxes = swapdims = transpose
 moveaxis = movedim

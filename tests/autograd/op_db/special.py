@@ -1,6 +1,7 @@
 """Registry entries: special functions and the rest of torch's pointwise math (erfc,
-erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=)), clamp
-with tensor bounds and lerp with a tensor weight."""
+erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=), the
+inverse hyperbolics, deg2rad, rad2deg, copysign, fmax, fmin, heaviside, float_power, ldexp,
+nextafter, frexp), clamp with tensor bounds and lerp with a tensor weight."""
 
 from __future__ import annotations
 
@@ -111,7 +112,32 @@ def _round_sample(draw):
     return Sample((x,), {"decimals": 2})
 
 
+@hs.composite
+def _nonzero_pair(draw):
+    """Two broadcastable arrays, both away from 0 (copysign's kinks)."""
+    sa, sb = draw(st.broadcastable_shapes(2))
+    return Sample((draw(floats(sa, avoid=(0,))), draw(floats(sb, avoid=(0,)))))
+
+
 OPS = [
+    OpInfo("acosh", ag.acosh, np.arccosh, unary(1.2, 4.0)),
+    OpInfo("asinh", ag.asinh, np.arcsinh, unary(-3.0, 3.0)),
+    OpInfo("atanh", ag.atanh, np.arctanh, unary(-0.9, 0.9)),
+    OpInfo("deg2rad", ag.deg2rad, np.deg2rad, unary(-200.0, 200.0)),
+    OpInfo("rad2deg", ag.rad2deg, np.rad2deg, unary(), ref_atol=1e-4),
+    OpInfo("copysign", ag.copysign, np.copysign, _nonzero_pair()),
+    OpInfo("copysign_scalar", lambda a: ag.copysign(a, -1.5), lambda a: np.copysign(a, -1.5),
+           unary(avoid=(0,))),
+    OpInfo("fmax", ag.fmax, np.fmax, binary(unequal=True)),
+    OpInfo("fmin", ag.fmin, np.fmin, binary(unequal=True)),
+    OpInfo("heaviside", ag.heaviside, lambda a, b: np.where(a == 0, b, a > 0).astype(a.dtype),
+           _nonzero_pair(), differentiable=False, gradgrad=False),
+    OpInfo("float_power", ag.float_power, np.power, binary(0.3, 2.0, -2.0, 2.0),
+           keeps_dtype=False),
+    OpInfo("ldexp", ag.ldexp, lambda a, b: a * np.exp2(b), binary()),
+    OpInfo("nextafter", ag.nextafter, np.nextafter, binary(unequal=True)),
+    OpInfo("frexp", lambda x: ag.frexp(x).mantissa, lambda x: np.frexp(x)[0],
+           unary(0.55, 1.9, avoid=(1.0,))),
     OpInfo("erfc", ag.erfc, _erfc, unary()),
     OpInfo("erfinv", ag.erfinv, _erfinv, unary(-0.95, 0.95)),
     OpInfo("logit", ag.logit, _logit, unary(0.05, 0.95)),
