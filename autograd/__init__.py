@@ -99,6 +99,7 @@ from .ops.cumulative import (
     logcumsumexp,
     trapezoid,
 )
+from .ops.gamma import digamma, lgamma, mvlgamma, polygamma
 from .ops.indexing import gather, index_put, index_select, scatter, scatter_add
 from .ops.linalg import bmm, dot, inner, linear, matmul, mm, mv, outer
 from .ops.matrices import (

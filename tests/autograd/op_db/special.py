@@ -1,7 +1,8 @@
 """Registry entries: special functions and the rest of torch's pointwise math (erfc,
 erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=), the
 inverse hyperbolics, deg2rad, rad2deg, copysign, fmax, fmin, heaviside, float_power, ldexp,
-nextafter, frexp), clamp with tensor bounds and lerp with a tensor weight."""
+nextafter, frexp, the gamma family), clamp with tensor bounds and lerp with a tensor
+weight."""
 
 from __future__ import annotations
 
@@ -16,6 +17,26 @@ from autograd.testing import strategies as st
 from .core import OpInfo, Sample, binary, floats, unary
 
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
+_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def _polygamma(n, x, terms=50):
+    """polygamma by its series, summed to x + 50, then Euler-Maclaurin's tail (n = 0:
+    digamma's asymptotic expansion): independent of the implementation's kernels."""
+    x = np.asarray(x, np.float64)
+    y = x + terms
+    if n == 0:
+        head = sum(1 / (x + k) for k in range(terms))
+        return (np.log(y) - 1 / (2 * y) - 1 / (12 * y ** 2) + 1 / (120 * y ** 4)
+                - 1 / (252 * y ** 6) - head)
+    head = sum((x + k) ** -(n + 1.0) for k in range(terms))
+    tail = (y ** -n / n + y ** -(n + 1.0) / 2 + (n + 1) * y ** -(n + 2.0) / 12
+            - (n + 1) * (n + 2) * (n + 3) * y ** -(n + 4.0) / 720)
+    return (-1) ** (n + 1) * math.factorial(n) * (head + tail)
+
+
+def _mvlgamma(x, p):
+    return sum(_lgamma(x - i / 2) for i in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
 
 
 def _erfinv(y):
@@ -120,6 +141,14 @@ def _nonzero_pair(draw):
 
 
 OPS = [
+    OpInfo("lgamma", ag.lgamma, _lgamma, unary(0.1, 8.0)),
+    OpInfo("lgamma_negative", ag.lgamma, _lgamma, unary(-2.9, -2.1)),
+    OpInfo("digamma", ag.digamma, lambda x: _polygamma(0, x), unary(0.1, 8.0)),
+    OpInfo("digamma_negative", ag.digamma, lambda x: _polygamma(0, x), unary(-1.9, -1.1)),
+    *[OpInfo(f"polygamma{n}", lambda x, n=n: ag.polygamma(n, x),
+             lambda x, n=n: _polygamma(n, x), unary(0.5, 6.0), rtol=1e-2)
+      for n in (1, 2, 3)],
+    OpInfo("mvlgamma", lambda x: ag.mvlgamma(x, 3), lambda x: _mvlgamma(x, 3), unary(1.2, 5.0)),
     OpInfo("acosh", ag.acosh, np.arccosh, unary(1.2, 4.0)),
     OpInfo("asinh", ag.asinh, np.arcsinh, unary(-3.0, 3.0)),
     OpInfo("atanh", ag.atanh, np.arctanh, unary(-0.9, 0.9)),
