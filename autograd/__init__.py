@@ -421,7 +421,7 @@ def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
     if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx",
-                "distributions"):
+                "distributions", "special"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)
