@@ -9,13 +9,17 @@
 
 from . import (
     _conflicts,  # noqa: F401  (first: warns if HIPS autograd's files are mixed with ours)
+    _float_warnings,  # noqa: F401  (numpy's log(0) / overflow warnings: silent, as PyTorch)
     _malloc,  # noqa: F401  (keeps freed memory for reuse between steps)
     accelerator,  # torch.accelerator, torch.backends, torch.cuda as on a CPU-only build
+    amp,  # noqa: F401  (torch.amp: autocast, GradScaler)
     backends,
+    cpu,  # noqa: F401
     cuda,
     linalg,  # noqa: F401  (torch.linalg; attaches det, inverse, qr, svd, ... to Tensor)
     ops,  # noqa: F401  (attaches the ops to Tensor)
 )
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
     BoolTensor,
@@ -100,9 +104,17 @@ from .ops.cumulative import (
     trapezoid,
 )
 from .ops.gamma import digamma, lgamma, mvlgamma, polygamma
-from .ops.indexing import gather, index_put, index_select, scatter, scatter_add
+from .ops.indexing import (
+    gather,
+    index_put,
+    index_select,
+    scatter,
+    scatter_add,
+    unravel_index,
+)
 from .ops.linalg import bmm, dot, inner, linear, matmul, mm, mv, outer
 from .ops.matrices import (
+    adjoint,
     block_diag,
     diag,
     diag_embed,
@@ -111,6 +123,7 @@ from .ops.matrices import (
     trace,
     tril_indices,
     triu_indices,
+    vander,
 )
 from .ops.pointwise import (
     abs,
@@ -140,6 +153,7 @@ from .ops.pointwise import (
     exp,
     exp2,
     expm1,
+    fix,
     floor,
     floor_divide,
     fmod,
@@ -190,9 +204,11 @@ from .ops.products import (
     addbmm,
     addmm,
     addmv,
+    addr,
     baddbmm,
     cdist,
     cosine_similarity,
+    dist,
     einsum,
     kron,
     tensordot,
@@ -235,6 +251,7 @@ from .ops.reduction import (
     min,
     norm,
     prod,
+    renorm,
     softmax,
     std,
     sum,
@@ -242,17 +259,22 @@ from .ops.reduction import (
 )
 from .ops.selection import (
     argwhere,
+    diagonal_scatter,
     index_add,
     index_copy,
     index_fill,
+    index_reduce,
     masked_scatter,
     masked_select,
     nonzero,
+    put,
     scatter_reduce,
+    select_scatter,
+    slice_scatter,
     take,
     take_along_dim,
 )
-from .ops.set_ops import unique, unique_consecutive
+from .ops.set_ops import isin, unique, unique_consecutive
 from .ops.shape import (
     broadcast_shapes,
     broadcast_tensors,
@@ -265,15 +287,24 @@ from .ops.shape import (
     expand,
     flatten,
     flip,
+    is_conj,
+    is_inference,
+    is_neg,
+    is_same_size,
+    is_signed,
     movedim,
     narrow,
+    narrow_copy,
     pad,
     permute,
     ravel,
     repeat,
     reshape,
+    resolve_conj,
+    resolve_neg,
     select,
     split,
+    split_with_sizes,
     squeeze,
     stack,
     t,
@@ -313,7 +344,9 @@ from .ops.special import (
 )
 from .ops.statistics import (
     aminmax,
+    corrcoef,
     count_nonzero,
+    cov,
     median,
     mode,
     nanmean,

@@ -120,14 +120,17 @@ def format_tensor(t, prefix: str = "tensor(") -> str:
 
 
 def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
-    """`, dtype=...` and the rest after the values, on a new line when the last one is full."""
+    """`, dtype=...` and the rest after the values, on a new line when the last one is full.
+    A suffix is measured as PyTorch spells it (`dtype=torch.float64`), so lines break where
+    PyTorch's do: read with `torch` for `autograd`, the text is PyTorch's."""
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
-        if last + len(s) + 2 > OPTIONS["linewidth"]:
+        n = len(s.replace("autograd.", "torch."))
+        if last + n + 2 > OPTIONS["linewidth"]:
             out.append(",\n" + " " * indent + s)
-            last = indent + len(s)
+            last = indent + n
         else:
             out.append(", " + s)
-            last += len(s) + 2
+            last += n + 2
     return "".join(out) + ")"

@@ -4,6 +4,7 @@ raises PyTorch's `AssertionError: Torch not compiled with CUDA enabled`."""
 
 from __future__ import annotations
 
+from .amp import device_amp
 from .device import NO_CUDA
 
 __all__ = ["is_available", "device_count", "is_initialized", "is_bf16_supported",
@@ -69,3 +70,6 @@ def _no_cuda(*args, **kwargs):
 # these need a GPU, in PyTorch too
 current_device = synchronize = get_device_name = get_device_properties = \
     get_device_capability = get_rng_state = set_rng_state = _no_cuda
+
+
+amp = device_amp("cuda")   # torch.cuda.amp: autocast and GradScaler, deprecated forms

@@ -58,6 +58,7 @@ def _conv(nd: int):
 
 converts(C.conv1d)(_conv(1))
 converts(C.conv2d)(_conv(2))
+converts(C.conv3d)(_conv(3))
 
 
 def _conv_transpose(nd: int):
@@ -80,41 +81,51 @@ def _conv_transpose(nd: int):
     return conv
 
 
-for _nd in (1, 2):   # (with the transposed convolutions)
+for _nd in (1, 2, 3):   # (with the transposed convolutions)
     _fn = getattr(C, f"conv_transpose{_nd}d", None)
     if _fn is not None:
         converts(_fn)(_conv_transpose(_nd))
 
 
-def _pool_attrs(x, kernel_size, stride, padding, dilation, ceil_mode, op: str) -> dict:
-    k, s, p, d, _ = PL._pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, op)
+def _pool_attrs(x, kernel_size, stride, padding, dilation, ceil_mode, op: str, nd: int) -> dict:
+    k, s, p, d, _ = PL._pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, op, nd)
     return dict(kernel_shape=list(k), strides=list(s), pads=list(p) * 2,
                 ceil_mode=int(ceil_mode), dilations=list(d))
 
 
-@converts(PL.max_pool2d, accepts=lambda *a, **k: not (k.get("return_indices") or
-                                                       (len(a) > 6 and a[6])))
-def _max_pool2d(g: Graph, input, kernel_size, stride=None, padding=0, dilation=1,
-                ceil_mode: bool = False, return_indices: bool = False) -> str:
-    attrs = _pool_attrs(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
-    return _unbatched(g, input, 2, lambda v: g.op("MaxPool", v, **attrs))
+def _max_pool(nd: int):
+    def max_pool(g: Graph, input, kernel_size, stride=None, padding=0, dilation=1,
+                 ceil_mode: bool = False, return_indices: bool = False) -> str:
+        attrs = _pool_attrs(input, kernel_size, stride, padding, dilation, ceil_mode,
+                            f"max_pool{nd}d", nd)
+        return _unbatched(g, input, nd, lambda v: g.op("MaxPool", v, **attrs))
+    return max_pool
 
 
-@converts(PL.avg_pool2d)
-def _avg_pool2d(g: Graph, input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                count_include_pad: bool = True, divisor_override=None) -> str:
-    attrs = _pool_attrs(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
-    del attrs["dilations"]   # (AveragePool has them only from opset 19)
-    k = attrs["kernel_shape"]
-    if divisor_override is not None:
-        count_include_pad = True
-
-    def body(v):
-        y = g.op("AveragePool", v, count_include_pad=int(count_include_pad), **attrs)
+def _avg_pool(nd: int):
+    def avg_pool(g: Graph, input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None) -> str:
+        attrs = _pool_attrs(input, kernel_size, stride, padding, 1, ceil_mode,
+                            f"avg_pool{nd}d", nd)
+        del attrs["dilations"]   # (AveragePool has them only from opset 19)
         if divisor_override is not None:
-            y = g.op("Mul", y, g.scalar(k[0] * k[1] / divisor_override, input._data.dtype))
-        return y
-    return _unbatched(g, input, 2, body)
+            count_include_pad = True
+
+        def body(v):
+            y = g.op("AveragePool", v, count_include_pad=int(count_include_pad), **attrs)
+            if divisor_override is not None:
+                y = g.op("Mul", y, g.scalar(math.prod(attrs["kernel_shape"]) / divisor_override,
+                                            input._data.dtype))
+            return y
+        return _unbatched(g, input, nd, body)
+    return avg_pool
+
+
+for _nd in (2, 3):
+    converts(getattr(PL, f"max_pool{_nd}d"),
+             accepts=lambda *a, **k: not (k.get("return_indices") or (len(a) > 6 and a[6])))(
+        _max_pool(_nd))
+    converts(getattr(PL, f"avg_pool{_nd}d"))(_avg_pool(_nd))
 
 
 def _is_global(output_size) -> bool:
@@ -146,26 +157,43 @@ def _global_avg_pool1d(g: Graph, input, output_size) -> str:
     return _unbatched(g, input, 1, lambda v: g.op("GlobalAveragePool", v))
 
 
-_adaptive_max = getattr(PL, "adaptive_max_pool2d", None)
-if _adaptive_max is not None:
-    @converts(_adaptive_max, accepts=lambda input, output_size, return_indices=False:
-              not return_indices)
-    def _adaptive_max_pool2d(g: Graph, input, output_size, return_indices=False) -> str:
+def _adaptive_by_slices(g: Graph, input, nd: int, reducer: str) -> str:
+    """Adaptive pooling one dim at a time: window i of a dim spans floor(i*size/out) ..
+    ceil((i+1)*size/out); the max (or mean) of a box is the max (mean) along each dim."""
+    v = g.v(input)
+    for i, (size, out) in enumerate(zip(*_adaptive_sizes(g, input, nd))):
+        axis = input.ndim - nd + i
+        parts = [reduce(g, reducer, slice_(g, v, [axis], [j * size // out],
+                                           [-(-(j + 1) * size // out)]), [axis], True)
+                 for j in range(out)]
+        v = g.op("Concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
+    return v
+
+
+def _adaptive_max_pool(nd: int):
+    def adaptive_max_pool(g: Graph, input, output_size, return_indices=False) -> str:
         if _is_global(output_size):
-            return _unbatched(g, input, 2, lambda v: g.op("GlobalMaxPool", v))
-        (h, w), (oh, ow) = _adaptive_sizes(g, input, 2)
-        if h % oh == 0 and w % ow == 0:
-            k = [h // oh, w // ow]
-            return _unbatched(g, input, 2, lambda v: g.op("MaxPool", v, kernel_shape=k,
-                                                           strides=k))
-        v = g.v(input)
-        for axis, size, out in ((input.ndim - 2, h, oh), (input.ndim - 1, w, ow)):
-            # window i spans floor(i*size/out) .. ceil((i+1)*size/out): the max of each
-            parts = [reduce(g, "ReduceMax", slice_(g, v, [axis], [i * size // out],
-                                                   [-(-(i + 1) * size // out)]), [axis], True)
-                     for i in range(out)]
-            v = g.op("Concat", *parts, axis=axis) if len(parts) > 1 else parts[0]
-        return v
+            return _unbatched(g, input, nd, lambda v: g.op("GlobalMaxPool", v))
+        sizes, outs = _adaptive_sizes(g, input, nd)
+        if all(s % o == 0 for s, o in zip(sizes, outs)):
+            k = [s // o for s, o in zip(sizes, outs)]
+            return _unbatched(g, input, nd, lambda v: g.op("MaxPool", v, kernel_shape=k,
+                                                            strides=k))
+        return _adaptive_by_slices(g, input, nd, "ReduceMax")
+    return adaptive_max_pool
+
+
+for _nd in (2, 3):
+    converts(getattr(PL, f"adaptive_max_pool{_nd}d"),
+             accepts=lambda input, output_size, return_indices=False: not return_indices)(
+        _adaptive_max_pool(_nd))
+
+
+@converts(PL.adaptive_avg_pool3d)
+def _adaptive_avg_pool3d(g: Graph, input, output_size) -> str:
+    if _is_global(output_size):
+        return _unbatched(g, input, 3, lambda v: g.op("GlobalAveragePool", v))
+    return _adaptive_by_slices(g, input, 3, "ReduceMean")
 
 
 # ---- normalisation ---------------------------------------------------------------------------

@@ -259,6 +259,10 @@ def _clamp(g: Graph, x, min=None, max=None):  # noqa: A002
     return g.op("Clip", g.vt(x, d), lo, hi)
 
 
+converts(P.clamp_min)(lambda g, x, min: _clamp(g, x, min=min))
+converts(P.clamp_max)(lambda g, x, max: _clamp(g, x, max=max))
+
+
 @converts(P.lerp)
 def _lerp(g: Graph, start, end, weight):
     d = _out_dtype(g)

@@ -388,3 +388,23 @@ def scatter_add(x, dim: int, index, src) -> Tensor:
 
 Tensor.scatter_ = inplace(scatter)
 Tensor.scatter_add_ = inplace(scatter_add)
+
+
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in a tensor of `shape` of the flat (C-order) positions `indices`, as
+    a tuple of int64 tensors of indices' shape (positions wrap around modulo the size, as
+    PyTorch's)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a Tensor, but got "
+                        f"{type(indices).__name__}")
+    if indices._data.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got "
+                         f"{tuple(shape)}")
+    rest, coords = indices._data.astype(np.int64), []
+    for size in reversed(shape):
+        coords.append(np.remainder(rest, size) if size else np.zeros_like(rest))
+        rest = np.floor_divide(rest, size) if size else rest
+    return tuple(_make(c) for c in reversed(coords))

@@ -1,5 +1,5 @@
 """Diagonals and structured matrices: diagonal (a view), diag, diag_embed, diagflat, trace,
-block_diag, tril_indices, triu_indices.
+block_diag, tril_indices, triu_indices, vander, adjoint.
 
 diagonal and diag_embed are each other's backward, so both are differentiable to any
 order.
@@ -164,3 +164,32 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
     """Coordinates (2, N) of the upper triangle of a row x col matrix, row by row."""
     return _tri_indices(row, col, offset, dtype, False)
+
+
+def vander(x, N: int | None = None, increasing: bool = False) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of a 1-D x: columns x^(N-1), ..., x^1, x^0 (reversed with
+    `increasing`); N defaults to len(x)."""
+    from ..creation import ones
+    from .shape import cat
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if x._data.dtype.kind in "biu":
+        x = x.long()
+    cols = [ones(x._data.shape[0], min(n, 1), dtype=x.dtype)]
+    if n > 1:
+        cols.append(x.unsqueeze(1).expand(x._data.shape[0], n - 1).cumprod(1))
+    out = cat(cols, 1)
+    return out if increasing else out.flip(1)
+
+
+@method("adjoint")
+def adjoint(x) -> Tensor:
+    """The conjugate transpose of the last two dims (for real tensors: `x.mT`, a view)."""
+    if x._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {x._data.ndim}-D tensor.")
+    return x.transpose(-2, -1)
+

@@ -117,11 +117,14 @@ isnan = unary("isnan", np.isnan, None, float_only=False, register=False)
 isinf = unary("isinf", np.isinf, None, float_only=False, register=False)
 isfinite = unary("isfinite", np.isfinite, None, float_only=False, register=False)
 Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite   # (no in-place forms)
-Tensor.negative = Tensor.neg
+Tensor.negative, Tensor.negative_ = Tensor.neg, Tensor.neg_
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
+Tensor.arcsin_, Tensor.arccos_, Tensor.arctan_ = Tensor.asin_, Tensor.acos_, Tensor.atan_
 Tensor.arccosh, Tensor.arcsinh, Tensor.arctanh = acosh, asinh, atanh
 Tensor.arccosh_, Tensor.arcsinh_, Tensor.arctanh_ = Tensor.acosh_, Tensor.asinh_, Tensor.atanh_
-Tensor.absolute = abs
+Tensor.absolute, Tensor.absolute_ = abs, Tensor.abs_
+fix = Tensor.fix = trunc
+Tensor.fix_ = Tensor.trunc_
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -238,9 +241,14 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensors(x, min, max)
-    if x._data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        x = _make(x._data.astype(dtypes._DEFAULT[0].np))
-    return _clamp(x, min, max)
+    return _clamp(_float_for_bounds(x, min, max), min, max)
+
+
+def _float_for_bounds(x: Tensor, *bounds) -> Tensor:
+    """x, cast to the default float dtype if it is integral and a bound is a float."""
+    if x._data.dtype.kind != "f" and builtins.any(isinstance(b, float) for b in bounds):
+        return _make(x._data.astype(dtypes._DEFAULT[0].np))
+    return x
 
 
 def _clamp_tensors_rule(g, x, lo, hi):
@@ -286,14 +294,29 @@ def _clamp_tensors(x, lo, hi) -> Tensor:
 Tensor.clamp_ = Tensor.clip_ = inplace(clamp)
 
 
+_clamp_min = unary("clamp_min", lambda x, lo: _clamp_fwd(x, lo, None), "g * (x >= lo)",
+                   args=("lo",), node="ClampMinBackward0", float_only=False, register=False)
+_clamp_max = unary("clamp_max", lambda x, hi: _clamp_fwd(x, None, hi), "g * (x <= hi)",
+                   args=("hi",), node="ClampMaxBackward0", float_only=False, register=False)
+
+
 @method("clamp_min")
 def clamp_min(x, min) -> Tensor:  # noqa: A002
-    return clamp(x, min=min)
+    """max(x, min) elementwise (ClampMinBackward0: the gradient passes where x >= min)."""
+    if isinstance(min, Tensor):
+        return clamp(x, min=min)
+    return _clamp_min(_float_for_bounds(x, min), min)
 
 
 @method("clamp_max")
 def clamp_max(x, max) -> Tensor:  # noqa: A002
-    return clamp(x, max=max)
+    """min(x, max) elementwise (ClampMaxBackward0: the gradient passes where x <= max)."""
+    if isinstance(max, Tensor):
+        return clamp(x, max=max)
+    return _clamp_max(_float_for_bounds(x, max), max)
+
+
+Tensor.clamp_min_, Tensor.clamp_max_ = inplace(clamp_min), inplace(clamp_max)
 
 
 # ---- binary ------------------------------------------------------------------------------
@@ -310,8 +333,54 @@ def _pow_exp_rule(g, a, out):
 add = binary("add", np.add, "g", "g")
 sub = binary("sub", np.subtract, "g", "-g")
 mul = binary("mul", np.multiply, "g * b", "g * a")
-div = binary("div", np.true_divide, "g / b", "-g * (a / b) / b",   # (not b * b: float16)
-             true_divide=True)
+_true_div = binary("div", np.true_divide, "g / b", "-g * (a / b) / b",   # (not b * b: float16)
+                   true_divide=True, register=False)
+_ROUNDED = derivative("DivBackward2", lambda g, metas: tuple(
+    _make(np.zeros(shape, dtype)) for shape, dtype in metas))
+
+
+def _div_rounded(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+    """a / b rounded down ("floor", as Python's //) or toward zero ("trunc")."""
+    if np.result_type(a, b).kind != "f":
+        if not np.all(b):
+            raise RuntimeError("ZeroDivisionError")
+        q = np.floor_divide(a, b)
+        if mode == "trunc":   # (exact for any int64, unlike trunc(a / b) in floats)
+            q = q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+        return q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b) if mode == "floor" else np.trunc(np.true_divide(a, b))
+
+
+def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b, true division; `rounding_mode` "floor" or "trunc" rounds the quotient (in the
+    operands' promoted dtype, integral for integers; a zero gradient, as PyTorch's)."""
+    if rounding_mode is None:
+        return _true_div(a, b)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    ops = operands(a, b)
+    if ops is NotImplemented:
+        raise TypeError(f"div(): unsupported operand types {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    tensors = tuple(t for t in ops if isinstance(t, Tensor))
+    ad, bd = (t._data if isinstance(t, Tensor) else t for t in ops)
+    try:
+        np.broadcast_shapes(np.shape(ad), np.shape(bd))
+    except ValueError:
+        raise shape_mismatch("div", ad, bd) from None
+    out = np.asarray(_div_rounded(ad, bd, rounding_mode)).astype(tensors[0]._data.dtype
+                                                                 if len(tensors) == 1 else
+                                                                 np.result_type(ad, bd))
+    return record(_ROUNDED, out, tensors, metas=[(t._data.shape, t._data.dtype)
+                                                  for t in tensors])
+
+
+Tensor.div = Tensor.divide = Tensor.true_divide = div
+Tensor.div_ = inplace(div)
+
+
 def _pow_base_rule(g, a, b):
     # d/da a**b = b * a**(b - 1), and 0 where b == 0 as in PyTorch: masked only where a == 0
     # too (0 * 0 ** -1 would be NaN), so that the rule stays differentiable in b elsewhere
@@ -361,10 +430,34 @@ logical_xor = binary("logical_xor", np.logical_xor, None, None)
 bitwise_and = binary("bitwise_and", np.bitwise_and, None, None)
 bitwise_or = binary("bitwise_or", np.bitwise_or, None, None)
 bitwise_xor = binary("bitwise_xor", np.bitwise_xor, None, None)
-Tensor.multiply, Tensor.subtract, Tensor.divide, Tensor.true_divide = mul, sub, div, div
+Tensor.multiply, Tensor.subtract = mul, sub
 Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = gt, lt, ge, le
 Tensor.not_equal = ne
-Tensor.arctan2 = atan2
+Tensor.arctan2, Tensor.arctan2_ = atan2, Tensor.atan2_
+
+
+def _compare_inplace(op):
+    """`x.gt_(other)` & co: x becomes 1 where the comparison holds, else 0. Recorded as
+    PyTorch does, by a node (GtBackward0 with a number, GtBackward1 with a tensor) that
+    gives every input a zero gradient: x's old value no longer matters."""
+    name = op.__name__.capitalize()
+    nodes = (derivative(f"{name}Backward0", lambda g: _zero(g)),
+             derivative(f"{name}Backward1", lambda g, other: (_zero(g), _make(np.zeros(*other)))))
+
+    def compare(x, other) -> Tensor:
+        out = op(x, other)._data.astype(x._data.dtype)
+        if isinstance(other, Tensor):
+            return record(nodes[1], out, (x, other), other=(other._data.shape, other._data.dtype))
+        return record(nodes[0], out, (x,))
+
+    compare.__name__ = op.__name__
+    return inplace(compare)
+
+
+for _op in (eq, ne, lt, le, gt, ge):
+    setattr(Tensor, _op.__name__ + "_", _compare_inplace(_op))
+Tensor.greater_, Tensor.less_ = Tensor.gt_, Tensor.lt_
+Tensor.greater_equal_, Tensor.less_equal_, Tensor.not_equal_ = Tensor.ge_, Tensor.le_, Tensor.ne_
 
 
 @method("pow")
@@ -421,7 +514,9 @@ def _sub_method(self, other, *, alpha=1) -> Tensor:
 
 
 Tensor.add_ = inplace(_add_method)
-Tensor.sub_ = inplace(_sub_method)
+Tensor.sub_ = Tensor.subtract_ = inplace(_sub_method)
+Tensor.multiply_ = Tensor.mul_
+Tensor.divide_ = Tensor.true_divide_ = Tensor.div_
 
 
 @method("rsub")

@@ -430,3 +430,28 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         return x / (n + (nd.clamp_min(eps) - nd))
 
     return (unit(x1) * unit(x2)).sum(dim)
+
+
+def dist(x, other, p: float = 2) -> Tensor:
+    """The p-norm of x - other (broadcast)."""
+    return (x - other).norm(p)
+
+
+Tensor.dist = dist
+
+
+def addr(x, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+    """beta * x + alpha * outer(vec1, vec2); with beta = 0, x is ignored (NaN and inf too)."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got "
+                               f"{v._data.ndim}-D")
+    prod = vec1.outer(vec2)
+    prod = prod if alpha == 1 else prod * alpha
+    x = x.expand(prod._data.shape)   # (PyTorch's error if x does not broadcast to it)
+    if beta == 0:
+        return prod
+    return (x if beta == 1 else x * beta) + prod
+
+
+Tensor.addr, Tensor.addr_ = addr, inplace(addr)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes, return_types
 from ..tensor import Tensor, _make
-from .base import broadcast, derivative, method, normalize_dims, record
+from .base import broadcast, derivative, inplace, method, normalize_dims, record
 from .numpy_names import numpy_names
 from .pointwise import maximum, minimum, where
 
@@ -544,3 +544,22 @@ def cumsum(x, dim, *, dtype=None) -> Tensor:
         data = data.astype(np.int64)
     out = _narrow(np.cumsum(_wide(data), axis=d), data.dtype) if x.ndim else data.copy()
     return record(Cumsum, out, (x,), dim=d)
+
+
+@method("renorm")
+def renorm(x, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice of x along `dim` whose p-norm exceeds `maxnorm` scaled down to norm
+    `maxnorm` (the others unchanged)."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if x._data.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x._data.ndim} "
+                           "dimensions")
+    d = x._wrap_dim(dim)
+    norm = x.norm(p, tuple(k for k in range(x._data.ndim) if k != d), keepdim=True)
+    return x * where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+
+
+Tensor.renorm_ = inplace(renorm)

@@ -336,3 +336,86 @@ def argwhere(x) -> Tensor:
     """nonzero(x) as an (N, ndim) tensor."""
     return nonzero(x)
 
+
+
+# ---- the *_scatter functions: a copy with one part replaced ---------------------------------
+def _scatter_into(x, src, view, what: str = "slice") -> Tensor:
+    """A copy of x whose part `view(copy)` is src (differentiable through both)."""
+    out = x.clone()
+    part = view(out)
+    if part._data.shape != tuple(src.shape):
+        raise RuntimeError(f"expected src to have a size equal to the {what} of self. src size "
+                           f"= {list(src.shape)}, {what} size = {list(part._data.shape)}")
+    part.copy_(src)
+    return out
+
+
+@method("slice_scatter")
+def slice_scatter(x, src, dim: int = 0, start: int | None = None, end: int | None = None,
+                  step: int = 1) -> Tensor:
+    """A copy of x with `x[start:end:step]` along `dim` replaced by src."""
+    d = _wrap_dim(x, dim)
+    return _scatter_into(x, src, lambda t: t[(slice(None),) * d + (slice(start, end, step),)])
+
+
+@method("select_scatter")
+def select_scatter(x, src, dim: int, index: int) -> Tensor:
+    """A copy of x with `x.select(dim, index)` replaced by src."""
+    return _scatter_into(x, src, lambda t: t.select(dim, index))
+
+
+@method("diagonal_scatter")
+def diagonal_scatter(x, src, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A copy of x with the diagonal `diagonal(offset, dim1, dim2)` replaced by src."""
+    return _scatter_into(x, src, lambda t: t.diagonal(offset, dim1, dim2))
+
+
+_INDEX_REDUCE = ("prod", "mean", "amax", "amin")
+
+
+@method("index_reduce")
+def index_reduce(x, dim: int, index, source, reduce: str, *, include_self: bool = True):
+    """Reduce the slices of `source` along `dim` into the slices `index` of x (prod, mean,
+    amax or amin; x's own values take part unless `include_self=False`): scatter_reduce
+    with the index spread along the other dims."""
+    if reduce not in _INDEX_REDUCE:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d = _wrap_dim(x, dim) if x._data.ndim else 0
+    idx = _index_arg(index, "index_reduce", d, x)
+    src = _source(x, d, idx, source, "index_reduce")
+    if x._data.ndim == 0:
+        return scatter_reduce(x, 0, idx.reshape(()), src, reduce, include_self=include_self)
+    shape = [1] * x._data.ndim
+    shape[d] = -1
+    spread = idx.reshape(shape).expand(src._data.shape)
+    return scatter_reduce(x, d, spread, src, reduce, include_self=include_self)
+
+
+Tensor.index_reduce_ = inplace(index_reduce)
+
+
+@method("put")
+def put(x, index, source, accumulate: bool = False) -> Tensor:
+    """A copy of x with the elements at the flat positions `index` (negative from the end)
+    set to (or, with `accumulate`, increased by) the elements of `source`."""
+    i, src = to_tensor(index, "index"), to_tensor(source, "source")
+    if i._data.dtype.kind not in "iu":
+        raise IndexError(f"put_(): Expected a long tensor for index, but got "
+                         f"{i.dtype._legacy}")
+    if i._data.size != src._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {src._data.size}, index.numel() "
+                         f"= {i._data.size}")
+    n = x._data.size
+    bad = (i._data < -n) | (i._data >= n)
+    if bad.any():
+        raise IndexError(f"out of range: tried to access index {int(i._data[bad][0])} on a "
+                         f"tensor of {n} elements.")
+    flat = _make(np.where(i._data < 0, i._data + n, i._data).reshape(-1).astype(np.int64))
+    out = x.reshape(-1).index_put((flat,), _same_dtype(x, src, "put_", "source").reshape(-1),
+                                  accumulate=accumulate)
+    return out.reshape(x._data.shape)
+
+
+Tensor.put_ = inplace(put)

@@ -1,12 +1,12 @@
-"""Set-like ops: unique (of elements or of slices along a dim) and unique_consecutive,
-with PyTorch's optional inverse indices and counts. None has a gradient, as in PyTorch.
+"""Set-like ops: unique (of elements or of slices along a dim), unique_consecutive, with
+PyTorch's optional inverse indices and counts; isin. None has a gradient, as in PyTorch.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import _make
+from ..tensor import Tensor, _make
 from .base import method
 from .shape import _wrap_dim
 
@@ -80,3 +80,17 @@ def unique_consecutive(x, return_inverse: bool = False, return_counts: bool = Fa
     values = values.reshape(-1) if d is None else _from_rows(values, data, d)
     inverse = inverse.reshape(data.shape) if d is None else inverse
     return _results(values, inverse, counts, return_inverse, return_counts)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False):
+    """Whether each element of `elements` is among `test_elements` (either may be a number;
+    a bool tensor of elements' shape; no gradient)."""
+    from ..creation import tensor
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() expected at least one of elements and test_elements to be a "
+                        f"Tensor, got {type(elements).__name__} and "
+                        f"{type(test_elements).__name__}")
+    e = elements._data if isinstance(elements, Tensor) else tensor(elements)._data
+    t = test_elements._data if isinstance(test_elements, Tensor) else \
+        tensor(test_elements)._data
+    return _make(np.isin(e, t, assume_unique=assume_unique, invert=invert))

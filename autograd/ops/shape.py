@@ -25,7 +25,7 @@ from .base import (
     sum_to,
     to_tensor,
 )
-from .inplace import _track_view
+from .inplace import _check_inplace, _regenerate_views, _track_view
 from .numpy_names import numpy_names
 
 # ---- the derivative table ----------------------------------------------------------------
@@ -34,6 +34,7 @@ from .numpy_names import numpy_names
 View = derivative("ViewBackward0", lambda g, shape: g.reshape(shape), arith=True)
 Squeeze0 = derivative("SqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
 Squeeze1 = derivative("SqueezeBackward1", lambda g, shape: g.reshape(shape), arith=True)
+Squeeze2 = derivative("SqueezeBackward2", lambda g, shape: g.reshape(shape), arith=True)
 Unsqueeze = derivative("UnsqueezeBackward0", lambda g, shape: g.reshape(shape), arith=True)
 Permute = derivative("PermuteBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
 Transpose = derivative("TransposeBackward0", lambda g, inverse: reorder(g, inverse), arith=True)
@@ -181,7 +182,7 @@ def squeeze(x, dim=None) -> Tensor:
         return _reshape_named(x, tuple(s for s in shp if s != 1), Squeeze0)
     dims = normalize_dims(x, dim, "squeeze") or ()
     return _reshape_named(x, tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1)),
-                          Squeeze1)
+                          Squeeze1 if isinstance(dim, (int, np.integer)) else Squeeze2)
 
 
 @method("unsqueeze")
@@ -227,10 +228,14 @@ def transpose(x, dim0: int, dim1: int) -> Tensor:
 @method("t")
 def t(x) -> Tensor:
     """Transpose of a tensor with at most 2 dims."""
-    if x._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{x._data.ndim}D")
+    _at_most_2d(x, "t")
     return _permute(x, tuple(range(x._data.ndim))[::-1], T)
+
+
+def _at_most_2d(x: Tensor, op: str) -> None:
+    if x._data.ndim > 2:
+        raise RuntimeError(f"{op}() expects a tensor with <= 2 dimensions, but self is "
+                           f"{x._data.ndim}D")
 
 
 Tensor.T = property(lambda self: _permute(self, tuple(range(self._data.ndim))[::-1]))
@@ -253,6 +258,50 @@ def movedim(x, source, destination) -> Tensor:
     for d, s in sorted(zip(dst, src)):
         perm.insert(d, s)
     return _permute(x, tuple(perm))
+
+
+# ---- in-place shape changes: squeeze_, unsqueeze_, t_, transpose_ ------------------------
+# (PyTorch's nodes of the in-place forms have names of their own)
+_INPLACE_NODES = {cls: derivative(name, cls.rule, arith=True) for cls, name in (
+    (Squeeze0, "SqueezeBackward3"), (Squeeze1, "SqueezeBackward4"),
+    (Squeeze2, "SqueezeBackward5"), (Unsqueeze, "UnsqueezeBackward1"),
+    (T, "TBackward1"), (Transpose, "TransposeBackward1"))}
+
+
+def _reshape_inplace(op):
+    """The in-place form of the view op `op`: x itself takes the view's shape and strides
+    (same storage), its version goes up, and when recording its node becomes the op's,
+    with x's previous node as input (as PyTorch's `x.t_()`)."""
+    def op_(self, *args, **kwargs):
+        _check_inplace(self)
+        res = op(self, *args, **kwargs)
+        if res.grad_fn is not None:
+            res.grad_fn.__class__ = _INPLACE_NODES[type(res.grad_fn)]
+            self.grad_fn, self._out_nr = res.grad_fn, 0
+        self._data = res._data
+        self._vc[0] += 1
+        if self._accum is not None:   # a leaf changed under no_grad: its gradient's shape
+            self._accum.out_shape = self._data.shape
+        if self.grad_fn is not None and self._base is None:
+            _regenerate_views(self, None)   # (its views: AsStridedBackward0 of the new node)
+        return self
+
+    op_.__name__ = op_.__qualname__ = op.__name__ + "_"
+    return op_
+
+
+Tensor.squeeze_ = _reshape_inplace(squeeze)
+Tensor.unsqueeze_ = _reshape_inplace(unsqueeze)
+_t_ = _reshape_inplace(t)
+
+
+def t_(x) -> Tensor:
+    _at_most_2d(x, "t_")
+    return _t_(x)
+
+
+Tensor.t_ = t_
+Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = _reshape_inplace(transpose)
 
 
 # ---- expand / repeat ------------------------------------------------------------------------
@@ -422,7 +471,40 @@ def type_as(x, other) -> Tensor:
 
 
 # ---- complex views of real tensors: the tensor itself --------------------------------------
-Tensor.conj = Tensor.resolve_conj = lambda self: self
+Tensor.conj = Tensor.resolve_conj = Tensor.resolve_neg = lambda self: self
+Tensor.is_conj = Tensor.is_neg = lambda self: False   # (no lazy conjugate or negative bits)
+
+
+def resolve_conj(x: Tensor) -> Tensor:
+    return x
+
+
+resolve_neg = resolve_conj
+
+
+def is_conj(x: Tensor) -> bool:
+    return False
+
+
+is_neg = is_conj
+
+
+# ---- questions about a tensor --------------------------------------------------------------
+@method("is_same_size")
+def is_same_size(x, other) -> bool:
+    return x._data.shape == other._data.shape
+
+
+@method("is_signed")
+def is_signed(x) -> bool:
+    """Whether the dtype holds negative numbers (not bool, not uint8)."""
+    return x._data.dtype.kind in "if"
+
+
+@method("is_inference")
+def is_inference(x) -> bool:
+    """Whether x was made in inference_mode (and may not be saved for backward)."""
+    return bool(x._extra and x._extra.get("inference"))
 Tensor.real = property(lambda self: self)
 Tensor.H = property(lambda self: self.T if self._data.ndim == 2 else _raise_h(self))
 Tensor.mH = property(lambda self: self.mT)
@@ -625,6 +707,18 @@ def _split_views(x: Tensor, d: int, sizes: list, int_size: bool) -> tuple:
         if np.may_share_memory(t._data, x._data):
             _track_view(t, x)
     return _multi_view(outs, "Split" if int_size else "SplitWithSizes")
+
+
+@method("split_with_sizes")
+def split_with_sizes(x, split_sizes, dim: int = 0) -> tuple:
+    """Pieces of the given sizes along `dim` (views)."""
+    return split(x, [int(s) for s in split_sizes], dim)
+
+
+@method("narrow_copy")
+def narrow_copy(x, dim: int, start: int, length: int) -> Tensor:
+    """narrow, copied (not a view)."""
+    return clone(narrow(x, dim, start, length))
 
 
 @method("chunk")

@@ -1,5 +1,5 @@
 """Order statistics and NaN-aware reductions: median, nanmedian, quantile, nanquantile,
-mode, aminmax, std_mean, var_mean, nansum, nanmean, count_nonzero.
+mode, aminmax, std_mean, var_mean, nansum, nanmean, count_nonzero; cov and corrcoef.
 
 Gradients follow PyTorch's conventions at ties: a full `median()` splits the gradient
 evenly among the elements equal to the median, `median(dim)` and `mode` send it to the
@@ -9,9 +9,11 @@ lerp, so its gradient is theirs, as in PyTorch.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .. import return_types
+from .. import dtypes, return_types
 from ..tensor import Tensor, _make
 from .base import derivative, method, normalize_dims, record, to_tensor
 from .numpy_names import numpy_names
@@ -256,3 +258,69 @@ def count_nonzero(x, dim=None) -> Tensor:
     x = to_tensor(x, "input")
     dims = normalize_dims(x, dim, "count_nonzero")
     return _make(np.asarray(np.count_nonzero(x._data, axis=dims), dtype=np.int64))
+
+
+# ---- covariance and correlation of the rows of a matrix -------------------------------------
+def _cov_weights(w, name: str, n: int, integral: bool) -> Tensor:
+    w = to_tensor(w, name)
+    if w._data.ndim > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                           f"{name} with {w._data.ndim} dimensions")
+    if w._data.size != n:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                           f"observations in the input but got {w._data.size} != {n}")
+    if integral and w._data.dtype.kind not in "iu":
+        raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights "
+                           f"with {w.dtype._legacy} dtype")
+    if not integral and w._data.dtype.kind != "f":
+        raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
+                           f"aweights with {w.dtype._legacy} dtype")
+    if (w._data < 0).any():
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+    return w
+
+
+@method("cov")
+def cov(x, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """The covariance matrix of the variables in the rows of x (observations in columns;
+    a 1-D x is one variable), with frequency and/or importance weights per observation."""
+    if x._data.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {x._data.ndim} dimensions")
+    x = x.reshape(1, -1) if x._data.ndim < 2 else x
+    if x._data.dtype.kind != "f":
+        x = x.to(dtypes.get_default_dtype())
+    n = x._data.shape[1]
+    w = None
+    if fweights is not None:
+        w = _cov_weights(fweights, "fweights", n, True)
+    if aweights is not None:
+        a = _cov_weights(aweights, "aweights", n, False)
+        w = a if w is None else w * a
+    w = None if w is None else w.to(x.dtype)
+    w_sum = x.new_tensor(n) if w is None else w.sum()
+    avg = x.mean(1) if w is None else (x * w).sum(1) / w_sum
+    if correction == 0:
+        norm = w_sum
+    elif aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * (w * a).sum() / w_sum
+    xm = x - avg.unsqueeze(1)
+    c = xm @ (xm if w is None else xm * w).T
+    if norm.item() > 0:
+        return (c / norm).squeeze()
+    warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than "
+                  "the number of observations.", UserWarning, stacklevel=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (c / norm.clamp_min(0)).squeeze()
+
+
+@method("corrcoef")
+def corrcoef(x) -> Tensor:
+    """Pearson's correlation coefficients of the rows of x (cov normalised, within [-1, 1])."""
+    c = cov(x)
+    if c._data.ndim == 0:
+        return c / c
+    d = c.diagonal().sqrt()
+    return (c / d.unsqueeze(1) / d.unsqueeze(0)).clamp(-1, 1)

@@ -65,10 +65,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
 
     `max_bytes` bounds the bytes of array data the file may expand to, checked before any
     of it is read; the default is the file's own size or 1 GiB, whichever is larger (so
-    only a compressed archive that inflates past 1 GiB needs it raised)."""
-    if weights_only is False:
-        raise ValueError("autograd.load never unpickles, so weights_only=False is not "
-                         "supported: checkpoints hold only tensors, arrays and plain data")
+    only a compressed archive that inflates past 1 GiB needs it raised).
+
+    `weights_only` changes nothing: what `save` writes is only tensors, arrays and plain
+    data, and a pickle is refused either way (`weights_only=False` does not unpickle)."""
     if hasattr(f, "read"):
         name = str(getattr(f, "name", "<file object>"))
         fh = io.BytesIO(f.read())

@@ -27,7 +27,8 @@ from autograd.tensor import Tensor, _make
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu",
            "silu", "mish", "hardtanh", "hardsigmoid", "hardswish", "threshold", "hardshrink",
            "softshrink", "tanhshrink", "softsign", "sigmoid", "logsigmoid", "tanh", "softplus",
-           "glu", "softmax", "softmin", "log_softmax", "gumbel_softmax", "rrelu", "rrelu_"]
+           "glu", "softmax", "softmin", "log_softmax", "gumbel_softmax", "rrelu", "rrelu_",
+           "elu_", "leaky_relu_", "hardtanh_", "selu_", "celu_", "threshold_"]
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -372,6 +373,31 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
     return _apply(_threshold, input, None, inplace, threshold, value)
+
+
+# ---- the in-place forms, as functions of their own (PyTorch's F.elu_ & co) -----------------
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _apply(_threshold, input, None, True, threshold, value)
 
 
 def _lambd(lambd: float, x: Tensor) -> float:

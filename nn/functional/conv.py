@@ -1,7 +1,9 @@
-"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d.
+"""Convolutions: conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+conv_transpose3d.
 
 One primitive with PyTorch's node, ConvolutionBackward0, and two numpy kernels on
-(N, C, H, W) arrays (a 1-D convolution runs as a 2-D one of height 1):
+(N, C, H, W) arrays (a 1-D convolution runs as a 2-D one of height 1, a 3-D one as a 2-D
+one over the depth taps folded into channels, see `_depth_taps`):
 
 - `_conv_np`: y = conv(x, w), im2col then one matrix product;
 - `_grads_np`: the input gradient dx = col2im(W^T @ g), the weight gradient
@@ -36,7 +38,8 @@ from autograd.function import Node
 from autograd.ops.base import needs_graph
 from autograd.tensor import Tensor, _make
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 _CHUNK_BYTES = 1 << 20   # the working set of one chunk of images: about the L2 cache
 
@@ -60,21 +63,23 @@ def _tuple(v, n: int, name: str, op: str = "") -> tuple:
 
 
 def _windows(xp: np.ndarray, k: tuple, stride: tuple, dilation: tuple, out: tuple):
-    """(N, C, OH, OW, kh, kw) read-only view of the windows of a padded (N, C, H, W) array."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = k, stride, dilation, out
-    s0, s1, s2, s3 = xp.strides
-    return as_strided(xp, (xp.shape[0], xp.shape[1], oh, ow, kh, kw),
-                      (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw), writeable=False)
+    """(N, C, *out, *k) read-only view of the windows of a padded (N, C, *spatial) array
+    (as many spatial dims as k has)."""
+    lead, sp = xp.strides[:-len(k)], xp.strides[-len(k):]
+    return as_strided(xp, xp.shape[:-len(k)] + tuple(out) + tuple(k),
+                      lead + tuple(st * s for st, s in zip(sp, stride)) +
+                      tuple(st * d for st, d in zip(sp, dilation)), writeable=False)
 
 
 def _pad_array(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
-    """Pad the last two dims by (top, bottom, left, right) with `value`."""
-    pt, pb, pl, pr = pads
-    if not (pt or pb or pl or pr):
+    """Pad the last len(pads) // 2 dims by (lo, hi) each, first dim first, with `value`."""
+    if not any(pads):
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    out[:, :, pt:pt + h, pl:pl + w] = x
+    nd = len(pads) // 2
+    lo, hi = pads[0::2], pads[1::2]
+    out = np.full(x.shape[:-nd] + tuple(s + a + b for s, a, b in zip(x.shape[-nd:], lo, hi)),
+                  value, dtype=x.dtype)
+    out[(...,) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[-nd:]))] = x
     return out
 
 
@@ -180,8 +185,8 @@ class _Plan:
                      j * dw:j * dw + sw * (self.ow - 1) + 1:sw] += dc[:, :, :, i, j]
 
 
-def _conv_np(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, pads, dilation,
-             groups: int, out_hw: tuple | None = None) -> np.ndarray:
+def _conv2d_np(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, pads, dilation,
+               groups: int, out_hw: tuple | None = None) -> np.ndarray:
     """y = conv(x, w) + b on (N, C, H, W): per chunk, im2col then one product per group
     written into the chunk's slice of y. `out_hw` caps the output size (the gradient of a
     transposed convolution whose output_padding added rows no window of x reached)."""
@@ -222,9 +227,9 @@ def _scratch(flat: np.ndarray, shape: tuple) -> np.ndarray:
     return flat[:math.prod(shape)].reshape(shape)
 
 
-def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple, stride,
-              pads, dilation, groups: int, need_x: bool, need_w: bool,
-              need_b: bool = False, full: bool | None = None) -> tuple:
+def _grads2d_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple, stride,
+                pads, dilation, groups: int, need_x: bool, need_w: bool,
+                need_b: bool = False, full: bool | None = None) -> tuple:
     """(dx, dw, db) of y = conv(x, w) + b for the output gradient g; each only if needed
     (x is read only for dw), in one pass over chunks of images: `_grads_full` with stride 1
     (when its buffers are not too big), `_grads_exact` otherwise (and after a non-finite
@@ -251,8 +256,8 @@ def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple
     if need_w:
         if full and not np.isfinite(acc).all():
             # a non-finite input met the full-width junk (0 * inf): redo without it
-            return _grads_np(g, x, w, x_shape, stride, pads, dilation, groups, need_x,
-                             need_w, need_b, full=False)
+            return _grads2d_np(g, x, w, x_shape, stride, pads, dilation, groups, need_x,
+                               need_w, need_b, full=False)
         gw = np.ascontiguousarray(acc[:, :plan.kg].transpose(0, 2, 1)).reshape(w.shape)
         if bias_row:
             gb = acc[:, -1].reshape(o).copy()
@@ -381,18 +386,105 @@ def _grads_full(plan: _Plan, g, x, w, need_x: bool, need_w: bool, bias_row: bool
 
 
 # ---------------------------------------------------------------------------------------
+# any number of spatial dims: a 1-D convolution runs as a 2-D one of height 1; a 3-D one
+# as a 2-D one over images (N * OD of them) whose channels are the input's channels at
+# each of the kd depth taps ("depth im2col"), with the weight's (C/G, kd) as its channels.
+# Geometry is per spatial dim: stride and dilation nd ints, pads 2 * nd (lo, hi per dim).
+
+
+def _depth_taps(x: np.ndarray, kd: int, sd: int, dd: int, pf: int, od: int) -> np.ndarray:
+    """(N * OD, C * kd, H, W) copy: image (n, t) holds x's depth slices t * sd + i * dd
+    (i < kd) of the depth-padded (N, C, D, H, W) x, channel c * kd + i."""
+    n, c, d, h, w = x.shape
+    dp = max(pf + d, (od - 1) * sd + dd * (kd - 1) + 1)
+    if pf or dp != d:
+        xp = np.zeros((n, c, dp, h, w), x.dtype)
+        xp[:, :, pf:pf + d] = x
+        x = xp
+    s0, s1, s2, s3, s4 = x.strides
+    v = as_strided(x, (n, od, c, kd, h, w), (s0, sd * s2, s1, dd * s2, s3, s4), writeable=False)
+    return v.reshape(n * od, c * kd, h, w)
+
+
+def _depth_fold(cols: np.ndarray, x_shape: tuple, kd: int, sd: int, dd: int,
+                pf: int) -> np.ndarray:
+    """The transpose of `_depth_taps`: each depth tap's slices added back into x_shape."""
+    n, c, d, h, w = x_shape
+    od = cols.shape[0] // n
+    dp = max(pf + d, (od - 1) * sd + dd * (kd - 1) + 1)
+    taps = cols.reshape(n, od, c, kd, h, w)
+    out = np.zeros((n, c, dp, h, w), cols.dtype)
+    for i in range(kd):
+        out[:, :, i * dd:i * dd + sd * (od - 1) + 1:sd] += taps[:, :, :, i].transpose(0, 2, 1,
+                                                                                      3, 4)
+    return out[:, :, pf:pf + d] if pf or dp != d else out
+
+
+def _g_as_2d(g: np.ndarray) -> np.ndarray:
+    """A 3-D convolution's (N, O, OD, OH, OW) output (gradient) as (N * OD, O, OH, OW)."""
+    n, o, od, oh, ow = g.shape
+    return np.ascontiguousarray(g.transpose(0, 2, 1, 3, 4)).reshape(n * od, o, oh, ow)
+
+
+def _conv_np(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride, pads, dilation,
+             groups: int, out_hw: tuple | None = None) -> np.ndarray:
+    """y = conv(x, w) + b on (N, C, *spatial) arrays, 1 to 3 spatial dims (`_conv2d_np`)."""
+    nd = x.ndim - 2
+    if nd == 2:
+        return _conv2d_np(x, w, b, stride, pads, dilation, groups, out_hw)
+    if nd == 1:
+        return _conv2d_np(x[:, :, None], w[:, :, None], b, (1,) + tuple(stride),
+                          (0, 0) + tuple(pads), (1,) + tuple(dilation), groups,
+                          None if out_hw is None else (1,) + tuple(out_hw))[:, :, 0]
+    n, o, kd = x.shape[0], w.shape[0], w.shape[2]
+    od = _out_size(x.shape[2], pads[0], pads[1], dilation[0], kd, stride[0])
+    if out_hw is not None:
+        od = min(od, out_hw[0])
+    y = _conv2d_np(_depth_taps(x, kd, stride[0], dilation[0], pads[0], od),
+                   w.reshape(o, -1, *w.shape[3:]), b, stride[1:], pads[2:], dilation[1:],
+                   groups, None if out_hw is None else out_hw[1:])
+    return np.ascontiguousarray(y.reshape(n, od, o, *y.shape[2:]).transpose(0, 2, 1, 3, 4))
+
+
+def _grads_np(g: np.ndarray, x: np.ndarray | None, w: np.ndarray, x_shape: tuple, stride,
+              pads, dilation, groups: int, need_x: bool, need_w: bool,
+              need_b: bool = False, full: bool | None = None) -> tuple:
+    """(dx, dw, db) of y = conv(x, w) + b for 1 to 3 spatial dims (`_grads2d_np`)."""
+    nd = len(x_shape) - 2
+    if nd == 2:
+        return _grads2d_np(g, x, w, x_shape, stride, pads, dilation, groups, need_x, need_w,
+                           need_b, full)
+    if nd == 1:
+        gx, gw, gb = _grads2d_np(g[:, :, None], None if x is None else x[:, :, None],
+                                 w[:, :, None], (*x_shape[:2], 1, x_shape[2]),
+                                 (1,) + tuple(stride), (0, 0) + tuple(pads),
+                                 (1,) + tuple(dilation), groups, need_x, need_w, need_b, full)
+        return (None if gx is None else gx[:, :, 0]), (None if gw is None else gw[:, :, 0]), gb
+    n, c = x_shape[:2]
+    kd, sd, dd, pf = w.shape[2], stride[0], dilation[0], pads[0]
+    od = g.shape[2]
+    xs = _depth_taps(x, kd, sd, dd, pf, od) if need_w else None
+    ws = w.reshape(w.shape[0], -1, *w.shape[3:])
+    gx, gw, gb = _grads2d_np(_g_as_2d(g), xs, ws, (n * od, c * kd) + tuple(x_shape[3:]),
+                             stride[1:], pads[2:], dilation[1:], groups, need_x, need_w,
+                             need_b, full)
+    gx = None if gx is None else _depth_fold(gx, x_shape, kd, sd, dd, pf)
+    return gx, (None if gw is None else gw.reshape(w.shape)), gb
+
+
+# ---------------------------------------------------------------------------------------
 # the primitive and its derivatives: y = conv(x, w) is bilinear, dx = conv_input_grad(g, w)
 # and dw = conv_weight_grad(g, x) are linear in each argument, and each is differentiated
 # with the others. A transposed convolution y = conv_input_grad(x, w).
 
 
-def _as_2d(*arrays):
-    """1-D convolution arrays (N, C, L) as height-1 2-D ones (N, C, 1, L)."""
-    return tuple(None if a is None else a[:, :, None] for a in arrays)
+def _channel_sum(g: Tensor) -> Tensor:
+    """A bias's gradient: g summed over every dim but the channels."""
+    return g.sum((0,) + tuple(range(2, g.ndim)))
 
 
 class ConvolutionBackward0(Node):
-    """Gradients of a 1-D/2-D convolution (or transposed convolution) with respect to
+    """Gradients of a 1-D/2-D/3-D convolution (or transposed convolution) with respect to
     input, weight and bias."""
 
     def _need(self) -> tuple:
@@ -400,8 +492,6 @@ class ConvolutionBackward0(Node):
 
     def backward(self, g):
         x, w = self.saved()
-        if self.one_d:
-            g, x, w = g.unsqueeze(2), x.unsqueeze(2), w.unsqueeze(2)
         need = self._need()
         geo = self.geo
         if self.transposed:   # y = dx(x, w): dL/dx = conv(g, w), dL/dw = dw(x, g)
@@ -410,27 +500,19 @@ class ConvolutionBackward0(Node):
         else:
             gx = _input_grad(g, w, tuple(x.shape), *geo) if need[0] else None
             gw = _weight_grad(g, x, tuple(w.shape), *geo) if need[1] else None
-        gb = g.sum((0, 2, 3)) if self.has_bias and need[2] else None
-        if self.one_d:
-            gx = None if gx is None else gx.squeeze(2)
-            gw = None if gw is None else gw.squeeze(2)
+        gb = _channel_sum(g) if self.has_bias and need[2] else None
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def backward_fast(self, g):
         x, w = self.saved_data()
-        if self.one_d:
-            g, x, w = _as_2d(g, x, w)
         need = self._need()
         nb = self.has_bias and need[2]
         if self.transposed:
             gx = _conv_np(g, w, None, *self.geo, out_hw=x.shape[2:]) if need[0] else None
             gw = _grads_np(x, g, w, g.shape, *self.geo, False, True)[1] if need[1] else None
-            gb = g.sum((0, 2, 3)) if nb else None
+            gb = g.sum((0,) + tuple(range(2, g.ndim))) if nb else None
         else:
             gx, gw, gb = _grads_np(g, x, w, x.shape, *self.geo, need[0], need[1], nb)
-        if self.one_d:
-            gx = None if gx is None else gx[:, :, 0]
-            gw = None if gw is None else gw[:, :, 0]
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
@@ -477,30 +559,25 @@ def _weight_grad(g: Tensor, x: Tensor, w_shape: tuple, stride, pads, dilation,
 
 
 def _convolution(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple, pads: tuple,
-                 dilation: tuple, groups: int, one_d: bool = False,
-                 transposed: bool = False, out_shape: tuple | None = None,
-                 out_hw: tuple | None = None) -> Tensor:
-    """The primitive on 4-D tensors (3-D with one_d), arguments already checked. A
-    transposed convolution's output has `out_shape` (N, C, H, W); `out_hw` caps a
-    convolution's output size (see `_conv_np`)."""
+                 dilation: tuple, groups: int, transposed: bool = False,
+                 out_shape: tuple | None = None, out_hw: tuple | None = None) -> Tensor:
+    """The primitive on (N, C, *spatial) tensors, arguments already checked. A transposed
+    convolution's output has `out_shape`; `out_hw` caps a convolution's output size (see
+    `_conv2d_np`)."""
     xd, wd = x._data, w._data
     bd = None if b is None else b._data
-    if one_d:
-        xd, wd = _as_2d(xd, wd)
     geo = (stride, pads, dilation, groups)
     if transposed:
         out = _grads_np(xd, None, wd, out_shape, *geo, True, False)[0]
         if bd is not None:
-            out += bd.reshape(-1, 1, 1)
+            out += bd.reshape((-1,) + (1,) * (out.ndim - 2))
     else:
         out = _conv_np(xd, wd, bd, *geo, out_hw=out_hw)
-    if one_d:
-        out = out[:, :, 0]
     tensors = (x, w) if b is None else (x, w, b)
     if not needs_graph(*tensors):
         return _make(out)
     n = ConvolutionBackward0(tensors)
-    n.geo, n.one_d, n.transposed, n.has_bias = geo, one_d, transposed, b is not None
+    n.geo, n.transposed, n.has_bias = geo, transposed, b is not None
     n.save(x, w)
     return _make(out, n)
 
@@ -584,13 +661,6 @@ def _strides_dilations(stride, dilation, nd: int, op: str) -> tuple:
     return stride, dilation
 
 
-def _to_2d(nd: int, stride, pad, dilation) -> tuple:
-    """Per-dim settings as the 2-D kernels take them: (stride, pads, dilation)."""
-    if nd == 1:
-        return (1, stride[0]), (0, 0) + pad[0], (1, dilation[0])
-    return stride, pad[0] + pad[1], dilation
-
-
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd: int, op: str) -> Tensor:
     unbatched = isinstance(x, Tensor) and x.ndim == nd + 1
     if unbatched:
@@ -606,8 +676,7 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd: int, op: str) 
                            f"({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than "
                            "actual input size")
-    out = _convolution(x, weight, bias, *_to_2d(nd, stride, pad, dilation), groups,
-                       one_d=nd == 1)
+    out = _convolution(x, weight, bias, stride, sum(pad, ()), dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -616,6 +685,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     """2-D cross-correlation of input (N, C, H, W) or (C, H, W) with weight
     (out_channels, C/groups, kh, kw); padding is an int, a pair, 'valid' or 'same'."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation of input (N, C, D, H, W) or (C, D, H, W) with weight
+    (out_channels, C/groups, kd, kh, kw); padding is an int, a triple, 'valid' or 'same'."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
@@ -639,7 +715,7 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
     if any(p < 0 for p in op_):
         raise RuntimeError("negative output_padding is not supported")
     if any(p >= s and p >= d for p, s, d in zip(op_, stride, dilation)):
-        names = ("height", "width")[-nd:] if nd == 2 else ("width",)
+        names = ("depth", "height", "width")[-nd:]
         parts = [f"output_padding_{h}: {p}" for h, p in zip(names, op_)] + \
             [f"stride_{h}: {s}" for h, s in zip(names, stride)] + \
             [f"dilation_{h}: {d}" for h, d in zip(names, dilation)]
@@ -652,9 +728,9 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))})"
                            f". Calculated output size per channel: "
                            f"({' x '.join(map(str, sizes))}). Output size is too small")
-    out_shape = (x.shape[0], weight.shape[1] * groups) + ((1,) if nd == 1 else ()) + sizes
-    out = _convolution(x, weight, bias, *_to_2d(nd, stride, pad, dilation), groups,
-                       one_d=nd == 1, transposed=True, out_shape=out_shape)
+    out_shape = (x.shape[0], weight.shape[1] * groups) + sizes
+    out = _convolution(x, weight, bias, stride, sum(pad, ()), dilation, groups,
+                       transposed=True, out_shape=out_shape)
     return out.squeeze(0) if unbatched else out
 
 
@@ -672,3 +748,11 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     (C_in, C_out/groups, k)."""
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out/groups, kd, kh, kw)."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3, "conv_transpose3d")

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, with PyTorch's
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d, with PyTorch's
 arguments, initialisation, padding modes, state_dict and repr."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -136,7 +137,7 @@ class _Conv(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        fn = F.conv2d if self._nd == 2 else F.conv1d
+        fn = getattr(F, f"conv{self._nd}d")   # (looked up per call: ONNX tracing wraps it)
         if self.padding_mode != "zeros":
             x = F.pad(input, tuple(self._reversed_padding_repeated_twice), self.padding_mode)
             return fn(x, weight, bias, self.stride, 0, self.dilation, self.groups)
@@ -152,6 +153,13 @@ class Conv2d(_Conv):
     (out_channels, in_channels/groups, kh, kw), bias (out_channels,)."""
 
     _nd = 2
+
+
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (out_channels, in_channels/groups, kd, kh, kw), bias (out_channels,)."""
+
+    _nd = 3
 
 
 class Conv1d(_Conv):
@@ -199,7 +207,7 @@ class _ConvTranspose(_ConvNd):
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_input(input)
-        fn = F.conv_transpose2d if self._nd == 2 else F.conv_transpose1d
+        fn = getattr(F, f"conv_transpose{self._nd}d")
         return fn(input, self.weight, self.bias, self.stride, self.padding,
                   self._output_padding(input, output_size), self.groups, self.dilation)
 
@@ -218,3 +226,10 @@ class ConvTranspose1d(_ConvTranspose):
     (in_channels, out_channels/groups, k)."""
 
     _nd = 1
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (in_channels, out_channels/groups, kd, kh, kw)."""
+
+    _nd = 3

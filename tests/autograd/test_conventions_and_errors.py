@@ -179,3 +179,21 @@ def test_custom_function_with_saved_tensors_and_needs_input_grad():
     assert x.grad.tolist() == [3., 3.]
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
         y.sum().backward()
+
+
+def test_floating_point_edge_values_are_silent_as_pytorch():
+    """log(0), 0/0, sqrt(-1) and overflow give PyTorch's -inf/nan/inf without numpy's
+    RuntimeWarning (it named a line of our ops); a user's own numpy code still warns."""
+    import subprocess
+    import sys
+    code = ("import numpy as np, autograd as ag, nn.functional as F\n"
+            "z, m, big = ag.tensor(0.0), ag.tensor(-1.0), ag.tensor(1e38)\n"
+            "print([t.item() for t in (z.log(), m.sqrt(), big * 10, z / 0, m / 0,\n"
+            "       F.softplus(big * 1e9), (ag.tensor(6e4, dtype=ag.float16) * 2))])\n"
+            "np.log(np.zeros(1))\n")
+    run = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.strip() == "[-inf, nan, inf, nan, -inf, inf, inf]"
+    lines = [ln for ln in run.stderr.splitlines() if "Warning" in ln]
+    assert len(lines) == 1 and "<string>" in lines[0] and "divide by zero" in lines[0], \
+        run.stderr

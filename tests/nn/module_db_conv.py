@@ -32,6 +32,17 @@ def _unpool(n, c, h, w, k):
     return make
 
 
+def _unpool3d(n, c, pooled, k):
+    """Values and max-pool-style flat D*H*W indices (one position in each k^3 window)."""
+    def make(rng):
+        size = tuple(p * k for p in pooled)
+        offs = [np.arange(p)[(slice(None),) + (None,) * (2 - i)] * k + rng.integers(
+            0, k, (n, c) + pooled) for i, p in enumerate(pooled)]
+        idx = (offs[0] * size[1] + offs[1]) * size[2] + offs[2]
+        return rng.uniform(-2, 2, (n, c) + pooled), idx.astype(np.int64)
+    return make
+
+
 def _positive(*shape):
     return lambda rng: (rng.uniform(0.5, 2, shape),)
 
@@ -68,6 +79,29 @@ MODULES: list[ModuleInfo] = [
         bias=False), _x(1, 4, 3, 3)),
     ModuleInfo("ConvTranspose1d", lambda: nn.ConvTranspose1d(2, 3, 3, stride=2, padding=1),
                _x(2, 2, 4)),
+    ModuleInfo("Conv3d", lambda: nn.Conv3d(2, 2, 2), _x(1, 2, 3, 3, 2)),
+    ModuleInfo("Conv3d_strided_padded_groups", lambda: nn.Conv3d(
+        2, 2, (2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 1), dilation=(1, 1, 2), groups=2,
+        bias=False), _x(1, 2, 3, 2, 3)),
+    ModuleInfo("Conv3d_same_circular_unbatched", lambda: nn.Conv3d(
+        1, 2, (1, 2, 3), padding="same", padding_mode="circular"), _x(1, 2, 3, 3)),
+    ModuleInfo("ConvTranspose3d", lambda: nn.ConvTranspose3d(2, 1, 2, stride=2), _x(1, 2, 2, 1, 2)),
+    ModuleInfo("ConvTranspose3d_full", lambda: nn.ConvTranspose3d(
+        2, 2, (2, 1, 2), stride=(2, 1, 2), padding=(1, 0, 0), output_padding=(1, 0, 1),
+        groups=2, dilation=(1, 2, 1)), _x(1, 2, 2, 2, 2)),
+    ModuleInfo("MaxPool3d", lambda: nn.MaxPool3d(2), _distinct(1, 2, 2, 4, 3)),
+    ModuleInfo("MaxPool3d_overlap_ceil", lambda: nn.MaxPool3d(3, 2, 1, ceil_mode=True),
+               _distinct(1, 1, 3, 4, 3)),
+    ModuleInfo("AvgPool3d", lambda: nn.AvgPool3d(2), _x(1, 2, 2, 4, 3)),
+    ModuleInfo("AvgPool3d_pad_exclude", lambda: nn.AvgPool3d(3, 2, 1, ceil_mode=True,
+                                                             count_include_pad=False),
+               _x(1, 1, 3, 4, 3)),
+    ModuleInfo("AdaptiveAvgPool3d", lambda: nn.AdaptiveAvgPool3d((2, 1, 3)), _x(1, 2, 3, 2, 4)),
+    ModuleInfo("AdaptiveAvgPool3d_global", lambda: nn.AdaptiveAvgPool3d(1), _x(1, 2, 3, 2, 2)),
+    ModuleInfo("AdaptiveMaxPool3d", lambda: nn.AdaptiveMaxPool3d((2, 1, 3)),
+               _distinct(1, 2, 3, 2, 4)),
+    ModuleInfo("MaxUnpool3d", lambda: nn.MaxUnpool3d(2), _unpool3d(1, 2, (1, 2, 2), 2)),
+    ModuleInfo("LPPool3d", lambda: nn.LPPool3d(2, 2), _positive(1, 2, 2, 4, 2)),
     ModuleInfo("Unfold", lambda: nn.Unfold((2, 3), padding=1, stride=2), _x(2, 2, 4, 5)),
     ModuleInfo("Fold", lambda: nn.Fold((4, 5), (2, 3), padding=1, stride=2), _x(2, 12, 9)),
     ModuleInfo("AdaptiveMaxPool2d", lambda: nn.AdaptiveMaxPool2d((2, 3)), _distinct(2, 2, 5, 4)),

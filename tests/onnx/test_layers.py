@@ -27,6 +27,7 @@ LAYERS = [i for i in ALL if not i.name.endswith("Loss") and "Loss_" not in i.nam
 # what the exporter cannot express: the entry, and what the error says
 UNSUPPORTED = {"LSTM_proj_batch_first": "proj_size", "Fold": "'nn.functional.fold'",
                "Unfold": "'nn.functional.unfold'", "MaxUnpool2d": "max_unpool2d",
+               "MaxUnpool3d": "max_unpool3d",
                "MaxUnpool1d": "different constant",
                **{f"EmbeddingBag{k}": "embedding_bag" for k in (
                    "_sum_offsets_psw", "_mean", "_max_padding", "_last_offset")}}

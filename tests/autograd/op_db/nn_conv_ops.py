@@ -69,57 +69,70 @@ def _pool_size(size, k, s, p, d, ceil_mode):
     return o
 
 
-def ref_max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    k = _tup(kernel_size, 2)
-    s = k if stride is None else _tup(stride, 2)
-    p, d = _tup(padding, 2), _tup(dilation, 2)
-    h, w = x.shape[2:]
-    oh, ow = (_pool_size(h, k[0], s[0], p[0], d[0], ceil_mode),
-              _pool_size(w, k[1], s[1], p[1], d[1], ceil_mode))
-    out = np.empty(x.shape[:2] + (oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            best = np.full(x.shape[:2], -np.inf)
-            for a in range(k[0]):
-                for c in range(k[1]):
-                    r, q = i * s[0] - p[0] + a * d[0], j * s[1] - p[1] + c * d[1]
-                    if 0 <= r < h and 0 <= q < w:
-                        best = np.maximum(best, x[:, :, r, q])
-            out[:, :, i, j] = best
+def _windows_nd(x, k, s, p, d, ceil_mode):
+    """Per output position: (position, the window's in-range slices per dim, its size
+    including the padding as avg pooling counts it)."""
+    nd = x.ndim - 2
+    sizes = x.shape[2:]
+    outs = [_pool_size(sizes[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(nd)]
+    for pos in itertools.product(*map(range, outs)):
+        starts = [pos[i] * s[i] - p[i] for i in range(nd)]
+        yield pos, outs, starts
+
+
+def ref_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    nd = x.ndim - 2
+    k = _tup(kernel_size, nd)
+    s = k if stride is None else _tup(stride, nd)
+    p, d = _tup(padding, nd), _tup(dilation, nd)
+    out = None
+    for pos, outs, starts in _windows_nd(x, k, s, p, d, ceil_mode):
+        if out is None:
+            out = np.empty(x.shape[:2] + tuple(outs))
+        best = np.full(x.shape[:2], -np.inf)
+        for tap in itertools.product(*map(range, k)):
+            at = tuple(starts[i] + tap[i] * d[i] for i in range(nd))
+            if all(0 <= at[i] < x.shape[2 + i] for i in range(nd)):
+                best = np.maximum(best, x[(slice(None), slice(None)) + at])
+        out[(slice(None), slice(None)) + pos] = best
     return out
 
 
-def ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                   count_include_pad=True, divisor_override=None):
-    k = _tup(kernel_size, 2)
-    s = k if stride is None else _tup(stride, 2)
-    p = _tup(padding, 2)
-    h, w = x.shape[2:]
-    oh, ow = (_pool_size(h, k[0], s[0], p[0], 1, ceil_mode),
-              _pool_size(w, k[1], s[1], p[1], 1, ceil_mode))
-    out = np.empty(x.shape[:2] + (oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            h0, w0 = i * s[0] - p[0], j * s[1] - p[1]
-            h1, w1 = min(h0 + k[0], h + p[0]), min(w0 + k[1], w + p[1])
-            size = (h1 - h0) * (w1 - w0)
-            h0, w0, h1, w1 = max(h0, 0), max(w0, 0), min(h1, h), min(w1, w)
-            total = x[:, :, h0:h1, w0:w1].sum((2, 3))
-            div = divisor_override or (size if count_include_pad else (h1 - h0) * (w1 - w0))
-            out[:, :, i, j] = total / div
+def ref_avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+    nd = x.ndim - 2
+    k = _tup(kernel_size, nd)
+    s = k if stride is None else _tup(stride, nd)
+    p = _tup(padding, nd)
+    out = None
+    for pos, outs, starts in _windows_nd(x, k, s, p, (1,) * nd, ceil_mode):
+        if out is None:
+            out = np.empty(x.shape[:2] + tuple(outs))
+        ends = [min(starts[i] + k[i], x.shape[2 + i] + p[i]) for i in range(nd)]
+        size = int(np.prod([e - b for b, e in zip(starts, ends)]))
+        lo = [max(b, 0) for b in starts]
+        hi = [min(e, x.shape[2 + i]) for i, e in enumerate(ends)]
+        window = x[(slice(None), slice(None)) + tuple(slice(a, b) for a, b in zip(lo, hi))]
+        div = divisor_override or (size if count_include_pad else
+                                   int(np.prod([b - a for a, b in zip(lo, hi)])))
+        out[(slice(None), slice(None)) + pos] = window.sum(tuple(range(2, 2 + nd))) / div
     return out
+
+
+ref_max_pool2d = ref_max_pool3d = ref_max_pool
+ref_avg_pool2d = ref_avg_pool3d = ref_avg_pool
 
 
 def _ref_adaptive(x, output_size, reduce):
-    """Each output (i, j) reduces rows floor(i*H/oh) .. ceil((i+1)*H/oh), same for columns."""
-    oh, ow = _tup(output_size, 2)
-    h, w = x.shape[2:]
-    out = np.empty(x.shape[:2] + (oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            r = slice(i * h // oh, -(-(i + 1) * h // oh))
-            c = slice(j * w // ow, -(-(j + 1) * w // ow))
-            out[:, :, i, j] = reduce(x[:, :, r, c], (2, 3))
+    """Each output position reduces floor(i*size/out) .. ceil((i+1)*size/out) per dim."""
+    nd = x.ndim - 2
+    outs = _tup(output_size, nd)
+    sizes = x.shape[2:]
+    out = np.empty(x.shape[:2] + outs)
+    for pos in itertools.product(*map(range, outs)):
+        sl = tuple(slice(i * n // o, -(-(i + 1) * n // o)) for i, n, o in zip(pos, sizes, outs))
+        out[(slice(None), slice(None)) + pos] = reduce(x[(slice(None), slice(None)) + sl],
+                                                       tuple(range(2, 2 + nd)))
     return out
 
 
@@ -186,22 +199,30 @@ def ref_adaptive_max_pool2d(x, output_size):
     return _ref_adaptive(x, output_size, np.max)
 
 
-def ref_max_unpool2d(x, idx, kernel_size, stride=None, padding=0, output_size=None):
-    k = _tup(kernel_size, 2)
-    s = k if stride is None else _tup(stride, 2)
-    p = _tup(padding, 2)
-    size = output_size or tuple((x.shape[2 + i] - 1) * s[i] + k[i] - 2 * p[i] for i in (0, 1))
-    out = np.zeros(x.shape[:2] + (size[0] * size[1],))
+def ref_max_unpool(x, idx, kernel_size, stride=None, padding=0, output_size=None):
+    nd = x.ndim - 2
+    k = _tup(kernel_size, nd)
+    s = k if stride is None else _tup(stride, nd)
+    p = _tup(padding, nd)
+    size = output_size or tuple((x.shape[2 + i] - 1) * s[i] + k[i] - 2 * p[i]
+                                for i in range(nd))
+    out = np.zeros(x.shape[:2] + (int(np.prod(size)),))
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
             out[n, c, idx[n, c].ravel()] = x[n, c].ravel()
     return out.reshape(x.shape[:2] + tuple(size))
 
 
-def ref_lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
-    k = _tup(kernel_size, 2)
-    sums = ref_avg_pool2d(x ** norm_type, k, stride, 0, ceil_mode) * (k[0] * k[1])
+ref_max_unpool2d = ref_max_unpool
+
+
+def ref_lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False):
+    k = _tup(kernel_size, x.ndim - 2)
+    sums = ref_avg_pool(x ** norm_type, k, stride, 0, ceil_mode) * int(np.prod(k))
     return sums ** (1.0 / norm_type)
+
+
+ref_lp_pool2d = ref_lp_pool
 
 
 def ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
@@ -249,19 +270,26 @@ def ref_embedding(idx, weight, padding_idx=None):
 # samples
 
 
+def _most(nd: int) -> tuple:
+    """(largest kernel, extra size, batch) of a sample: 3-D samples stay tiny (the suite
+    gradchecks them in float64, element by element)."""
+    return (2, 1, 1) if nd == 3 else (3, 2, 2)
+
+
 @hs.composite
 def _conv_sample(draw, nd=2):
+    kmax, extra, nmax = _most(nd)
     groups = draw(hs.integers(1, 2))
     cg, og = draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
-    n = draw(hs.integers(1, 2))
-    k = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    n = draw(hs.integers(1, nmax))
+    k = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
     d = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
     s = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
-    pad = draw(hs.sampled_from([0, 1, "same", "valid", (0, 1)[:nd] if nd == 2 else 1]))
+    pad = draw(hs.sampled_from([0, 1, "same", "valid", (0, 1, 0)[:nd] if nd > 1 else 1]))
     if pad == "same" and any(v > 1 for v in s):
         pad = 1
     p = (0,) * nd if isinstance(pad, str) else _tup(pad, nd)
-    size = tuple(max(dd * (kk - 1) + 1 - 2 * pp, 1) + draw(hs.integers(0, 2))
+    size = tuple(max(dd * (kk - 1) + 1 - 2 * pp, 1) + draw(hs.integers(0, extra))
                  for kk, dd, pp in zip(k, d, p))
     x = draw(floats((n, cg * groups) + size))
     w = draw(floats((og * groups, cg) + k))
@@ -272,14 +300,15 @@ def _conv_sample(draw, nd=2):
 
 
 @hs.composite
-def _pool_sample(draw, avg=False):
-    k = (draw(hs.integers(1, 3)), draw(hs.integers(1, 3)))
-    s = (draw(hs.integers(1, 3)), draw(hs.integers(1, 3)))
-    d = (1, 1) if avg else (draw(hs.integers(1, 2)), draw(hs.integers(1, 2)))
+def _pool_sample(draw, avg=False, nd=2):
+    kmax, extra, nmax = _most(nd)
+    k = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
+    s = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
+    d = (1,) * nd if avg else tuple(draw(hs.integers(1, 2)) for _ in range(nd))
     p = tuple(draw(hs.integers(0, (dd * (kk - 1) + 1) // 2)) for kk, dd in zip(k, d))
-    size = tuple(max(dd * (kk - 1) + 1 - 2 * pp, 1) + draw(hs.integers(0, 3))
+    size = tuple(max(dd * (kk - 1) + 1 - 2 * pp, 1) + draw(hs.integers(0, extra + 1))
                  for kk, dd, pp in zip(k, d, p))
-    x = draw(floats((draw(hs.integers(1, 2)), draw(hs.integers(1, 2))) + size))
+    x = draw(floats((draw(hs.integers(1, nmax)), draw(hs.integers(1, 2))) + size))
     kw = dict(kernel_size=k, stride=draw(hs.sampled_from([None, s])), padding=p,
               ceil_mode=draw(hs.booleans()))
     if avg:
@@ -294,19 +323,22 @@ def _pool_sample(draw, avg=False):
 
 
 @hs.composite
-def _adaptive_sample(draw):
-    x = draw(floats((1, 2, draw(hs.integers(1, 5)), draw(hs.integers(1, 5)))))
-    return Sample((x,), dict(output_size=(draw(hs.integers(1, 3)), draw(hs.integers(1, 3)))))
+def _adaptive_sample(draw, nd=2):
+    top = 3 if nd == 3 else 5
+    x = draw(floats((1, 2) + tuple(draw(hs.integers(1, top)) for _ in range(nd))))
+    return Sample((x,), dict(output_size=tuple(draw(hs.integers(1, 3)) for _ in range(nd))))
 
 
 @hs.composite
 def _conv_transpose_sample(draw, nd=2):
+    kmax, _, nmax = _most(nd)
     groups = draw(hs.integers(1, 2))
-    cin_g, cout_g, n = draw(hs.integers(1, 2)), draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
-    k = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    cin_g, cout_g = draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
+    n = draw(hs.integers(1, nmax))
+    k = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
     s = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
     d = tuple(draw(hs.integers(1, 2)) for _ in range(nd))
-    size = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
+    size = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
     op = tuple(draw(hs.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d))
     p = tuple(draw(hs.integers(0, ((i - 1) * ss + dd * (kk - 1) + o) // 2))
               for i, ss, dd, kk, o in zip(size, s, d, k, op))
@@ -346,32 +378,36 @@ def _fold_sample(draw):
 
 @hs.composite
 def _adaptive_max_sample(draw, nd=2):
-    size = tuple(draw(hs.integers(1, 5)) for _ in range(nd))
-    x = _distinct(draw(floats((draw(hs.integers(1, 2)), 2) + size)))
+    top, nmax = (3, 1) if nd == 3 else (5, 2)
+    size = tuple(draw(hs.integers(1, top)) for _ in range(nd))
+    x = _distinct(draw(floats((draw(hs.integers(1, nmax)), 2) + size)))
     out = tuple(draw(hs.integers(1, 4)) for _ in range(nd))
-    return Sample((x,), dict(output_size=out if nd == 2 else out[0]))
+    return Sample((x,), dict(output_size=out if nd > 1 else out[0]))
 
 
 @hs.composite
-def _unpool_sample(draw):
-    k = (draw(hs.integers(1, 3)), draw(hs.integers(1, 3)))
-    h, w = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
-    n, c = draw(hs.integers(1, 2)), draw(hs.integers(1, 2))
-    size = ((h - 1) * k[0] + k[0], (w - 1) * k[1] + k[1])
+def _unpool_sample(draw, nd=2):
+    kmax, _, nmax = _most(nd)
+    k = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
+    pooled = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
+    n, c = draw(hs.integers(1, nmax)), draw(hs.integers(1, 2))
+    size = int(np.prod([h * kk for h, kk in zip(pooled, k)]))
     rng = np.random.default_rng(draw(hs.integers(0, 2 ** 16)))
     # distinct positions per channel, as a max-pool's indices are
-    idx = np.stack([rng.permutation(size[0] * size[1])[:h * w] for _ in range(n * c)])
-    return Sample((draw(floats((n, c, h, w))), idx.reshape(n, c, h, w).astype(np.int64)),
+    m = int(np.prod(pooled))
+    idx = np.stack([rng.permutation(size)[:m] for _ in range(n * c)])
+    return Sample((draw(floats((n, c) + pooled)), idx.reshape((n, c) + pooled).astype(np.int64)),
                   dict(kernel_size=k))
 
 
 @hs.composite
 def _lp_sample(draw, nd=2):
-    k = tuple(draw(hs.integers(1, 3)) for _ in range(nd))
-    size = tuple(kk + draw(hs.integers(0, 3)) for kk in k)
+    kmax, extra, _ = _most(nd)
+    k = tuple(draw(hs.integers(1, kmax)) for _ in range(nd))
+    size = tuple(kk + draw(hs.integers(0, extra + 1)) for kk in k)
     x = draw(floats((1, draw(hs.integers(1, 2))) + size, 0.5, 2.0))
     kw = dict(norm_type=draw(hs.sampled_from([1.5, 2, 3])),
-              kernel_size=k if nd == 2 else k[0], ceil_mode=draw(hs.booleans()))
+              kernel_size=k if nd > 1 else k[0], ceil_mode=draw(hs.booleans()))
     return Sample((x,), kw)
 
 
@@ -483,6 +519,23 @@ OPS = [
            lambda x, norm_type, kernel_size, ceil_mode: ref_lp_pool2d(
                x[:, :, None], norm_type, (1, kernel_size), None, ceil_mode)[:, :, 0],
            _lp_sample(1), atol=1e-4),
+    OpInfo("nn.functional.conv3d", lambda x, w, b=None, **kw: F.conv3d(x, w, b, **kw), ref_conv,
+           _conv_sample(3)),
+    OpInfo("nn.functional.conv_transpose3d",
+           lambda x, w, b=None, **kw: F.conv_transpose3d(x, w, b, **kw), ref_conv_transpose,
+           _conv_transpose_sample(3)),
+    OpInfo("nn.functional.max_pool3d", F.max_pool3d, ref_max_pool3d, _pool_sample(nd=3)),
+    OpInfo("nn.functional.avg_pool3d", F.avg_pool3d, ref_avg_pool3d,
+           _pool_sample(avg=True, nd=3)),
+    OpInfo("nn.functional.adaptive_avg_pool3d", F.adaptive_avg_pool3d, ref_adaptive_avg_pool2d,
+           _adaptive_sample(3)),
+    OpInfo("nn.functional.adaptive_max_pool3d", F.adaptive_max_pool3d, ref_adaptive_max_pool2d,
+           _adaptive_max_sample(3)),
+    OpInfo("nn.functional.max_pool3d_with_indices",
+           lambda x, **kw: F.max_pool3d_with_indices(x, **kw)[0], ref_max_pool3d,
+           _pool_sample(nd=3)),
+    OpInfo("nn.functional.max_unpool3d", F.max_unpool3d, ref_max_unpool, _unpool_sample(3)),
+    OpInfo("nn.functional.lp_pool3d", F.lp_pool3d, ref_lp_pool, _lp_sample(3), atol=1e-4),
     OpInfo("nn.functional.batch_norm", _bn,
            lambda x, rm, rv, w=None, b=None, training=False:
            ref_batch_norm(x, rm, rv, w, b, training), _bn_sample(), atol=1e-4),

@@ -59,6 +59,12 @@ U = [
     ("clamp", lambda x: ag.clamp(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7),
      unary(avoid=(-0.5, 0.7))),
     ("clamp_min", lambda x: x.clamp(min=0.3), lambda x: np.maximum(x, 0.3), unary(avoid=(0.3,))),
+    ("clamp_min_fn", lambda x: ag.clamp_min(x, 0.3), lambda x: np.maximum(x, 0.3),
+     unary(avoid=(0.3,))),
+    ("clamp_max_", lambda x: (x * 1).clamp_max_(0.3), lambda x: np.minimum(x, 0.3),
+     unary(avoid=(0.3,))),
+    ("div_floor_scalar", lambda x: ag.div(x, 0.7, rounding_mode="floor") + x,
+     lambda x: np.floor_divide(x, 0.7) + x, unary(avoid=(-1.4, -0.7, 0, 0.7, 1.4))),
     ("rsub_scalar", lambda x: 1.5 - x, lambda x: 1.5 - x, unary()),
     ("rdiv_scalar", lambda x: 1.5 / x, lambda x: 1.5 / x, unary(0.2, 3.0)),
 ]
@@ -78,7 +84,21 @@ B = [
     ("mul_scalar", lambda a, b: a * b, np.multiply, binary(scalar_b=True)),
     ("div_scalar", lambda a, b: a / b, np.divide, binary(scalar_b=True, low_b=0.3, high_b=2)),
     ("lerp", lambda a, b: ag.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a), binary()),
+    # rounded quotients (zero gradient), with a / b in (0, 1) or (-1, 0): no jump nearby
+    ("div_trunc", lambda a, b: ag.div(a, b, rounding_mode="trunc") + a * b,
+     lambda a, b: np.trunc(a / b) + a * b, binary(0.1, 0.9, 1.1, 2.0)),
+    ("div_floor", lambda a, b: ag.div(a, b, rounding_mode="floor") + a * b,
+     lambda a, b: np.floor(a / b) + a * b, binary(-0.9, -0.1, 1.1, 2.0)),
 ]
+# x.gt_(other) & co overwrite x with 0/1: a zero gradient to x (and to a tensor `other`)
+_COMPARE = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+            "gt": np.greater, "ge": np.greater_equal}
+U += [(f"{n}_", lambda x, n=n: getattr(x * 1, n + "_")(0.3) + x,
+       lambda x, f=f: f(x, 0.3) + x, unary(avoid=(0.3,))) for n, f in _COMPARE.items()]
+B += [(f"{n}_tensor", lambda a, b, n=n: getattr(a * 1, n + "_")(b) + a * b,
+       lambda a, b, f=f: f(a, b) + a * b, binary(unequal=True).filter(
+           lambda s: np.broadcast_shapes(*(np.shape(a) for a in s.args)) == np.shape(s.args[0])))
+      for n, f in _COMPARE.items()]
 
 
 @hs.composite

@@ -1,5 +1,6 @@
 """Registry entries: einsum (many equations), tensordot, the add-product family (addmm,
-addmv, addbmm, baddbmm), cdist and cosine_similarity."""
+addmv, addbmm, baddbmm), cdist and cosine_similarity; dist, addr, cov, corrcoef, renorm,
+vander."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import numpy as np
 from hypothesis import strategies as hs
 
 import autograd as ag
+from autograd.testing import strategies as st
 
-from .core import OpInfo, Sample, floats
+from .core import OpInfo, Sample, binary, floats
 
 # equation, operand shapes (letters -> sizes drawn per sample); '...' dims are drawn too
 _EQUATIONS = [
@@ -127,4 +129,71 @@ OPS = [
     OpInfo("addbmm", ag.addbmm, _add_product_ref("addbmm"), _add_product_sample("addbmm")),
     OpInfo("cdist", ag.cdist, _cdist_ref, _cdist_sample()),
     OpInfo("cosine_similarity", ag.cosine_similarity, _cosine_ref, _cosine_sample()),
+]
+
+
+# ---- dist, addr, cov, corrcoef, renorm, vander -------------------------------------------
+@hs.composite
+def _addr_sample(draw):
+    n, m = draw(hs.integers(1, 3)), draw(hs.integers(1, 3))
+    shape = draw(hs.sampled_from([(n, m), (m,), (1, m), ()]))
+    return Sample((draw(floats(shape)), draw(floats((n,))), draw(floats((m,)))),
+                  {"beta": draw(hs.sampled_from([0, 0.5, 1])), "alpha": 1.5})
+
+
+@hs.composite
+def _cov_sample(draw, weights=True):
+    v, n = draw(hs.integers(1, 3)), draw(hs.integers(3, 5))
+    x = draw(floats(draw(hs.sampled_from([(v, n), (n,)]))))
+    kw = {"correction": draw(hs.integers(0, 1))} if weights else {}
+    if weights and draw(hs.booleans()):
+        kw["fweights"] = np.asarray(draw(hs.lists(hs.integers(1, 3), min_size=n, max_size=n)))
+    if weights and draw(hs.booleans()):
+        kw["aweights"] = draw(floats((n,), 0.5, 2.0))
+    return Sample((x,), kw)
+
+
+def _cov_ref(x, correction=0, fweights=None, aweights=None):
+    return np.cov(x, ddof=correction, fweights=fweights, aweights=aweights)
+
+
+@hs.composite
+def _renorm_sample(draw):
+    shape = draw(st.shapes(min_dims=2, max_dims=3, min_side=1, max_side=3))
+    return Sample((draw(floats(shape, 0.2, 2.0)),),
+                  {"p": draw(hs.sampled_from([1, 2, 3])),
+                   "dim": draw(hs.integers(-len(shape), len(shape) - 1)), "maxnorm": 1.5})
+
+
+def _renorm_ref(x, p, dim, maxnorm):
+    d = dim % x.ndim
+    others = tuple(k for k in range(x.ndim) if k != d)
+    norm = np.sum(np.abs(x) ** p, axis=others, keepdims=True) ** (1 / p)
+    return x * np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+
+
+@hs.composite
+def _vander_sample(draw):
+    n = draw(hs.integers(2, 4))   # (with fewer columns than 2 the result is constant)
+    return Sample((draw(floats((n,))),), {"N": draw(hs.sampled_from([None, 2, 3])),
+                                          "increasing": draw(hs.booleans())})
+
+
+def _vander_ref(x, N=None, increasing=False):  # noqa: N803
+    return np.vander(x, N, increasing=increasing)
+
+
+OPS += [
+    OpInfo("dist", lambda a, b, p: ag.dist(a, b, p), lambda a, b, p: np.linalg.norm(
+        (a - b).reshape(-1), p), binary(unequal=True).map(
+            lambda s: Sample(s.args, {"p": 2.5}))),
+    OpInfo("addr", lambda x, v1, v2, **kw: ag.addr(x, v1, v2, **kw),
+           lambda x, v1, v2, beta, alpha: beta * x + alpha * np.outer(v1, v2), _addr_sample()),
+    OpInfo("cov", lambda x, **kw: ag.cov(x, **{k: ag.tensor(v) if isinstance(v, np.ndarray)
+                                               else v for k, v in kw.items()}),
+           _cov_ref, _cov_sample()),
+    OpInfo("corrcoef", ag.corrcoef, np.corrcoef, _cov_sample(weights=False).filter(
+        lambda s: np.all(np.std(s.args[0], axis=-1) > 0.1)), atol=1e-4),
+    OpInfo("renorm", lambda x, **kw: x.renorm(**kw), _renorm_ref, _renorm_sample()),
+    OpInfo("vander", lambda x, **kw: ag.vander(x, **kw), _vander_ref, _vander_sample()),
 ]

@@ -162,3 +162,110 @@ OPS = [
     OpInfo("take", ag.take, lambda x, i: x.ravel()[i], _take_sample()),
     OpInfo("take_along_dim", ag.take_along_dim, _take_along_dim_ref, _take_along_dim_sample()),
 ]
+
+
+# ---- the *_scatter functions, index_reduce, put (composites of the ops above) ---------------
+@hs.composite
+def _slice_scatter_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1, max_side=4))
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    n = shape[dim]
+    start, step = draw(hs.integers(0, n - 1)), draw(hs.integers(1, 2))
+    count = len(range(start, n, step))
+    src_shape = list(shape)
+    src_shape[dim] = count
+    return Sample((draw(floats(shape)), draw(floats(tuple(src_shape)))),
+                  {"dim": dim, "start": start, "step": step})
+
+
+def _slice_scatter_ref(x, src, dim, start, step):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (slice(start, None, step),)] = src
+    return out
+
+
+@hs.composite
+def _select_scatter_sample(draw):
+    shape = draw(st.shapes(min_dims=1, min_side=1, max_side=4))
+    dim = draw(hs.integers(-len(shape), len(shape) - 1))
+    d = dim % len(shape)
+    return Sample((draw(floats(shape)), draw(floats(shape[:d] + shape[d + 1:]))), {"dim": dim})
+
+
+def _select_scatter_ref(x, src, dim):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (-1,)] = src
+    return out
+
+
+@hs.composite
+def _diagonal_scatter_sample(draw):
+    shape = draw(st.shapes(min_dims=2, max_dims=3, min_side=1, max_side=4))
+    offset = draw(hs.integers(-1, 1))
+    x = draw(floats(shape))
+    src_shape = np.diagonal(x, offset, 0, 1).shape
+    return Sample((x, draw(floats(src_shape))), {"offset": offset})
+
+
+def _diagonal_scatter_ref(x, src, offset):
+    out = x.copy()
+    rows, cols = np.nonzero(np.eye(x.shape[0], x.shape[1], offset, bool))
+    out[rows, cols] = np.moveaxis(src, -1, 0)
+    return out
+
+
+@hs.composite
+def _index_reduce_sample(draw):
+    s = draw(_index_sample())
+    reduce = draw(hs.sampled_from(["prod", "mean", "amax", "amin"]))
+    x, idx, src = s.args
+    x, src = np.abs(x) * 0.75 + 0.5, np.abs(src) * 0.75 + 0.5   # (as scatter_reduce's)
+    if reduce in ("amax", "amin"):   # distinct values: no ties
+        vals = np.arange(x.size + src.size, dtype=np.float64) * 0.3 - 1
+        vals = vals[list(draw(hs.permutations(range(vals.size))))]
+        x, src = vals[:x.size].reshape(x.shape), vals[x.size:].reshape(src.shape)
+    return Sample((x, idx, src), {"dim": s.kwargs["dim"], "reduce": reduce,
+                                  "include_self": draw(hs.booleans())})
+
+
+def _index_reduce_ref(x, idx, src, dim, reduce, include_self):
+    d = dim % x.ndim
+    spread = np.expand_dims(idx, tuple(k for k in range(x.ndim) if k != d))
+    return _scatter_reduce_ref(x, np.broadcast_to(spread, src.shape).copy(), src, d, reduce,
+                               include_self)
+
+
+@hs.composite
+def _put_sample(draw):
+    shape = draw(st.shapes(min_dims=0, min_side=1, max_side=3))
+    n = int(np.prod(shape))
+    accumulate = draw(hs.booleans())
+    idx = np.asarray(draw(hs.lists(hs.integers(-n, n - 1), max_size=4, unique=not accumulate)
+                          .filter(lambda v: len({i % n for i in v}) == len(v) or accumulate)),
+                     np.int64)
+    return Sample((draw(floats(shape)), idx, draw(floats(idx.shape))),
+                  {"accumulate": accumulate})
+
+
+def _put_ref(x, idx, src, accumulate):
+    out = x.copy().reshape(-1)
+    if accumulate:
+        np.add.at(out, idx % out.size, src)
+    else:
+        out[idx % out.size] = src
+    return out.reshape(x.shape)
+
+
+OPS += [
+    OpInfo("slice_scatter", lambda x, src, **kw: x.slice_scatter(src, **kw),
+           _slice_scatter_ref, _slice_scatter_sample()),
+    OpInfo("select_scatter", lambda x, src, dim: ag.select_scatter(x, src, dim, -1),
+           _select_scatter_ref, _select_scatter_sample()),
+    OpInfo("diagonal_scatter", lambda x, src, offset: ag.diagonal_scatter(x, src, offset),
+           _diagonal_scatter_ref, _diagonal_scatter_sample()),
+    OpInfo("index_reduce", lambda x, idx, src, **kw: x.index_reduce(kw.pop("dim"), idx, src,
+                                                                     **kw),
+           _index_reduce_ref, _index_reduce_sample()),
+    OpInfo("put", lambda x, idx, src, accumulate: x.put(idx, src, accumulate), _put_ref,
+           _put_sample()),
+]

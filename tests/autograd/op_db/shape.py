@@ -153,9 +153,15 @@ def _squeeze_sample():
         shape = tuple(draw(hs.lists(hs.sampled_from([1, 1, 2, 3]), max_size=3)))
         s = Sample((draw(floats(shape)),))
         if shape and draw(hs.booleans()):
-            s.kwargs["dim"] = draw(hs.integers(-len(shape), len(shape) - 1))
+            dim = draw(hs.integers(-len(shape), len(shape) - 1))
+            s.kwargs["dim"] = (dim,) if draw(hs.booleans()) else dim   # (SqueezeBackward2/5)
         return s
     return draw_sample()
+
+
+def _np_squeeze(x, dim=None):
+    dims = tuple(d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim or ()))
+    return np.squeeze(x, tuple(d for d in dims if x.shape[d] == 1) if dim is not None else None)
 
 
 @hs.composite
@@ -208,11 +214,17 @@ OPS = [
     OpInfo("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), _x(min_dims=2)),
     OpInfo("movedim", lambda x, d0, d1: x.movedim(d0, d1),
            lambda x, d0, d1: np.moveaxis(x, d0, d1), _two_dims()),
-    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw),
-           lambda x, dim=None: np.squeeze(x, dim) if dim is None or x.shape[dim] == 1 else x,
-           _squeeze_sample()),
+    OpInfo("squeeze", lambda x, **kw: x.squeeze(**kw), _np_squeeze, _squeeze_sample()),
     OpInfo("unsqueeze", lambda x, d: x.unsqueeze(d), lambda x, d: np.expand_dims(
         x, d % (x.ndim + 1)), _unsqueeze_sample()),
+    # the in-place shape changes, on a non-leaf (x * 1), and used after the change
+    OpInfo("squeeze_", lambda x, **kw: (x * 1).squeeze_(**kw) * 2,
+           lambda x, **kw: _np_squeeze(x, **kw) * 2, _squeeze_sample()),
+    OpInfo("unsqueeze_", lambda x, d: (x * 1).unsqueeze_(d) * 2, lambda x, d: np.expand_dims(
+        x, d % (x.ndim + 1)) * 2, _unsqueeze_sample()),
+    OpInfo("t_", lambda x: (x * 1).t_() * 2, lambda x: x.T * 2, _x(max_dims=2)),
+    OpInfo("transpose_", lambda x, d0, d1: (x * 1).transpose_(d0, d1) * 2,
+           lambda x, d0, d1: np.swapaxes(x, d0, d1) * 2, _two_dims()),
     OpInfo("expand", lambda x, size: x.expand(size), lambda x, size: np.broadcast_to(x, size),
            _expand_sample()),
     OpInfo("repeat", lambda x, reps: x.repeat(reps), lambda x, reps: np.tile(x, reps),
@@ -247,6 +259,13 @@ OPS = [
     OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
            _two_dims()),
     OpInfo("unfold", lambda x, **kw: x.unfold(**kw), _np_unfold, _unfold_sample()),
+    OpInfo("narrow_copy", lambda x, d0, d1: x.narrow_copy(d0, 0, 1),
+           lambda x, d0, d1: np.take(x, [0], d0),
+           _two_dims(min_dims=1).filter(lambda s: s.args[0].size > 0)),
+    OpInfo("split_with_sizes", lambda x, sizes, dim: ag.cat([
+        p.sum().reshape(1) * (i + 1) for i, p in enumerate(x.split_with_sizes(sizes, dim))]),
+           _split_sizes_ref, _split_sizes_sample()),
+    OpInfo("adjoint", lambda x: x.adjoint(), lambda x: np.swapaxes(x, -1, -2), _x(min_dims=2)),
     OpInfo("fill_diagonal_", lambda x, wrap: x.clone().fill_diagonal_(0.5, wrap=wrap),
            _np_fill_diagonal, _fill_diagonal_sample()),
 ]
