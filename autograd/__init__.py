@@ -103,6 +103,7 @@ from .ops.cumulative import (
     logcumsumexp,
     trapezoid,
 )
+from .ops.gamma import digamma, lgamma, mvlgamma, polygamma
 from .ops.indexing import (
     gather,
     index_put,
@@ -127,12 +128,15 @@ from .ops.matrices import (
 from .ops.pointwise import (
     abs,
     acos,
+    acosh,
     add,
     addcdiv,
     addcmul,
     asin,
+    asinh,
     atan,
     atan2,
+    atanh,
     bitwise_and,
     bitwise_or,
     bitwise_xor,
@@ -142,6 +146,7 @@ from .ops.pointwise import (
     clamp_min,
     cos,
     cosh,
+    deg2rad,
     div,
     eq,
     erf,
@@ -176,6 +181,7 @@ from .ops.pointwise import (
     ne,
     neg,
     pow,
+    rad2deg,
     reciprocal,
     relu,
     remainder,
@@ -311,17 +317,26 @@ from .ops.shape import (
 )
 from .ops.sorting import argsort, bucketize, kthvalue, msort, searchsorted, sort, topk
 from .ops.special import (
+    copysign,
     erfc,
     erfinv,
+    float_power,
+    fmax,
+    fmin,
+    frexp,
     gcd,
+    heaviside,
     hypot,
     isneginf,
     isposinf,
     lcm,
+    ldexp,
     logaddexp,
     logaddexp2,
     logit,
     nan_to_num,
+    nextafter,
+    positive,
     sgn,
     signbit,
     sinc,
@@ -390,6 +405,7 @@ from .tensor import (
 clip = clamp
 multiply, subtract, divide, true_divide, negative = mul, sub, div, div, neg
 absolute, arcsin, arccos, arctan, arctan2 = abs, asin, acos, atan, atan2
+arccosh, arcsinh, arctanh = acosh, asinh, atanh
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 swapaxes = swapdims = transpose
 moveaxis = movedim
@@ -438,7 +454,7 @@ def __getattr__(name: str):
     # subpackages and features that load on first use
     import importlib
     if name in ("functional", "viz", "data", "testing", "serialization", "checkpoint", "onnx",
-                "distributions"):
+                "distributions", "special"):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module(f"{__name__}.serialization"), name)

@@ -6,6 +6,7 @@ shape      - views, casts, cat/stack/split, pad, tril/triu, flip, repeat
 indexing   - x[idx], x[idx] = v, gather, scatter, index_select, masked ops
 linalg     - matmul (1-D, 2-D, batched) and linear
 special    - erfc, erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, ...
+gamma      - lgamma, digamma, polygamma, mvlgamma
 sorting    - sort, argsort, topk, kthvalue, searchsorted, bucketize
 statistics - median, quantile, mode, aminmax, std_mean, nansum, count_nonzero
 cumulative - cumprod, cummax/cummin, logcumsumexp, diff, trapezoid
@@ -25,6 +26,7 @@ from . import indexing, linalg, pointwise, reduction, shape  # noqa: F401
 from . import (  # noqa: F401
     compare,
     cumulative,
+    gamma,
     matrices,
     products,
     rearrange,

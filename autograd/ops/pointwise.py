@@ -34,6 +34,13 @@ def _zero(g):
     return _make(np.zeros(g._data.shape, g._data.dtype))
 
 
+def _quiet(fn, *arrays):
+    """fn(*arrays) without numpy's warnings: outside the domain the value is NaN (or inf at a
+    pole), silently, as in PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return fn(*arrays)
+
+
 def _sigmoid(x):
     return 0.5 * np.tanh(0.5 * x) + 0.5  # stable for any x, no overflow in exp
 
@@ -84,6 +91,13 @@ tan = unary("tan", np.tan, "g * (out * out + 1)")
 asin = unary("asin", np.arcsin, "g * (1 - x * x).rsqrt()")
 acos = unary("acos", np.arccos, "-g * (1 - x * x).rsqrt()")
 atan = unary("atan", np.arctan, "g / (x * x + 1)")
+acosh = unary("acosh", lambda x: _quiet(np.arccosh, x), "g * (x * x - 1).rsqrt()")
+asinh = unary("asinh", np.arcsinh, "g * (x * x + 1).rsqrt()")
+atanh = unary("atanh", lambda x: _quiet(np.arctanh, x), "g / (1 - x * x)")
+deg2rad = unary("deg2rad", lambda x: x * np.asarray(math.pi / 180, x.dtype),
+                "g * 0.017453292519943295", node="Deg2RadBackward0")    # (pi / 180)
+rad2deg = unary("rad2deg", lambda x: x * np.asarray(180 / math.pi, x.dtype),
+                "g * 57.29577951308232", node="Rad2DegBackward0")       # (180 / pi)
 sinh = unary("sinh", np.sinh, "g * x.cosh()")
 cosh = unary("cosh", np.cosh, "g * x.sinh()")
 tanh = unary("tanh", np.tanh, "g * (1 - out * out)")
@@ -106,6 +120,8 @@ Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite   # (no in-
 Tensor.negative, Tensor.negative_ = Tensor.neg, Tensor.neg_
 Tensor.arcsin, Tensor.arccos, Tensor.arctan = asin, acos, atan
 Tensor.arcsin_, Tensor.arccos_, Tensor.arctan_ = Tensor.asin_, Tensor.acos_, Tensor.atan_
+Tensor.arccosh, Tensor.arcsinh, Tensor.arctanh = acosh, asinh, atanh
+Tensor.arccosh_, Tensor.arcsinh_, Tensor.arctanh_ = Tensor.acosh_, Tensor.asinh_, Tensor.atanh_
 Tensor.absolute, Tensor.absolute_ = abs, Tensor.abs_
 fix = Tensor.fix = trunc
 Tensor.fix_ = Tensor.trunc_
@@ -363,7 +379,18 @@ def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
 
 Tensor.div = Tensor.divide = Tensor.true_divide = div
 Tensor.div_ = inplace(div)
-_pow_tt = binary("pow", np.power, "g * b * a ** (b - 1)", _pow_exp_rule, node="PowBackward1",
+
+
+def _pow_base_rule(g, a, b):
+    # d/da a**b = b * a**(b - 1), and 0 where b == 0 as in PyTorch: masked only where a == 0
+    # too (0 * 0 ** -1 would be NaN), so that the rule stays differentiable in b elsewhere
+    zero = (a == 0) & (b == 0)
+    if bool(zero._data.any()):
+        return where(zero, 0.0, g * b * a ** (b - 1))
+    return g * b * a ** (b - 1)
+
+
+_pow_tt = binary("pow", np.power, _pow_base_rule, _pow_exp_rule, node="PowBackward1",
                  register=False)
 maximum = binary("maximum", np.maximum, "g - g * (a < b) - g * (a == b) * 0.5",
                  "g - g * (b < a) - g * (a == b) * 0.5", node="MaximumBackward0")
@@ -405,7 +432,7 @@ bitwise_or = binary("bitwise_or", np.bitwise_or, None, None)
 bitwise_xor = binary("bitwise_xor", np.bitwise_xor, None, None)
 Tensor.multiply, Tensor.subtract = mul, sub
 Tensor.greater, Tensor.less, Tensor.greater_equal, Tensor.less_equal = gt, lt, ge, le
-Tensor.not_equal, Tensor.fmax, Tensor.fmin = ne, maximum, minimum
+Tensor.not_equal = ne
 Tensor.arctan2, Tensor.arctan2_ = atan2, Tensor.atan2_
 
 

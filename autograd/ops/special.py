@@ -1,10 +1,14 @@
 """Special functions and the rest of torch's pointwise math: erfc, erfinv, logit, xlogy,
-sinc, logaddexp(2), hypot, nan_to_num, sgn, gcd, lcm, and the predicates signbit, isneginf,
+sinc, logaddexp(2), hypot, nan_to_num, sgn, gcd, lcm, copysign, fmax, fmin, heaviside,
+float_power, positive, ldexp, nextafter, frexp, and the predicates signbit, isneginf,
 isposinf. Declared like the ops of pointwise.py: numpy forward, derivative in Tensor ops.
 
 Values at the edges follow PyTorch: xlogy(0, y) = 0 (unless y is NaN), logit outside
 [0, 1] is NaN (with `eps`, inputs are clamped to [eps, 1 - eps] and the gradient is 0
-outside), sinc'(0) = 0, nan_to_num passes the gradient only where the input is finite.
+outside), sinc'(0) = 0, nan_to_num passes the gradient only where the input is finite, fmax/fmin
+send the gradient to the input they return (the first on a tie), copysign's to the
+magnitude (0 where it is 0), nextafter's to its input where it moves; heaviside has no
+derivative (PyTorch's error).
 """
 
 from __future__ import annotations
@@ -13,9 +17,20 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
-from .base import binary, inplace, method, to_tensor, unary
-from .pointwise import _sign, _zero, where
+from .. import dtypes, return_types
+from ..tensor import Tensor, _make
+from .base import (
+    _cast,
+    binary,
+    derivative,
+    inplace,
+    method,
+    record,
+    shape_mismatch,
+    to_tensor,
+    unary,
+)
+from .pointwise import _quiet, _sign, _zero, pow, where
 
 _SQRT_PI = math.sqrt(math.pi)
 _erf_obj = np.frompyfunc(math.erf, 1, 1)
@@ -146,12 +161,12 @@ _hypot = binary("hypot", np.hypot, lambda g, a, out: g * a / out,
                 lambda g, b, out: g * b / out, register=False)
 
 
-def _tensor_pair(name: str, fn, kinds: str, inplace_too: bool):
-    """A binary op of two tensors (no Python scalar for `other`) whose dtypes are of
-    `kinds` only: PyTorch has no kernel for the others."""
+def _tensor_pair(name: str, fn, kinds: str, inplace_too: bool, other_name: str = "other"):
+    """A binary op of two tensors (no Python scalar for `other`, PyTorch's `other_name`)
+    whose dtypes are of `kinds` only: PyTorch has no kernel for the others."""
     def op(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
         if not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+            raise TypeError(f"{name}(): argument '{other_name}' (position 2) must be Tensor, not "
                             f"{type(other).__name__}")
         input = to_tensor(input, "input")
         for t in (input, other):
@@ -171,3 +186,116 @@ logaddexp2 = _tensor_pair("logaddexp2", _logaddexp2, "f", False)
 hypot = _tensor_pair("hypot", _hypot, "f", True)
 gcd = _tensor_pair("gcd", binary("gcd", np.gcd, None, None, register=False), "iu", True)
 lcm = _tensor_pair("lcm", binary("lcm", np.lcm, None, None, register=False), "iu", True)
+
+
+# ---- copysign, fmax/fmin, heaviside, ldexp, nextafter --------------------------------------
+def _copysign_rule(g, a, out):
+    """PyTorch's: g * out / a, and 0 where a == 0."""
+    return g * (out / (a + (a == 0)))
+
+
+_copysign = [binary("copysign", np.copysign, _copysign_rule, lambda g: _zero(g),
+                    node=f"CopysignBackward{k}", true_divide=True, register=False)
+             for k in (1, 0)]
+
+
+@method("copysign")
+def copysign(input: Tensor, other) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The magnitude of `input` with the sign of `other` (a tensor or a number); always
+    floating point."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"copysign() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
+                        "of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor input, Number other, *, Tensor out = None)\n")
+    return _copysign[isinstance(other, Tensor)](input, other)
+
+
+Tensor.copysign_ = inplace(copysign)
+
+# fmax/fmin: the gradient goes where the result came from: to `input` where it is kept
+# (a tie included) or `other` is NaN, to `other` elsewhere (PyTorch's masks)
+_fmax = binary("fmax", np.fmax, lambda g, a, b: where((a >= b) | b.isnan(), g, 0.0),
+               lambda g, a, b: where((a >= b) | b.isnan(), 0.0, g), register=False)
+_fmin = binary("fmin", np.fmin, lambda g, a, b: where((a <= b) | b.isnan(), g, 0.0),
+               lambda g, a, b: where((a <= b) | b.isnan(), 0.0, g), register=False)
+
+
+def _heaviside_rule(g):
+    raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
+# PyTorch's node for an op without a derivative: backward raises; it prints as its C++ name
+NoDerivative = derivative("NotImplemented", _heaviside_rule)
+NoDerivative.name = lambda self: "torch::autograd::NotImplemented"
+
+
+def _heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
+    """1 where input > 0, 0 where input < 0 (or NaN), `values` where input == 0."""
+    x, v = input._data, values._data
+    if x.dtype != v.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    try:
+        out = np.where(x == 0, v, x > 0).astype(x.dtype)
+    except ValueError:
+        raise shape_mismatch("heaviside", x, v) from None
+    return record(NoDerivative, out, (input, values))
+
+
+_ldexp = binary("ldexp", lambda a, b: _quiet(np.multiply, a, np.exp2(b)), "g * 2.0 ** b",
+                "g * out * LN2", true_divide=True, register=False)
+# (nextafter: the gradient passes to input where it moves, as in PyTorch; other gets zeros)
+_nextafter = binary("nextafter", np.nextafter, lambda g, a, b: where(a == b, 0.0, g),
+                    lambda g: _zero(g), register=False)
+fmax = _tensor_pair("fmax", _fmax, "iufb", False)
+fmin = _tensor_pair("fmin", _fmin, "iufb", False)
+heaviside = _tensor_pair("heaviside", _heaviside, "iufb", True, "values")
+ldexp = _tensor_pair("ldexp", _ldexp, "iufb", True)
+nextafter = _tensor_pair("nextafter", _nextafter, "f", True)
+
+
+# ---- float_power, positive, frexp ------------------------------------------------------------
+@method("float_power")
+def float_power(input, exponent) -> Tensor:  # noqa: A002
+    """input ** exponent computed in float64 (PowBackward0/1/2, after the cast)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power(): expected a Tensor as input or exponent, got "
+                        f"{type(input).__name__} and {type(exponent).__name__}")
+    base, exp = (_cast(v, dtypes.float64) if isinstance(v, Tensor) else float(v)
+                 for v in (input, exponent))
+    return pow(base, exp)
+
+
+_float_power_inplace = inplace(float_power)
+
+
+def _float_power_(self: Tensor, exponent) -> Tensor:
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype._legacy} but "
+                           "the operation's result requires dtype Double")
+    return _float_power_inplace(self, exponent)
+
+
+Tensor.float_power_ = _float_power_
+
+
+@method("positive")
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    """`input` itself (unary plus); not defined for bool tensors."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+Frexp = derivative("FrexpBackward0", lambda g, exponent: g / exponent.to(g.dtype).exp2())
+
+
+@method("frexp")
+def frexp(input: Tensor) -> return_types.frexp:  # noqa: A002
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent, 0.5 <= |mantissa| < 1
+    (exponent int32); the mantissa's gradient is g / 2 ** exponent."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("frexp() only supports floating-point dtypes")
+    mantissa, exponent = np.frexp(input._data)
+    exponent = _make(exponent.astype(np.int32, copy=False))
+    return return_types.frexp(record(Frexp, mantissa, (input,), exponent=exponent), exponent)

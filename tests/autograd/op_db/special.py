@@ -1,6 +1,8 @@
 """Registry entries: special functions and the rest of torch's pointwise math (erfc,
-erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=)), clamp
-with tensor bounds and lerp with a tensor weight."""
+erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=), the
+inverse hyperbolics, deg2rad, rad2deg, copysign, fmax, fmin, heaviside, float_power, ldexp,
+nextafter, frexp, the gamma family), clamp with tensor bounds and lerp with a tensor
+weight."""
 
 from __future__ import annotations
 
@@ -15,6 +17,26 @@ from autograd.testing import strategies as st
 from .core import OpInfo, Sample, binary, floats, unary
 
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
+_lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def _polygamma(n, x, terms=50):
+    """polygamma by its series, summed to x + 50, then Euler-Maclaurin's tail (n = 0:
+    digamma's asymptotic expansion): independent of the implementation's kernels."""
+    x = np.asarray(x, np.float64)
+    y = x + terms
+    if n == 0:
+        head = sum(1 / (x + k) for k in range(terms))
+        return (np.log(y) - 1 / (2 * y) - 1 / (12 * y ** 2) + 1 / (120 * y ** 4)
+                - 1 / (252 * y ** 6) - head)
+    head = sum((x + k) ** -(n + 1.0) for k in range(terms))
+    tail = (y ** -n / n + y ** -(n + 1.0) / 2 + (n + 1) * y ** -(n + 2.0) / 12
+            - (n + 1) * (n + 2) * (n + 3) * y ** -(n + 4.0) / 720)
+    return (-1) ** (n + 1) * math.factorial(n) * (head + tail)
+
+
+def _mvlgamma(x, p):
+    return sum(_lgamma(x - i / 2) for i in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
 
 
 def _erfinv(y):
@@ -111,7 +133,40 @@ def _round_sample(draw):
     return Sample((x,), {"decimals": 2})
 
 
+@hs.composite
+def _nonzero_pair(draw):
+    """Two broadcastable arrays, both away from 0 (copysign's kinks)."""
+    sa, sb = draw(st.broadcastable_shapes(2))
+    return Sample((draw(floats(sa, avoid=(0,))), draw(floats(sb, avoid=(0,)))))
+
+
 OPS = [
+    OpInfo("lgamma", ag.lgamma, _lgamma, unary(0.1, 8.0)),
+    OpInfo("lgamma_negative", ag.lgamma, _lgamma, unary(-2.9, -2.1)),
+    OpInfo("digamma", ag.digamma, lambda x: _polygamma(0, x), unary(0.1, 8.0)),
+    OpInfo("digamma_negative", ag.digamma, lambda x: _polygamma(0, x), unary(-1.9, -1.1)),
+    *[OpInfo(f"polygamma{n}", lambda x, n=n: ag.polygamma(n, x),
+             lambda x, n=n: _polygamma(n, x), unary(0.5, 6.0), rtol=1e-2)
+      for n in (1, 2, 3)],
+    OpInfo("mvlgamma", lambda x: ag.mvlgamma(x, 3), lambda x: _mvlgamma(x, 3), unary(1.2, 5.0)),
+    OpInfo("acosh", ag.acosh, np.arccosh, unary(1.2, 4.0)),
+    OpInfo("asinh", ag.asinh, np.arcsinh, unary(-3.0, 3.0)),
+    OpInfo("atanh", ag.atanh, np.arctanh, unary(-0.9, 0.9)),
+    OpInfo("deg2rad", ag.deg2rad, np.deg2rad, unary(-200.0, 200.0)),
+    OpInfo("rad2deg", ag.rad2deg, np.rad2deg, unary(), ref_atol=1e-4),
+    OpInfo("copysign", ag.copysign, np.copysign, _nonzero_pair()),
+    OpInfo("copysign_scalar", lambda a: ag.copysign(a, -1.5), lambda a: np.copysign(a, -1.5),
+           unary(avoid=(0,))),
+    OpInfo("fmax", ag.fmax, np.fmax, binary(unequal=True)),
+    OpInfo("fmin", ag.fmin, np.fmin, binary(unequal=True)),
+    OpInfo("heaviside", ag.heaviside, lambda a, b: np.where(a == 0, b, a > 0).astype(a.dtype),
+           _nonzero_pair(), differentiable=False, gradgrad=False),
+    OpInfo("float_power", ag.float_power, np.power, binary(0.3, 2.0, -2.0, 2.0),
+           keeps_dtype=False),
+    OpInfo("ldexp", ag.ldexp, lambda a, b: a * np.exp2(b), binary()),
+    OpInfo("nextafter", ag.nextafter, np.nextafter, binary(unequal=True)),
+    OpInfo("frexp", lambda x: ag.frexp(x).mantissa, lambda x: np.frexp(x)[0],
+           unary(0.55, 1.9, avoid=(1.0,))),
     OpInfo("erfc", ag.erfc, _erfc, unary()),
     OpInfo("erfinv", ag.erfinv, _erfinv, unary(-0.95, 0.95)),
     OpInfo("logit", ag.logit, _logit, unary(0.05, 0.95)),
