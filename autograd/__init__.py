@@ -93,6 +93,7 @@ from .linalg.functions import cross_legacy as cross
 from .linalg.functions import matrix_exp
 from .linalg.inverses import cholesky_deprecated as cholesky
 from .linalg.inverses import det, inverse, logdet, matrix_power, pinverse, slogdet
+from .ops.bessel import i0
 from .ops.compare import allclose, equal, isclose
 from .ops.cumulative import (
     cummax,

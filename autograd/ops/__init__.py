@@ -5,8 +5,9 @@ reduction  - sum, mean, prod, max/min, var/std, logsumexp, norm, softmax
 shape      - views, casts, cat/stack/split, pad, tril/triu, flip, repeat
 indexing   - x[idx], x[idx] = v, gather, scatter, index_select, masked ops
 linalg     - matmul (1-D, 2-D, batched) and linear
-special    - erfc, erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, ...
-gamma      - lgamma, digamma, polygamma, mvlgamma
+special    - erfc, erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, entr, ndtri, ...
+gamma      - lgamma, digamma, polygamma, mvlgamma, zeta
+bessel     - i0, i0e, i1, i1e
 sorting    - sort, argsort, topk, kthvalue, searchsorted, bucketize
 statistics - median, quantile, mode, aminmax, std_mean, nansum, count_nonzero
 cumulative - cumprod, cummax/cummin, logcumsumexp, diff, trapezoid
@@ -24,6 +25,7 @@ from . import indexing, linalg, pointwise, reduction, shape  # noqa: F401
 # isort: split
 # (the families below build on those above)
 from . import (  # noqa: F401
+    bessel,
     compare,
     cumulative,
     gamma,

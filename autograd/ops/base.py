@@ -514,6 +514,21 @@ def binary(name: str, fn: Callable, rule_a, rule_b, *, node: str | None = None,
     return op
 
 
+def binary_overloads(name: str, fn: Callable, rule_a, rule_b, *, node: str,
+                     true_divide: bool = False) -> Callable:
+    """A binary op whose node is named per PyTorch overload: `{node}0` for two tensors,
+    `{node}1` for a number `input`, `{node}2` for a number `other` (as XlogyBackward0/1/2)."""
+    ops = [binary(name, fn, rule_a, rule_b, node=f"{node}{k}", true_divide=true_divide,
+                  register=False) for k in range(3)]
+
+    def op(input, other) -> Tensor:  # noqa: A002 - PyTorch's names
+        return ops[0 if isinstance(input, Tensor) == isinstance(other, Tensor) else
+                   1 if isinstance(other, Tensor) else 2](input, other)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
 # ---------------------------------------------------------------------------------------
 # Every other stateless op (views, shape ops, reductions, indexing reads, linalg, ...):
 #

@@ -1,4 +1,5 @@
-"""The gamma family: lgamma, digamma, polygamma, mvlgamma (numpy has no gamma functions).
+"""The gamma family: lgamma, digamma, polygamma, mvlgamma, and the Hurwitz zeta
+(torch.special.zeta); numpy has none of them.
 
 Vectorised float64 kernels, each element's branch chosen by masks:
 - lgamma: a power series of lgamma(2 + z) for |z| <= 0.5 (so accurate near its zeros at 1
@@ -9,7 +10,8 @@ Vectorised float64 kernels, each element's branch chosen by masks:
   series), so they give PyTorch's numbers, its values at the poles included.
 Results are computed in float64 and cast back to the input's dtype; integers promote to
 the default float dtype. Derivatives: lgamma' = digamma, digamma' = polygamma(1, .),
-polygamma(n, .)' = polygamma(n + 1, .).
+polygamma(n, .)' = polygamma(n + 1, .); zeta(s, q) has PyTorch's derivative in q only,
+-s zeta(s + 1, q) (in s, backward raises its NotImplementedError).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from .base import derivative, float_data, inplace, method, record, to_tensor, unary
+from .base import (
+    binary_overloads,
+    derivative,
+    float_data,
+    inplace,
+    method,
+    record,
+    to_tensor,
+    unary,
+)
 
 _EULER = 0.5772156649015329
 _MACHEP = 1.11022302462515654042e-16
@@ -237,3 +248,16 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:  # noqa: A002
 
 
 Tensor.mvlgamma_ = inplace(mvlgamma)
+
+
+def _zeta_fwd(s, q) -> np.ndarray:
+    with _quiet():
+        return _zeta(s, q).astype(np.result_type(s, q))   # (a Python number takes the other's)
+
+
+def _zeta_rule_s(g):
+    raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+
+
+zeta = binary_overloads("zeta", _zeta_fwd, _zeta_rule_s, lambda g, a, b: g * -a * zeta(a + 1.0, b),
+                        node="SpecialZetaBackward", true_divide=True)

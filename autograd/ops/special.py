@@ -22,6 +22,7 @@ from ..tensor import Tensor, _make
 from .base import (
     _cast,
     binary,
+    binary_overloads,
     derivative,
     inplace,
     method,
@@ -92,12 +93,18 @@ def _sinc_rule(g, x, out):
     return where(x == 0, 0.0, g * ((x * math.pi).cos() - out) / safe)
 
 
-def _xlogy_fwd(a, b):
-    dt = (a if isinstance(a, np.ndarray) else b).dtype   # a Python scalar takes its dtype
-    a, b = np.asarray(a, dt), np.asarray(b, dt)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.multiply(a, np.log(b))
-        return np.where((np.asarray(a) == 0) & ~np.isnan(b), 0, out).astype(out.dtype)
+def _x_times(log):
+    """The forward of x * log(y) (xlogy, xlog1py): 0 where x == 0, unless y is NaN."""
+    def fwd(a, b):
+        dt = (a if isinstance(a, np.ndarray) else b).dtype   # a Python scalar takes its dtype
+        a, b = np.asarray(a, dt), np.asarray(b, dt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.multiply(a, log(b))
+            return np.where((a == 0) & ~np.isnan(b), 0, out).astype(out.dtype)
+    return fwd
+
+
+_xlogy_fwd = _x_times(np.log)
 
 
 def _xlogy_rule_a(g, a, b):
@@ -299,3 +306,89 @@ def frexp(input: Tensor) -> return_types.frexp:  # noqa: A002
     mantissa, exponent = np.frexp(input._data)
     exponent = _make(exponent.astype(np.int32, copy=False))
     return return_types.frexp(record(Frexp, mantissa, (input,), exponent=exponent), exponent)
+
+
+# ---- torch.special: entr, xlog1py, ndtri, log_ndtr ----------------------------------------
+def _entr(x: np.ndarray) -> np.ndarray:
+    """-x log x: 0 at 0, -inf below 0 (PyTorch's values)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -x * np.log(x)
+    return np.where(x == 0, 0, np.where(x < 0, -np.inf, out)).astype(x.dtype, copy=False)
+
+
+def _xlog1py_rule_a(g, a, b):
+    """xlog1py(g, b), and 0 where a == 0 and b <= -1 (log1p(b) is -inf or NaN)."""
+    return where((a == 0) & (b <= -1), 0.0, xlog1py(g, b))
+
+
+# Cephes' ndtri: a rational function of y - 1/2 in the middle, of 1 / sqrt(-2 log y) in the
+# tails (for sqrt(-2 log y) < 8 and above), coefficients highest degree first
+_NDTRI_P0 = (-5.99633501014107895267E1, 9.80010754185999661536E1, -5.66762857469070293439E1,
+             1.39312609387279679503E1, -1.23916583867381258016E0)
+_NDTRI_Q0 = (1.0, 1.95448858338141759834E0, 4.67627912898881538453E0, 8.63602421390890590575E1,
+             -2.25462687854119370527E2, 2.00260212380060660359E2, -8.20372256168333339912E1,
+             1.59056225126211695515E1, -1.18331621121330003142E0)
+_NDTRI_P1 = (4.05544892305962419923E0, 3.15251094599893866154E1, 5.71628192246421288162E1,
+             4.40805073893200834700E1, 1.46849561928858024014E1, 2.18663306850790267539E0,
+             -1.40256079171354495875E-1, -3.50424626827848203418E-2, -8.57456785154685413611E-4)
+_NDTRI_Q1 = (1.0, 1.57799883256466749731E1, 4.53907635128879210584E1, 4.13172038254672030440E1,
+             1.50425385692907503408E1, 2.50464946208309415979E0, -1.42182922854787788574E-1,
+             -3.80806407691578277194E-2, -9.33259480895457427372E-4)
+_NDTRI_P2 = (3.23774891776946035970E0, 6.91522889068984211695E0, 3.93881025292474443415E0,
+             1.33303460815807542389E0, 2.01485389549179081538E-1, 1.23716634817820021358E-2,
+             3.01581553508235416007E-4, 2.65806974686737550832E-6, 6.23974539184983293730E-9)
+_NDTRI_Q2 = (1.0, 6.02427039364742014255E0, 3.67983563856160859403E0, 1.37702099489081330271E0,
+             2.16236993594496635890E-1, 1.34204006088543189037E-2, 3.28014464682127739104E-4,
+             2.89247864745380683936E-6, 6.79019408009981274425E-9)
+_EXP_M2 = 0.13533528323661269189   # exp(-2)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def _ndtri(p: np.ndarray) -> np.ndarray:
+    """The standard normal's quantile function, as PyTorch's (Cephes') calc_ndtri."""
+    y0 = p.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = y0 > 1 - _EXP_M2
+        y = np.where(upper, 1 - y0, y0)
+        c = y - 0.5
+        c2 = c * c
+        middle = (c + c * (c2 * np.polyval(_NDTRI_P0, c2) / np.polyval(_NDTRI_Q0, c2))) * _SQRT_2PI
+        t = np.sqrt(-2 * np.log(y))
+        z = 1 / t
+        tail = np.where(t < 8, z * np.polyval(_NDTRI_P1, z) / np.polyval(_NDTRI_Q1, z),
+                        z * np.polyval(_NDTRI_P2, z) / np.polyval(_NDTRI_Q2, z))
+        tail = t - np.log(t) / t - tail
+        out = np.where(y > _EXP_M2, middle, np.where(upper, tail, -tail))
+    out = np.where(y0 == 0, -np.inf, np.where(y0 == 1, np.inf, out))
+    return np.where((y0 < 0) | (y0 > 1), np.nan, out).astype(p.dtype)
+
+
+# erfcx(z) = exp(z^2) erfc(z) ~ 1 / (z sqrt(pi)) sum_n (-1)^n (2n - 1)!! / (2 z^2)^n
+_ERFCX_ASYMPTOTIC = tuple((-1) ** n * math.prod(range(1, 2 * n, 2)) for n in range(12))[::-1]
+
+
+def _log_ndtr(x: np.ndarray) -> np.ndarray:
+    """log of the standard normal's CDF, accurate in both tails (PyTorch's formulas):
+    log1p(-erfc(t) / 2) for x >= -1 (t = x / sqrt 2), log(erfc(-t) / 2) below, and once
+    erfc(-t) underflows (-t >= 26), erfc's asymptotic series times exp(-t^2), in logs."""
+    x64 = x.astype(np.float64)
+    t = x64 * math.sqrt(0.5)
+    left = x64 < -1
+    e = _vectorised(_erfc_obj, np.where(left, -t, t))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        w = 0.5 / (t * t)
+        erfcx = np.polyval(_ERFCX_ASYMPTOTIC, w) / (-t * _SQRT_PI)
+        far = np.log(erfcx / 2) - t * t
+        out = np.where(~left, np.log1p(-e / 2), np.where(t > -26, np.log(e / 2), far))
+    return out.astype(x.dtype)
+
+
+entr = unary("entr", _entr, lambda g, x: g * -(x.log() + 1), node="SpecialEntrBackward0",
+             register=False)
+xlog1py = binary_overloads("xlog1py", _x_times(np.log1p), _xlog1py_rule_a, "g * a / (b + 1)",
+                           node="SpecialXlog1PyBackward", true_divide=True)
+ndtri = unary("ndtri", _ndtri, lambda g, out: g * (out * out * 0.5).exp() * _SQRT_2PI,
+              node="SpecialNdtriBackward0", register=False)
+log_ndtr = unary("log_ndtr", _log_ndtr,
+                 lambda g, x, out: g * (-(out + x * x * 0.5)).exp() / _SQRT_2PI,
+                 node="SpecialLogNdtrBackward0", register=False)
