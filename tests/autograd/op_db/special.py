@@ -1,8 +1,8 @@
 """Registry entries: special functions and the rest of torch's pointwise math (erfc,
 erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=), the
 inverse hyperbolics, deg2rad, rad2deg, copysign, fmax, fmin, heaviside, float_power, ldexp,
-nextafter, frexp, the gamma family), clamp with tensor bounds and lerp with a tensor
-weight."""
+nextafter, frexp, the gamma family, torch.special's entr, xlog1py, ndtri, log_ndtr, i0,
+i0e, i1, i1e and zeta), clamp with tensor bounds and lerp with a tensor weight."""
 
 from __future__ import annotations
 
@@ -140,6 +140,50 @@ def _nonzero_pair(draw):
     return Sample((draw(floats(sa, avoid=(0,))), draw(floats(sb, avoid=(0,)))))
 
 
+
+def _hurwitz(s, q, terms=50):
+    """zeta(s, q) = sum_k (q + k) ** -s: the first 50 terms, then Euler-Maclaurin's tail."""
+    s, q = np.asarray(s, np.float64), np.asarray(q, np.float64)
+    y = q + terms
+    head = sum((q + k) ** -s for k in range(terms))
+    return head + y ** (1 - s) / (s - 1) + y ** -s / 2 + s * y ** (-s - 1) / 12 \
+        - s * (s + 1) * (s + 2) * y ** (-s - 3) / 720
+
+
+def _ndtr(x):
+    return _erfc(-np.asarray(x) / math.sqrt(2)) / 2
+
+
+def _ndtri(p):
+    """The normal quantile by bisection on erfc: slow, simple, independent."""
+    lo, hi = np.full(np.shape(p), -10.0), np.full(np.shape(p), 10.0)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        below = _ndtr(mid) < p
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+def _bessel_i1(x, terms=60):
+    """I1 by its power series sum_k (x/2)^(2k+1) / (k! (k+1)!)."""
+    x = np.asarray(x, np.float64)
+    term, total = x / 2, x / 2
+    for k in range(1, terms):
+        term = term * (x / 2) ** 2 / (k * (k + 1))
+        total = total + term
+    return total
+
+
+@hs.composite
+def _zeta_sample(draw, scalar_q=False):
+    """Integer orders s in 2..5 (an int tensor: PyTorch has no derivative in s), q > 0;
+    with `scalar_q`, float orders and a Python q (no gradient then: differentiable=False)."""
+    shape = draw(st.shapes())
+    q = draw(floats(shape, 0.3, 3.0))
+    if scalar_q:
+        return Sample((draw(floats(shape, 1.5, 5.0)), draw(hs.floats(0.3, 3.0))))
+    return Sample((draw(st.arrays(shape, np.int64, low=2, high=5)), q))
+
 OPS = [
     OpInfo("lgamma", ag.lgamma, _lgamma, unary(0.1, 8.0)),
     OpInfo("lgamma_negative", ag.lgamma, _lgamma, unary(-2.9, -2.1)),
@@ -149,6 +193,28 @@ OPS = [
              lambda x, n=n: _polygamma(n, x), unary(0.5, 6.0), rtol=1e-2)
       for n in (1, 2, 3)],
     OpInfo("mvlgamma", lambda x: ag.mvlgamma(x, 3), lambda x: _mvlgamma(x, 3), unary(1.2, 5.0)),
+    OpInfo("special_entr", ag.special.entr, lambda x: -x * np.log(x), unary(0.1, 3.0)),
+    OpInfo("special_xlog1py", ag.special.xlog1py, lambda a, b: a * np.log1p(b),
+           binary(low_b=-0.8, high_b=3.0)),
+    OpInfo("special_xlog1py_scalar_input", lambda b: ag.special.xlog1py(1.5, b),
+           lambda b: 1.5 * np.log1p(b), unary(-0.8, 3.0)),
+    OpInfo("special_xlog1py_scalar_other", ag.special.xlog1py, lambda a, b: a * np.log1p(b),
+           binary(scalar_b=True, low_b=-0.8, high_b=3.0)),
+    OpInfo("special_ndtri", ag.special.ndtri, _ndtri, unary(0.02, 0.98)),
+    OpInfo("special_log_ndtr", ag.special.log_ndtr, lambda x: np.log(_ndtr(x)), unary(-6.0, 3.0)),
+    OpInfo("i0", ag.i0, np.i0, unary(-12.0, 12.0)),
+    OpInfo("special_i0e", ag.special.i0e, lambda x: np.i0(x) * np.exp(-np.abs(x)),
+           unary(-12.0, 12.0, avoid=(0,))),
+    OpInfo("special_i1", ag.special.i1, _bessel_i1, unary(-12.0, 12.0, avoid=(0,)),
+           notes="near 0 the second derivative cancels (as PyTorch's formula)"),
+    OpInfo("special_i1e", ag.special.i1e, lambda x: _bessel_i1(x) * np.exp(-np.abs(x)),
+           unary(-12.0, 12.0, avoid=(0,))),
+    OpInfo("special_zeta", ag.special.zeta, _hurwitz, _zeta_sample()),
+    OpInfo("special_zeta_scalar_input", lambda q: ag.special.zeta(2.5, q),
+           lambda q: _hurwitz(2.5, q), unary(0.3, 3.0)),
+    OpInfo("special_zeta_scalar_q", ag.special.zeta, _hurwitz, _zeta_sample(scalar_q=True),
+           differentiable=False, gradgrad=False,
+           notes="PyTorch has no derivative of zeta in s: backward raises"),
     OpInfo("acosh", ag.acosh, np.arccosh, unary(1.2, 4.0)),
     OpInfo("asinh", ag.asinh, np.arcsinh, unary(-3.0, 3.0)),
     OpInfo("atanh", ag.atanh, np.arctanh, unary(-0.9, 0.9)),
