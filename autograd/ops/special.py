@@ -157,8 +157,9 @@ Tensor.nan_to_num_ = inplace(nan_to_num)
 
 
 # ---- binary --------------------------------------------------------------------------------
-xlogy = binary("xlogy", _xlogy_fwd, _xlogy_rule_a, lambda g, a, b: g * a / b,
-               true_divide=True)
+xlogy = binary_overloads("xlogy", _xlogy_fwd, _xlogy_rule_a, lambda g, a, b: g * a / b,
+                         node="XlogyBackward", true_divide=True)
+Tensor.xlogy, Tensor.xlogy_ = xlogy, inplace(xlogy)
 _logaddexp = binary("logaddexp", np.logaddexp, lambda g, a, out: g * (a - out).exp(),
                     lambda g, b, out: g * (b - out).exp(), register=False)
 _logaddexp2 = binary("logaddexp2", np.logaddexp2, lambda g, a, out: g * (a - out).exp2(),

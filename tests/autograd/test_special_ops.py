@@ -196,3 +196,13 @@ def test_remainder_fmod_and_lerp_grad_fn_names_and_values_match_pytorch():
     same_error(torch, "lerp", None, X, P.astype(np.float32), 0.3)
     same_error(torch, "lerp", None, X, P, np.float32(0.3) * np.ones(1, np.float32))
 
+
+
+def test_xlogy_node_names_per_overload_as_pytorch():
+    """XlogyBackward0 for two tensors, 1 for a number input, 2 for a number other."""
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    names = [ag.xlogy(a, a).grad_fn.name(), ag.xlogy(2.0, a).grad_fn.name(),
+             ag.xlogy(a, 2.0).grad_fn.name(), a.xlogy(3).grad_fn.name()]
+    assert names == ["XlogyBackward0", "XlogyBackward1", "XlogyBackward2", "XlogyBackward2"]
+    g, = ag.grad(ag.xlogy(2.0, a).sum(), a)
+    np.testing.assert_allclose(g.numpy(), [2.0, 1.0])   # d/db a log b = a / b

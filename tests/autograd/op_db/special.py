@@ -249,6 +249,8 @@ OPS = [
     OpInfo("xlogy", ag.xlogy, lambda a, b: a * np.log(b), binary(low_b=0.2, high_b=3.0)),
     OpInfo("xlogy_scalar_other", lambda a, b: ag.xlogy(a, b), lambda a, b: a * np.log(b),
            binary(scalar_b=True, low_b=0.2, high_b=3.0)),
+    OpInfo("xlogy_scalar_input", lambda b: ag.xlogy(1.5, b), lambda b: 1.5 * np.log(b),
+           unary(0.2, 3.0)),
     OpInfo("logaddexp", ag.logaddexp, np.logaddexp, binary()),
     OpInfo("logaddexp2", ag.logaddexp2, np.logaddexp2, binary()),
     OpInfo("hypot", ag.hypot, np.hypot, binary(0.2, 2.0, 0.2, 2.0)),
