@@ -6,7 +6,12 @@ from . import functional, init, utils  # noqa: F401
 from . import summary as _summary  # noqa: F401  (attaches Module.summary)
 from .module import Module  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from .parameter import (  # noqa: F401
+    Buffer,
+    Parameter,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 
 _TRAINING = ("fit", "evaluate", "predict", "History")
 

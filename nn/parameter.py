@@ -7,7 +7,7 @@ import numpy as np
 from autograd.serialization import register_tensor_class
 from autograd.tensor import Tensor, _make
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 _new = object.__new__
 
@@ -76,27 +76,21 @@ _UNINITIALIZED = ("Attempted to use an uninitialized parameter in {}. This error
                   "autograd functions")
 
 
-class UninitializedParameter(Parameter):
-    """A Parameter whose shape is not known yet (a lazy layer's, before its first call).
-
-    It has a dtype but no shape: asking for its shape or numel raises, as in PyTorch
-    (`size()` is allowed there, and is (0,)).
-    `materialize(shape)` gives it data and turns it, in place, into a plain Parameter, so
-    an optimizer built before the first call updates it afterwards."""
+class _UninitializedTensor:
+    """What an uninitialized parameter and buffer share: a dtype but no shape (asking for
+    its shape or numel raises, as in PyTorch; `size()` is allowed there, and is (0,)) until
+    `materialize(shape)` gives it data and turns it, in place, into `cls_to_become`, so an
+    optimizer or module holding it sees the data afterwards."""
 
     __slots__ = ()
-
-    def __new__(cls, requires_grad: bool = True, device=None, dtype=None
-                ) -> UninitializedParameter:
-        from autograd import empty, get_default_dtype
-        return _alias(cls, empty(0, dtype=dtype or get_default_dtype()), requires_grad)
+    cls_to_become: type = Tensor
 
     def materialize(self, shape, device=None, dtype=None) -> None:
-        """Allocate (uninitialised) data of `shape` and become a Parameter."""
+        """Allocate (uninitialised) data of `shape` and become `cls_to_become`."""
         from autograd import dtypes
         dt = self._data.dtype if dtype is None else dtypes.to_np(dtype)
         self._data = np.empty(tuple(shape), dt)
-        self.__class__ = Parameter
+        self.__class__ = self.cls_to_become
 
     @property
     def shape(self):
@@ -109,10 +103,39 @@ class UninitializedParameter(Parameter):
     def numel(self) -> int:
         raise ValueError(_UNINITIALIZED.format("numel"))
 
-    def detach(self) -> UninitializedParameter:   # state_dict() lists it as it is
+    def detach(self):   # state_dict() lists it as it is
         return self
 
     def __repr__(self) -> str:
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
 
     __str__ = __repr__
+
+
+def _empty(dtype):
+    from autograd import empty, get_default_dtype
+    return empty(0, dtype=dtype or get_default_dtype())
+
+
+class UninitializedParameter(_UninitializedTensor, Parameter):
+    """A Parameter whose shape is not known yet (a lazy layer's, before its first call);
+    `materialize(shape)` makes it a plain Parameter."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None
+                ) -> UninitializedParameter:
+        return _alias(cls, _empty(dtype), requires_grad)
+
+
+class UninitializedBuffer(_UninitializedTensor, Tensor):
+    """A buffer whose shape is not known yet (a lazy norm layer's running statistics);
+    `materialize(shape)` makes it a plain Tensor."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None
+                ) -> UninitializedBuffer:
+        return _alias(cls, _empty(dtype), requires_grad)

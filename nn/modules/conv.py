@@ -9,10 +9,12 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -233,3 +235,102 @@ class ConvTranspose3d(_ConvTranspose):
     (in_channels, out_channels/groups, kd, kh, kw)."""
 
     _nd = 3
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """A Conv or ConvTranspose whose in_channels is dim 1 of its first input (dim 0 when
+    unbatched); then the plain layer (initialised as that layer would be, from the same
+    RNG state). Mixed in before the layer class, built with in_channels = out_channels = 0
+    and no bias, its parameters then replaced by uninitialized ones."""
+
+    def _lazy_init(self, out_channels: int, bias: bool, dtype) -> None:
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        """in_channels from the input; allocate and initialise as the plain layer does."""
+        if not self.has_uninitialized_params():
+            return
+        nd = self._nd
+        if not isinstance(input, Tensor) or input.ndim not in (nd + 1, nd + 2):
+            size = input.shape if isinstance(input, Tensor) else type(input).__name__
+            raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input "
+                               f"to {type(self).__name__}, but got input of size: {size}")
+        self.in_channels = input.shape[1] if input.ndim == nd + 2 else input.shape[0]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        with autograd.no_grad():
+            a, b = (self.in_channels, self.out_channels) if self.transposed else \
+                (self.out_channels, self.in_channels)
+            self.weight.materialize((a, b // self.groups, *self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+    def _after_load(self) -> None:
+        if not isinstance(self.weight, UninitializedParameter):
+            w = self.weight.shape
+            self.in_channels = w[0] if self.transposed else w[1] * self.groups
+
+
+class _LazyConv(_LazyConvMixin):
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                         padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
+class _LazyConvTranspose(_LazyConvMixin):
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                         dilation, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A Conv1d whose in_channels comes from its first input; then a Conv1d."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A Conv2d whose in_channels comes from its first input; then a Conv2d."""
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A Conv3d whose in_channels comes from its first input; then a Conv3d."""
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels comes from its first input; then a
+    ConvTranspose1d."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels comes from its first input; then a
+    ConvTranspose2d."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels comes from its first input; then a
+    ConvTranspose3d."""
+
+    cls_to_become = ConvTranspose3d

@@ -6,11 +6,12 @@ from typing import Any
 
 from autograd.grad_mode import no_grad
 
-from ..parameter import UninitializedParameter
+from ..parameter import _UninitializedTensor
 
 
 class LazyModuleMixin:
-    """Mix in before a layer class: its parameters start as `UninitializedParameter`s;
+    """Mix in before a layer class: its parameters (and buffers) start uninitialized
+    (`UninitializedParameter`, `UninitializedBuffer`);
     the first call runs `initialize_parameters(*args)` (which materialises them from the
     input's shape), then the module becomes `cls_to_become` (a plain layer). Loading a
     state dict materialises them with the saved shapes."""
@@ -22,7 +23,7 @@ class LazyModuleMixin:
         self.register_forward_pre_hook(_infer_parameters)
 
     def has_uninitialized_params(self) -> bool:
-        return any(isinstance(p, UninitializedParameter)
+        return any(isinstance(p, _UninitializedTensor)
                    for p in (*self._parameters.values(), *self._buffers.values()))
 
     def initialize_parameters(self, *args: Any, **kwargs: Any) -> None:
@@ -30,10 +31,10 @@ class LazyModuleMixin:
                                   f"{type(self).__name__}")
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any) -> None:
-        for name, p in self._parameters.items():
+        for name, p in (*self._parameters.items(), *self._buffers.items()):
             value = state_dict.get(prefix + name)
-            if isinstance(p, UninitializedParameter) and value is not None and \
-                    not isinstance(value, UninitializedParameter):
+            if isinstance(p, _UninitializedTensor) and value is not None and \
+                    not isinstance(value, _UninitializedTensor):
                 with no_grad():
                     p.materialize(value.shape)
         self._after_load()

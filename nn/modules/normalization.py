@@ -12,10 +12,13 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .lazy import LazyModuleMixin
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
+           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def _affine(module: Module, shape: tuple, weight: bool, bias: bool | None, dtype) -> None:
@@ -86,7 +89,8 @@ class _NormBase(Module):
 class _BatchNorm(_NormBase):
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
+        has_stats = self.weight is not None or self.running_mean is not None
+        if has_stats and input.shape[1] != self.num_features:
             raise RuntimeError(f"{self._get_name()}({self.extra_repr()}): expected input with "
                                f"{self.num_features} channels in dim 1, got input of shape "
                                f"{list(input.shape)}")
@@ -169,6 +173,92 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation of (N, C, D, H, W) or (C, D, H, W)."""
 
     _dims = (4, 5)
+
+
+class _LazyNormBase(LazyModuleMixin):
+    """A batch or instance norm whose num_features is dim 1 of its first input (as in
+    PyTorch, also for an unbatched instance norm input); then the plain layer. Mixed in
+    before the layer class, built with num_features 0, its parameters and running
+    statistics then replaced by uninitialized ones. PyTorch's defaults, also for the lazy
+    instance norms: affine=True, track_running_stats=True."""
+
+    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(dtype=dtype)
+            self.running_var = UninitializedBuffer(dtype=dtype)
+            self.num_batches_tracked = autograd.tensor(0, dtype=autograd.int64)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """num_features from the input's dim 1; allocate and initialise as the layer does."""
+        if not self.has_uninitialized_params():
+            return
+        if not isinstance(input, Tensor) or input.ndim < 2:
+            shape = list(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise IndexError(f"{type(self).__name__}: num_features is dim 1 of the first "
+                             f"input, but the input has none (shape {shape})")
+        self.num_features = input.shape[1]
+        with no_grad():
+            for t in (self.weight, self.bias, self.running_mean, self.running_var):
+                if t is not None:
+                    t.materialize((self.num_features,))
+            self.reset_parameters()
+
+    def _after_load(self) -> None:
+        for t in (self.weight, self.running_mean):
+            if t is not None and not isinstance(t, (UninitializedParameter,
+                                                    UninitializedBuffer)):
+                self.num_features = t.shape[0]
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    """A BatchNorm1d whose num_features comes from its first input; then a BatchNorm1d."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    """A BatchNorm2d whose num_features comes from its first input; then a BatchNorm2d."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """A BatchNorm3d whose num_features comes from its first input; then a BatchNorm3d."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features comes from its first input; then an
+    InstanceNorm1d."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features comes from its first input; then an
+    InstanceNorm2d."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features comes from its first input; then an
+    InstanceNorm3d."""
+
+    cls_to_become = InstanceNorm3d
 
 
 class LayerNorm(Module):

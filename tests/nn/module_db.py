@@ -59,9 +59,10 @@ def _away(*shape, kinks=(0.0,)):
     return make
 
 
-def _called(lazy: nn.Module, in_features: int) -> nn.Module:
-    """A lazy layer after its first call (which fixes its parameters' shapes)."""
-    lazy(ag.zeros(1, in_features))
+def _called(lazy: nn.Module, *shape: int) -> nn.Module:
+    """A lazy layer after its first call, on zeros of `shape` (which fixes its parameters'
+    shapes)."""
+    lazy(ag.zeros(*shape))
     return lazy
 
 

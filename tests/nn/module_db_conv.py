@@ -7,7 +7,7 @@ import numpy as np
 
 import nn
 
-from .module_db import ModuleInfo
+from .module_db import ModuleInfo, _called
 
 
 def _x(*shape):
@@ -48,6 +48,30 @@ def _positive(*shape):
 
 
 MODULES: list[ModuleInfo] = [
+    ModuleInfo("LazyConv1d", lambda: _called(nn.LazyConv1d(3, 2, stride=2), 1, 2, 5),
+               _x(2, 2, 7)),
+    ModuleInfo("LazyConv2d_groups", lambda: _called(nn.LazyConv2d(2, 2, groups=2), 4, 3, 3),
+               _x(1, 4, 3, 3)),
+    ModuleInfo("LazyConv3d", lambda: _called(nn.LazyConv3d(2, 2, bias=False), 1, 2, 3, 3, 3),
+               _x(1, 2, 3, 3, 3)),
+    ModuleInfo("LazyConvTranspose1d", lambda: _called(nn.LazyConvTranspose1d(3, 3, stride=2),
+                                                      2, 4), _x(2, 2, 4)),
+    ModuleInfo("LazyConvTranspose2d", lambda: _called(nn.LazyConvTranspose2d(
+        2, 2, stride=2, output_padding=1, groups=2), 1, 4, 2, 2), _x(1, 4, 3, 3)),
+    ModuleInfo("LazyConvTranspose3d", lambda: _called(nn.LazyConvTranspose3d(2, 2), 1, 2, 2, 2,
+                                                      2), _x(1, 2, 2, 2, 2)),
+    ModuleInfo("LazyBatchNorm1d", lambda: _called(nn.LazyBatchNorm1d(), 2, 3), _x(4, 3),
+               train_eval_differ=True),
+    ModuleInfo("LazyBatchNorm2d", lambda: _called(nn.LazyBatchNorm2d(bias=False), 2, 2, 2, 2),
+               _x(2, 2, 3, 3), train_eval_differ=True),
+    ModuleInfo("LazyBatchNorm3d_untracked", lambda: _called(nn.LazyBatchNorm3d(
+        track_running_stats=False), 1, 2, 2, 2, 2), _x(2, 2, 2, 2, 2)),
+    ModuleInfo("LazyInstanceNorm1d", lambda: _called(nn.LazyInstanceNorm1d(), 1, 3, 4),
+               _x(2, 3, 4), train_eval_differ=True),
+    ModuleInfo("LazyInstanceNorm2d_untracked", lambda: _called(nn.LazyInstanceNorm2d(
+        track_running_stats=False), 1, 2, 3, 3), _x(2, 2, 3, 3)),
+    ModuleInfo("LazyInstanceNorm3d_plain", lambda: _called(nn.LazyInstanceNorm3d(
+        affine=False), 1, 2, 2, 2, 2), _x(1, 2, 2, 2, 2), train_eval_differ=True),
     ModuleInfo("Conv2d", lambda: nn.Conv2d(2, 3, 3), _x(2, 2, 5, 5)),
     ModuleInfo("Conv2d_strided_padded_dilated", lambda: nn.Conv2d(2, 2, (3, 2), stride=2,
                                                                   padding=1, dilation=(1, 2)),
