@@ -42,7 +42,14 @@ def row_sum(a: np.ndarray) -> np.ndarray:
     short last axis row by row, several times slower. (float16: numpy's sum.)"""
     if a.dtype.itemsize < 4:
         return np.add.reduce(a, axis=1)
-    return a @ np.ones(a.shape[1], a.dtype)
+    return a @ _ones(a.shape[1], a.dtype)
+
+
+def _ones(n: int, dtype) -> np.ndarray:
+    """np.ones(n, dtype) in two C calls (np.ones is a Python function around them)."""
+    v = np.empty(n, dtype)
+    v.fill(1)
+    return v
 
 
 def row_max(a: np.ndarray) -> np.ndarray:
@@ -57,7 +64,7 @@ def row_max(a: np.ndarray) -> np.ndarray:
 
 def col_sum(a: np.ndarray) -> np.ndarray:
     """The sums of the columns of a 2-D array (a bias's gradient), as one product."""
-    return np.ones(a.shape[0], a.dtype) @ a
+    return _ones(a.shape[0], a.dtype) @ a
 
 
 def _unreduce(g: Tensor, shape: tuple, dims: tuple | None, keepdim: bool) -> Tensor:
