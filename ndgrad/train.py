@@ -1,6 +1,6 @@
 """The main job: train an MLP and show it working (``python -m ndgrad.train``, ``ndgrad-train``).
 
-    python -m ndgrad.train                                   # digits, ~97% test accuracy
+    python -m ndgrad.train                                   # digits, ~96% test accuracy
     python -m ndgrad.train --dataset moons --hidden 16,16 --epochs 100
     python -m ndgrad.train --dataset mnist --data-dir ~/data/mnist --epochs 5
 
