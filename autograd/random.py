@@ -641,7 +641,8 @@ def _poisson_sample(rate: float, g: Generator) -> int:
             u = uniform() - 0.5
             v = uniform()
             us = 0.5 - abs(u)
-            k = math.floor((2 * a / us + b) * u + rate + 0.43)
+            k = (2 * a / us + b) * u + rate + 0.43
+            k = math.floor(k) if math.isfinite(k) else -2 ** 63   # (C's cast, for rate inf)
             if us >= 0.07 and v <= vr:
                 return k
             if k < 0 or (us < 0.013 and v > us):

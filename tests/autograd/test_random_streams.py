@@ -131,7 +131,8 @@ def test_poisson_is_pytorchs():
     rates = np.array([0.5, 3.0, 0.0, 12.0, 100.0, 7.5, 1e4, 0.01] * 8).reshape(8, 8)
     _same(lambda m: [m.poisson(m.tensor(rates)), m.poisson(m.tensor(rates).float()),
                      m.poisson(m.tensor(rates).T),
-                     m.poisson(m.tensor(rates), generator=m.Generator().manual_seed(2))])
+                     m.poisson(m.tensor(rates), generator=m.Generator().manual_seed(2)),
+                     m.poisson(m.tensor([float("inf"), 3.0]))])   # (inf: C's cast of NaN)
 
 
 def test_non_contiguous_fills_draw_in_memory_order_as_pytorch():
