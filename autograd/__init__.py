@@ -362,6 +362,7 @@ from .out_arg import add_out_arguments
 from .random import (
     Generator,
     bernoulli,
+    binomial,
     default_generator,
     get_rng_state,
     initial_seed,

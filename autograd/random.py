@@ -31,7 +31,7 @@ from .tensor import Tensor, _make
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "default_generator",
            "get_rng_state", "set_rng_state", "fork_rng", "rand", "randn", "randint", "randperm",
-           "normal", "bernoulli", "poisson", "rand_like", "randn_like", "randint_like"]
+           "normal", "bernoulli", "poisson", "binomial", "rand_like", "randn_like", "randint_like"]
 
 _U64 = (1 << 64) - 1
 _MT_N = 624   # mt19937's words of state
@@ -630,7 +630,7 @@ def _poisson_sample(rate: float, g: Generator) -> int:
     rejection (1993) for rates of 10 or more, else multiplying uniforms until the product
     falls below exp(-rate)."""
     def uniform() -> float:
-        return float(g._u64(1)[0] & np.uint64((1 << 53) - 1)) * 2.0 ** -53
+        return _uniform53(g)
     if rate >= 10:
         slam, loglam = math.sqrt(rate), math.log(rate)
         b = 0.931 + 2.53 * slam
@@ -658,6 +658,89 @@ def _poisson_sample(rate: float, g: Generator) -> int:
         if prod <= enlam:
             return k
         k += 1
+
+
+def _uniform53(g: Generator) -> float:
+    """One double in [0, 1) from 53 bits of a 64-bit draw (PyTorch's
+    uniform_real_distribution<double>, which its CPU samplers call per value)."""
+    return float(g._u64(1)[0] & np.uint64((1 << 53) - 1)) * 2.0 ** -53
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Samples of Binomial(count, prob), elementwise (same dtype as `count`)."""
+    _check_float_input(count, "binomial_cpu", "binomial")
+    c, p = np.broadcast_arrays(count._data, prob._data)
+    g = _gen(generator)
+    out = np.array([_binomial_sample(n, q, g) for n, q in zip(c.reshape(-1).tolist(),
+                                                              p.reshape(-1).tolist())],
+                   np.float64).reshape(c.shape)
+    return _make(out.astype(count._data.dtype))   # (PyTorch has no derivative for it)
+
+
+def _binomial_sample(count: float, prob: float, g: Generator) -> float:
+    """PyTorch's CPU sampler: for the smaller of p and 1 - p, Hoermann's BTRS rejection
+    (1993) when count * p >= 10, else counting geometric waiting times."""
+    if count <= 0 or prob <= 0:
+        return 0.0
+    if prob >= 1:
+        return count
+    if math.isnan(prob):
+        return math.nan
+    q = prob if prob <= 0.5 else 1.0 - prob
+    k = _btrs(count, q, g) if count * q >= 10 else _binomial_inversion(count, q, g)
+    return k if prob <= 0.5 else count - k
+
+
+def _binomial_inversion(count: float, prob: float, g: Generator) -> float:
+    geom_sum, num_geom, logprob = 0.0, 0.0, math.log1p(-prob)
+    while True:
+        u = _uniform53(g)
+        geom_sum += math.ceil(math.log(u) / logprob) if u > 0 else math.inf
+        if geom_sum > count:
+            return num_geom
+        num_geom += 1
+
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287)
+
+
+def _stirling_tail(k: float) -> float:
+    """log k! minus its Stirling approximation."""
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _btrs(count: float, prob: float, g: Generator) -> float:
+    stddev = math.sqrt(count * prob * (1 - prob))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = math.floor((count + 1) * prob)
+    while True:
+        u = _uniform53(g) - 0.5
+        v = _uniform53(g)
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + c)
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return float(k)
+        v = math.log(v * alpha / (a / (us * us) + b))
+        upperbound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+                      + (count + 1) * math.log((count - m + 1) / (count - k + 1))
+                      + (k + 0.5) * math.log(r * (count - k + 1) / (k + 1))
+                      + _stirling_tail(m) + _stirling_tail(count - m)
+                      - _stirling_tail(k) - _stirling_tail(count - k))
+        if v <= upperbound:
+            return float(k)
 
 
 def _like(sample, name: str):
