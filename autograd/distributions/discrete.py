@@ -327,10 +327,8 @@ class OneHotCategorical(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> OneHotCategorical:
-        new = type(self).__new__(type(self))
-        new.__dict__.update(self.__dict__)
+        new = self._copy(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
-        new._batch_shape = Size(batch_shape)
         return new
 
     @property

@@ -93,15 +93,18 @@ class Distribution:
 
     def expand(self, batch_shape, _instance=None) -> Distribution:
         """The same distribution with its parameters expanded to `batch_shape` (views)."""
-        batch_shape = Size(batch_shape)
-        new = type(self).__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        nb = len(self._batch_shape)
+        new, nb = self._copy(batch_shape), len(self._batch_shape)
         for name in self.arg_constraints:
             if name in self.__dict__:
                 value = self.__dict__[name]
                 new.__dict__[name] = value.expand(tuple(batch_shape) + tuple(value.shape[nb:]))
-        new._batch_shape = batch_shape
+        return new
+
+    def _copy(self, batch_shape) -> Distribution:
+        """A shallow copy with `batch_shape` (expand then replaces the parameters)."""
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._batch_shape = Size(batch_shape)
         return new
 
     def sample(self, sample_shape=()) -> Tensor:

@@ -9,7 +9,7 @@ import math
 from ..creation import empty, eye
 from ..linalg import cholesky, solve_triangular
 from ..ops.shape import broadcast_shapes
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, lazy_property
 
@@ -70,14 +70,11 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(matrix)
 
     def expand(self, batch_shape, _instance=None) -> MultivariateNormal:
-        new = type(self).__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        batch, n = tuple(batch_shape), self._event_shape[0]
+        new, batch, n = self._copy(batch_shape), tuple(batch_shape), self._event_shape[0]
         new.loc = self.loc.expand(batch + (n,))
         for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
             if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name].expand(batch + (n, n))
-        new._batch_shape = Size(batch)
         return new
 
     def _full(self, m: Tensor) -> Tensor:

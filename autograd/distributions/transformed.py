@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .continuous import Normal
 from .distribution import Distribution
@@ -136,10 +136,8 @@ class TransformedDistribution(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None) -> TransformedDistribution:
-        new = type(self).__new__(type(self))
-        new.__dict__.update(self.__dict__)
+        new = self._copy(batch_shape)
         new.base_dist = self.base_dist.expand(batch_shape)
-        new._batch_shape = Size(batch_shape)
         return new
 
     @property

@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.distributions import (Exponential, Independent, Laplace, MultivariateNormal,
-                                    Normal, kl_divergence, register_kl)
+from autograd.distributions import (
+    Exponential,
+    Independent,
+    Laplace,
+    MultivariateNormal,
+    Normal,
+    kl_divergence,
+    register_kl,
+)
 
 
 def _families(lib, dt):
