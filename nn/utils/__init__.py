@@ -118,6 +118,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 from . import (  # noqa: E402,F401
     parametrizations,
     parametrize,
+    prune,  # (nn.utils.prune: pruning masks)
     rnn,  # noqa: E402,F401  (nn.utils.rnn: packed and padded sequences)
 )
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
