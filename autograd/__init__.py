@@ -358,6 +358,7 @@ from .ops.statistics import (
     std_mean,
     var_mean,
 )
+from .ops.strided import as_strided, as_strided_
 from .out_arg import add_out_arguments
 from .random import (
     Generator,

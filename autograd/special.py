@@ -14,10 +14,10 @@ from .ops.bessel import i0, i0e, i1, i1e
 from .ops.gamma import digamma, lgamma, mvlgamma, polygamma, zeta
 from .ops.pointwise import erf, exp2, expm1, log1p, round, sigmoid
 from .ops.reduction import log_softmax, logsumexp, softmax
-from .ops.special import entr, erfc, erfinv, log_ndtr, logit, ndtri, sinc, xlog1py, xlogy
+from .ops.special import entr, erfc, erfcx, erfinv, log_ndtr, logit, ndtri, sinc, xlog1py, xlogy
 from .tensor import Tensor
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln",
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln",
            "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
            "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
            "xlog1py", "xlogy", "zeta"]

@@ -3,6 +3,7 @@
 pointwise  - elementwise math and operators, with PyTorch's dtype promotion
 reduction  - sum, mean, prod, max/min, var/std, logsumexp, norm, softmax
 shape      - views, casts, cat/stack/split, pad, tril/triu, flip, repeat
+strided    - as_strided: a view of the storage by sizes, strides and offset
 indexing   - x[idx], x[idx] = v, gather, scatter, index_select, masked ops
 linalg     - matmul (1-D, 2-D, batched) and linear
 special    - erfc, erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, entr, ndtri, ...
@@ -37,4 +38,5 @@ from . import (  # noqa: F401
     sorting,
     special,
     statistics,
+    strided,
 )

@@ -189,11 +189,19 @@ def _scatter(g: Tensor, idx: np.ndarray, shape: tuple) -> Tensor:
 
 
 class AsStridedBackward0(Node):
-    """A view whose base was changed in place after the view was taken: its gradient goes
-    to its places in the base (`idx`), through the base's current node."""
+    """A strided view of its input's memory: its gradient goes to its places (`idx`) in a
+    buffer of `base_shape`, which is the input's gradient (a view whose base was changed
+    in place after the view was taken), or, for `as_strided`, is read back where the input
+    lies in it (`read`), divided by how often the input reads each place (`count`)."""
+
+    read = count = None
 
     def backward(self, g):
-        return (_scatter(g, self.idx, self.base_shape),)
+        gb = _scatter(g, self.idx, self.base_shape)
+        if self.read is None:
+            return (gb,)
+        gx = gb[_make(self.read)]
+        return (gx if self.count is None else gx / _make(self.count.astype(gx._data.dtype)),)
 
 
 class CopySlices(Node):

@@ -4,8 +4,11 @@ affine_grid maps each output pixel's normalised position [x, y, (z,) 1] through 
 affine matrices. grid_sample reads the input at those positions: each output is a weighted
 sum of up to four input pixels (bilinear; eight voxels for 5-D input, trilinear), sixteen
 (bicubic) or one (nearest), gathered with `Tensor.gather`.
-Both are composites of differentiable Tensor ops, so gradients reach the input and the
-grid and differentiate again. Sample positions are computed as PyTorch's CPU kernel
+Both are composites of differentiable Tensor ops, run without recording; each call is one
+node of PyTorch's name (`GridSampler2DBackward0`, `GridSampler3DBackward0`,
+`AffineGridGeneratorBackward0`) whose backward records the composite again on the saved
+inputs and differentiates it, so gradients reach the input and the grid and differentiate
+again. Sample positions are computed as PyTorch's CPU kernel
 computes them (same arithmetic, same rounding: its 2-D kernel is vectorised, its 3-D one
 scalar, and they differ), because the grid's gradient jumps where a position crosses a
 pixel centre: a position that lands exactly on one must fall on the same side as in
@@ -14,15 +17,19 @@ PyTorch.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
 import autograd
-from autograd.ops.base import to_tensor
-from autograd.tensor import Tensor
+from autograd import grad_mode
+from autograd.function import Node
+from autograd.ops.base import needs_graph, to_tensor
+from autograd.tensor import Tensor, _make
 
 from ._checks import require_tensor
 from .resize import cubic_weights
@@ -36,6 +43,53 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
 
 def _sizes(t: Tensor) -> str:
     return str(list(t.shape))
+
+
+# ---------------------------------------------------------------------------------------
+# one node per call
+
+
+class _Recomputed(Node):
+    """A composite op as one node: backward records `fn` again on the saved inputs and
+    differentiates that graph (on the inputs themselves when a graph of the gradient is
+    being recorded, so that it differentiates again; on detached copies otherwise)."""
+
+    fn: Callable
+
+    def backward(self, g):
+        inputs = self.saved()
+        create = grad_mode.is_grad_enabled()
+        with grad_mode.enable_grad():
+            if not create:
+                inputs = tuple(t.detach().requires_grad_(t.requires_grad) for t in inputs)
+            out = self.fn(*inputs)
+            wanted = [t for t in inputs if t.requires_grad]
+            grads = iter(autograd.grad(out, wanted, g, create_graph=create, allow_unused=True))
+        return tuple(next(grads) if t.requires_grad else None for t in inputs)
+
+
+class GridSampler2DBackward0(_Recomputed):
+    """grid_sample of a 4-D input."""
+
+
+class GridSampler3DBackward0(_Recomputed):
+    """grid_sample of a 5-D input."""
+
+
+class AffineGridGeneratorBackward0(_Recomputed):
+    """affine_grid."""
+
+
+def _one_node(node: type, fn: Callable, *inputs: Tensor) -> Tensor:
+    """fn(*inputs), computed without recording, as one `node` of the inputs."""
+    if not needs_graph(*inputs):
+        return fn(*inputs)
+    with grad_mode.no_grad():
+        out = fn(*inputs)
+    n = node(inputs)
+    n.save(*inputs)
+    n.fn = fn
+    return _make(out._data, n)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,6 +137,14 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         raise RuntimeError(f"affine_grid: theta holds {theta.shape[0]} matrices but size asks "
                            f"for a batch of {size[0]} (theta {_sizes(theta)}, size "
                            f"{list(size)})")
+    return _one_node(AffineGridGeneratorBackward0,
+                     functools.partial(_affine_grid, size=size, align_corners=align_corners),
+                     theta)
+
+
+def _affine_grid(theta: Tensor, size: tuple, align_corners: bool) -> Tensor:
+    """affine_grid's composite, on checked arguments."""
+    spatial = size[2:]
     dt = theta._data.dtype.type
     # [x, y, (z,) 1] per output pixel, x varying fastest (the last spatial dim)
     axes = [_base_coords(n, align_corners, dt) for n in reversed(spatial)]
@@ -208,6 +270,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     _check_grid_sample(x, grid)
     if mode == "bicubic" and x.ndim == 5:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return _one_node(GridSampler2DBackward0 if x.ndim == 4 else GridSampler3DBackward0,
+                     functools.partial(_grid_sample, mode=mode, padding_mode=padding_mode,
+                                       align_corners=align_corners), x, grid)
+
+
+def _grid_sample(x: Tensor, grid: Tensor, mode: str, padding_mode: str,
+                 align_corners: bool) -> Tensor:
+    """grid_sample's composite, on checked arguments."""
     n, c, *spatial = x.shape
     nd, out_shape = len(spatial), tuple(grid.shape[1:-1])
     # pos[d]: positions along spatial dim d (grid's last axis lists x, y, (z): reversed);

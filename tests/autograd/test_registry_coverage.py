@@ -29,6 +29,7 @@ EXEMPT = {
     "_IndexFoldNode": "base class of ReflectionPadBackwardBackward0 & co",
     "_UpsampleNode": "base class of UpsampleNearest2DBackward0 & co (nn/functional/resize.py)",
     "_SplitNode": "base class of SplitBackward0, SplitWithSizesBackward0",
+    "_Recomputed": "base class of GridSampler2DBackward0 & co (nn/functional/vision.py)",
 }
 
 

@@ -1,4 +1,4 @@
-"""torch.special's entr, xlog1py, ndtri, log_ndtr, i0 (also torch.i0), i0e, i1, i1e and
+"""torch.special's entr, xlog1py, ndtri, erfcx, log_ndtr, i0 (also torch.i0), i0e, i1, i1e and
 zeta: values (edges and tails included) in float32 and float64, gradients, grad_fn names,
 dtypes and integer promotion against PyTorch; known values without it."""
 
@@ -21,15 +21,19 @@ X = {
                    0.5, 1.0, -0.1, 1.1, EDGES],
     "log_ndtr": np.r_[rng.uniform(-5, 5, 60), -(10.0 ** rng.uniform(0, 3, 30)), -1.0, -36.0,
                       -37.0, -38.0, 10.0, 40.0, EDGES],
+    "erfcx": np.r_[rng.uniform(-5, 5, 60), 10.0 ** rng.uniform(0, 300, 30), -26.0, -27.0,
+                   0.99, 1.0, 1.01, 1e8, 2e8, EDGES],
     **{n: np.r_[rng.uniform(-12, 12, 60), rng.uniform(-700, 700, 20), 8.0, -8.0, 1e-20, 720.0,
                 EDGES] for n in ("i0", "i0e", "i1", "i1e")},
 }
 # finite points with finite gradients, for the gradient check
 GRAD_X = {"entr": rng.uniform(0.05, 3, 12), "ndtri": rng.uniform(0.01, 0.99, 12),
           "log_ndtr": np.r_[rng.uniform(-5, 5, 12), -50.0, -1e3],
+          "erfcx": np.r_[rng.uniform(-3, 3, 12), 50.0, 1e3],
           **{n: np.r_[rng.uniform(-12, 12, 12), 0.0, 1e-20] for n in ("i0", "i0e", "i1", "i1e")}}
 NODES = {"entr": "SpecialEntrBackward0", "ndtri": "SpecialNdtriBackward0",
-         "log_ndtr": "SpecialLogNdtrBackward0", "i0": "I0Backward0",
+         "log_ndtr": "SpecialLogNdtrBackward0", "erfcx": "SpecialErfcxBackward0",
+         "i0": "I0Backward0",
          "i0e": "SpecialI0EBackward0", "i1": "SpecialI1Backward0", "i1e": "SpecialI1EBackward0"}
 
 

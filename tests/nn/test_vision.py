@@ -165,3 +165,36 @@ def test_bad_arguments_pytorch_words_poorly_are_named_clearly():
         F.affine_grid(ag.zeros(3, 2, 3), (2, 3, 4, 5), align_corners=False)
     with pytest.raises(TypeError, match="argument 'theta'"):
         F.affine_grid([[1, 0, 0], [0, 1, 0]], (1, 1, 2, 2), align_corners=False)
+
+
+@pytest.mark.parametrize("size", [(1, 2, 3, 4), (1, 1, 2, 3, 2)])
+def test_each_call_is_one_node_named_as_pytorchs(size):
+    torch = pytest.importorskip("torch")
+    nd = len(size) - 2
+    theta0 = rng.standard_normal((1, nd, nd + 1))
+    x0 = rng.standard_normal(size)
+    names, grads = [], []
+    for lib, fn in ((ag, F), (torch, torch.nn.functional)):
+        theta = lib.tensor(theta0, requires_grad=True)
+        x = lib.tensor(x0, requires_grad=True)
+        grid = fn.affine_grid(theta, size, align_corners=False)
+        out = fn.grid_sample(x, grid, align_corners=False)
+        names.append((type(grid.grad_fn).__name__, type(out.grad_fn).__name__,
+                      [type(f).__name__ for f, _ in out.grad_fn.next_functions]))
+        out.backward(lib.ones_like(out))
+        grads.append((x.grad.numpy(), theta.grad.numpy()))
+    assert names[0] == names[1]
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_one_node_backward_records_nothing_without_create_graph():
+    x = ag.randn(1, 1, 3, 3, requires_grad=True, dtype=ag.float64)
+    grid = ag.rand(1, 2, 2, 2, requires_grad=True, dtype=ag.float64)
+    gx, gg = ag.grad(F.grid_sample(x, grid, align_corners=True).sum(), (x, grid))
+    assert not gx.requires_grad and not gg.requires_grad
+    gx2, gg2 = ag.grad(F.grid_sample(x, grid, align_corners=True).sum(), (x, grid),
+                       create_graph=True)
+    assert gg2.requires_grad
+    np.testing.assert_array_equal(gx.numpy(), gx2.detach().numpy())
+    np.testing.assert_array_equal(gg.numpy(), gg2.detach().numpy())

@@ -68,6 +68,27 @@ def _np_unfold(x, dimension, size, step):
 
 
 @hs.composite
+def _as_strided_sample(draw):
+    """A 1-D or 2-D storage and a window over it (strides may overlap: stride 0, or
+    smaller than the extent of another dim); `expand`: the input is x expanded to 2 rows,
+    whose elements overlap in the storage."""
+    nd = draw(hs.integers(0, 2))
+    size = tuple(draw(hs.integers(0, 3)) for _ in range(nd))
+    stride = tuple(draw(hs.integers(0, 3)) for _ in range(nd))
+    offset = draw(hs.integers(0, 2))
+    extent = 0 if 0 in size else sum((n - 1) * k for n, k in zip(size, stride))
+    length = offset + extent + 1 + draw(hs.integers(0, 2))
+    rows = 2 if length % 2 == 0 and draw(hs.booleans()) else 1
+    x = draw(floats((rows, length // rows)))
+    return Sample((x,), dict(size=size, stride=stride, storage_offset=offset))
+
+
+def _np_as_strided(x, size, stride, storage_offset):
+    flat = x.reshape(-1)[storage_offset:]
+    return np.lib.stride_tricks.as_strided(flat, size, [k * x.itemsize for k in stride])
+
+
+@hs.composite
 def _fill_diagonal_sample(draw):
     rows, cols = draw(hs.integers(1, 5)), draw(hs.integers(1, 4))
     return Sample((draw(floats((rows, cols))),), {"wrap": draw(hs.booleans())})
@@ -259,6 +280,12 @@ OPS = [
     OpInfo("flip", lambda x, d0, d1: x.flip(d0), lambda x, d0, d1: np.flip(x, d0),
            _two_dims()),
     OpInfo("unfold", lambda x, **kw: x.unfold(**kw), _np_unfold, _unfold_sample()),
+    OpInfo("as_strided", lambda x, **kw: x.as_strided(**kw), _np_as_strided,
+           _as_strided_sample()),
+    OpInfo("as_strided_", lambda x, **kw: (x * 1).as_strided_(**kw), _np_as_strided,
+           _as_strided_sample()),
+    OpInfo("as_strided_expanded_input", lambda x, **kw: ag.as_strided(
+        x.reshape(-1).expand(2, x.numel()), **kw), _np_as_strided, _as_strided_sample()),
     OpInfo("narrow_copy", lambda x, d0, d1: x.narrow_copy(d0, 0, 1),
            lambda x, d0, d1: np.take(x, [0], d0),
            _two_dims(min_dims=1).filter(lambda s: s.args[0].size > 0)),

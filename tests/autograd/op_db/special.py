@@ -1,7 +1,7 @@
 """Registry entries: special functions and the rest of torch's pointwise math (erfc,
 erfinv, logit, xlogy, sinc, logaddexp, hypot, nan_to_num, sgn, round(decimals=), the
 inverse hyperbolics, deg2rad, rad2deg, copysign, fmax, fmin, heaviside, float_power, ldexp,
-nextafter, frexp, the gamma family, torch.special's entr, xlog1py, ndtri, log_ndtr, i0,
+nextafter, frexp, the gamma family, torch.special's entr, xlog1py, ndtri, erfcx, log_ndtr, i0,
 i0e, i1, i1e and zeta), clamp with tensor bounds and lerp with a tensor weight."""
 
 from __future__ import annotations
@@ -201,6 +201,9 @@ OPS = [
     OpInfo("special_xlog1py_scalar_other", ag.special.xlog1py, lambda a, b: a * np.log1p(b),
            binary(scalar_b=True, low_b=-0.8, high_b=3.0)),
     OpInfo("special_ndtri", ag.special.ndtri, _ndtri, unary(0.02, 0.98)),
+    OpInfo("special_erfcx", ag.special.erfcx,
+           lambda x: np.exp(x * x) * np.vectorize(math.erfc, otypes=[float])(x),
+           unary(-3.0, 3.0)),
     OpInfo("special_log_ndtr", ag.special.log_ndtr, lambda x: np.log(_ndtr(x)), unary(-6.0, 3.0)),
     OpInfo("i0", ag.i0, np.i0, unary(-12.0, 12.0)),
     OpInfo("special_i0e", ag.special.i0e, lambda x: np.i0(x) * np.exp(-np.abs(x)),
