@@ -51,6 +51,16 @@ def _class_sample(draw, log_probs=False):
     return Sample((x, t, w), kw, diff=(True, False, False))
 
 
+@hs.composite
+def _few_classes_sample(draw):
+    """The classifier's case cross_entropy computes in one pass over the transposed copy:
+    (N, C) logits with N >= 32 rows of C < 32 classes, plain targets, 'mean'."""
+    n, c = draw(hs.integers(32, 34)), draw(hs.integers(2, 3))
+    t = np.array(draw(hs.lists(hs.integers(0, c - 1), min_size=n, max_size=n)))
+    return Sample((draw(floats((n, c))), t, None), {"reduction": "mean"},
+                  diff=(True, False, False))
+
+
 def _ce_ref(x, t, w=None, reduction="mean", ignore_index=-100, label_smoothing=0.0,
             log_probs=False):
     c = x.shape[1]
@@ -453,6 +463,8 @@ OPS: list = [
     OpInfo("F.cross_entropy",
            lambda x, t, w, **kw: F.cross_entropy(x, t, weight=_weight(w), **kw),
            _ce_ref, _class_sample()),
+    OpInfo("F.cross_entropy (few classes, many rows)",
+           lambda x, t, w, **kw: F.cross_entropy(x, t, **kw), _ce_ref, _few_classes_sample()),
     OpInfo("F.nll_loss", lambda x, t, w, **kw: F.nll_loss(x, t, weight=_weight(w), **kw),
            lambda x, t, w, **kw: _ce_ref(x, t, w, log_probs=True, **kw),
            _class_sample(log_probs=True)),
